@@ -1,0 +1,126 @@
+# Makefile: builds libbpass.a, the bpass command, plugins, tests and fuzzers.
+#
+#   make                  the bpass command and the example plugin (in build/)
+#   make check            build and run every test, then again under ASan+UBSan
+#   make test             build and run every test once (in $(BUILD))
+#   make bench            index and run benchmarks (tools/bench)
+#   make fuzz             run the libFuzzer targets (FUZZ_SECONDS each)
+#   make demo             the README's demo: sample data, index, run, results, plots
+#   make install          install bpass, bpass.h and bpass.pc under PREFIX
+#
+# Variables: BUILD (output folder), SANITIZE (e.g. address,undefined), PREFIX.
+
+BUILD    ?= build
+PREFIX   ?= /usr/local
+CC       ?= cc
+SANITIZE ?=
+FUZZ_SECONDS ?= 30
+
+PKGS     := sqlite3 zlib libarchive hwloc msgpack cairo
+WARN     := -Wall -Wextra -Werror -Wshadow -Wvla -Wstrict-prototypes \
+            -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral
+INCLUDES := -Iindex -Iprocessors -Istate -Iharness
+CFLAGS   ?= -O2 -g
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -fPIC -MMD -MP $(WARN) $(INCLUDES) \
+             $(shell pkg-config --cflags $(PKGS)) $(CFLAGS)
+LDLIBS   := $(shell pkg-config --libs $(PKGS)) -ldl -lm
+ifneq ($(SANITIZE),)
+SAN_FLAGS := -fsanitize=$(SANITIZE) -fno-sanitize-recover=all -fno-omit-frame-pointer
+ALL_CFLAGS += $(SAN_FLAGS)
+LDFLAGS  += $(SAN_FLAGS)
+endif
+
+MODULES   := index state processors harness
+LIB_SRCS  := $(foreach m,$(MODULES),$(wildcard $(m)/*.c))
+LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+TOOL_SRCS := $(wildcard tools/*.c)
+TOOL_OBJS := $(TOOL_SRCS:%.c=$(BUILD)/%.o)
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_LIB  := $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c))
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+REPLAY_BINS := $(FUZZ_SRCS:tests/fuzz/fuzz_%.c=$(BUILD)/tests/replay_%)
+PLUGIN_SRCS := $(wildcard tests/plugins/*.c processors/example/*.c)
+PLUGIN_SOS  := $(addprefix $(BUILD)/plugins/,$(notdir $(PLUGIN_SRCS:.c=.so)))
+HELPER_SRCS := $(wildcard tests/helper/*.c)
+
+LIB := $(BUILD)/libbpass.a
+
+.PHONY: all tests check test bench fuzz demo install clean
+all: $(BUILD)/bpass $(PLUGIN_SOS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/bpass: $(TOOL_OBJS) $(LIB)
+	$(CC) $(LDFLAGS) $(TOOL_OBJS) $(LIB) $(LDLIBS) -o $@
+
+$(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(UNIT_LIB:%.c=$(BUILD)/%.o) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -lcmocka -o $@
+
+$(BUILD)/tests/replay_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/replay_main.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/test-tool: $(HELPER_SRCS:%.c=$(BUILD)/%.o) $(LIB)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+# Plugins use only the public headers and link nothing from bpass.
+$(BUILD)/plugins/%.so: tests/plugins/%.c processors/bpass.h index/bpass_update.h
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -shared -fPIC $(WARN) -Iprocessors -Iindex $(CFLAGS) $(if $(SANITIZE),$(SAN_FLAGS)) $< -o $@
+$(BUILD)/plugins/%.so: processors/example/%.c processors/bpass.h index/bpass_update.h
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -shared -fPIC $(WARN) -Iprocessors -Iindex $(CFLAGS) $(if $(SANITIZE),$(SAN_FLAGS)) $< -o $@
+
+tests: all $(UNIT_BINS) $(REPLAY_BINS) $(if $(HELPER_SRCS),$(BUILD)/test-tool)
+
+test: tests
+	tests/run.sh $(BUILD)
+
+# The full suite: plain build, then AddressSanitizer + UndefinedBehaviorSanitizer.
+check:
+	$(MAKE) tests
+	$(MAKE) tests BUILD=build-san SANITIZE=address,undefined CFLAGS="-O1 -g"
+	tests/run.sh $(BUILD) build-san
+
+bench: all
+	tools/bench $(BUILD)
+
+# libFuzzer targets (clang); each runs FUZZ_SECONDS on a copy of its seed corpus.
+FUZZ_BUILD := build-fuzz
+fuzz:
+	@mkdir -p $(FUZZ_BUILD)
+	$(MAKE) $(FUZZ_BUILD)/libbpass.a BUILD=$(FUZZ_BUILD) CC=clang \
+		CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined"
+	set -e; for f in $(FUZZ_SRCS); do \
+		n=$$(basename $$f .c); n=$${n#fuzz_}; \
+		clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined $(INCLUDES) \
+			$$f $(FUZZ_BUILD)/libbpass.a $(LDLIBS) -o $(FUZZ_BUILD)/fuzz_$$n; \
+		mkdir -p $(FUZZ_BUILD)/corpus_$$n; cp -r tests/fuzz/corpus/$$n/. $(FUZZ_BUILD)/corpus_$$n/; \
+		$(FUZZ_BUILD)/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+			$(FUZZ_BUILD)/corpus_$$n; \
+	done
+
+demo: all
+	tools/demo $(BUILD)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/bpass \
+		$(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 755 $(BUILD)/bpass $(DESTDIR)$(PREFIX)/bin/bpass
+	install -m 644 processors/bpass.h index/bpass_update.h $(DESTDIR)$(PREFIX)/include/bpass/
+	sed 's|@PREFIX@|$(PREFIX)|' tools/bpass.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/bpass.pc
+
+clean:
+	rm -rf build build-san build-fuzz
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

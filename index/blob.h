@@ -1,0 +1,27 @@
+/*
+ * index/blob.h: the compact binary encoding of a parsed update stored in the
+ * index (one blob per update). Decoding a blob is much faster than gunzipping
+ * and parsing the text, and blobs are in total no larger than the gzipped
+ * updates they came from.
+ */
+#ifndef INDEX_BLOB_H
+#define INDEX_BLOB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "update.h"
+
+/* Appends the encoding of u to out. Returns 0 (cannot fail on valid input). */
+int blob_encode(const struct bpass_update *u, struct buf *out);
+
+/*
+ * Decodes len bytes into b. The bytes are copied (or inflated) into b's own
+ * storage, so data may be freed right after the call.
+ * Returns 0, or -1 with err filled in when the blob is corrupt; never reads
+ * outside data[0..len) and never crashes on any input.
+ */
+int blob_decode(struct update_buf *b, const void *data, size_t len, struct update_error *err);
+
+#endif
