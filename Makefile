@@ -16,7 +16,7 @@ CC       ?= cc
 SANITIZE ?=
 FUZZ_SECONDS ?= 30
 
-PKGS     := sqlite3 zlib libarchive hwloc msgpack cairo
+PKGS     := sqlite3 zlib libarchive hwloc msgpack cairo libmd
 WARN     := -Wall -Wextra -Werror -Wshadow -Wvla -Wstrict-prototypes \
             -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral
 INCLUDES := -Iindex -Iprocessors -Istate -Iharness

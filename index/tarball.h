@@ -1,0 +1,63 @@
+/*
+ * index/tarball.h: reading tarballs of gzipped updates (libarchive + zlib).
+ *
+ * A tarball is walked member by member; each regular member is gunzipped into
+ * a buffer the reader reuses, so a stream of members allocates nothing once
+ * the buffer has grown. A member that cannot be read (not gzip, truncated,
+ * empty, inflating past the limit, not a regular file) is reported with its
+ * reason and the walk goes on with the next member.
+ */
+#ifndef INDEX_TARBALL_H
+#define INDEX_TARBALL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "buf.h"
+
+/* The upload server accepted at most 10 MiB per update; a member that inflates
+ * past this is treated as a gzip bomb. */
+#define TARBALL_MAX_INFLATED (64u << 20)
+
+/* Fields of a tarball file name NODEID_YYYY-MM-DD_HH-MM-SS[_MD5].tar(.gz). */
+struct tarball_name {
+	char node_id[72];
+	char date[24];        /* "YYYY-MM-DD HH:MM:SS" (collection time, no zone); "" if absent */
+	char md5[33];         /* lowercase hex, "" when the name has no md5 field */
+};
+/* Splits a base name (no directory). Returns 0, or -1 when it does not have
+ * the NODEID_DATE_TIME form (such names are still indexed, without md5 check). */
+int tarball_parse_name(const char *base, struct tarball_name *out);
+
+/* Lowercase hex MD5 of a whole file into out[33]. Returns 0 or -1 (errno set). */
+int tarball_md5_file(const char *path, char out[33]);
+
+/* One member, as handed to the callback. */
+struct tarball_member {
+	const char *name;     /* member path inside the tar */
+	const char *data;     /* gunzipped bytes (or the raw bytes of a plain-text member); NULL when rejected */
+	size_t len;
+	char *mutable_data;   /* the same bytes, writable (the parser works in place); valid until the callback returns */
+	const char *reject;   /* NULL, or why the member could not be read, e.g. "not gzip", "truncated gzip" */
+};
+
+/*
+ * Calls cb for every member of the tar at path, in archive order. cb returns
+ * 0 to go on, non-zero to stop (the walk then returns that value).
+ * Returns 0 when the whole archive was walked, -1 when the archive itself is
+ * unreadable (err holds the reason; members already handed out stay valid).
+ */
+struct tarball_reader;
+struct tarball_reader *tarball_reader_new(void);
+void tarball_reader_free(struct tarball_reader *r);   /* NULL is a no-op */
+int tarball_walk(struct tarball_reader *r, const char *path,
+		 int (*cb)(void *arg, const struct tarball_member *m), void *arg,
+		 struct buf *err);
+
+/* Gunzips one buffer (used by tarball_walk and by `bpass parse` on .gz files).
+ * Returns 0, or -1 with *reason set to a static string. */
+int tarball_gunzip(struct tarball_reader *r, const void *gz, size_t len,
+		   struct buf *out, const char **reason);
+
+#endif

@@ -1,0 +1,15 @@
+/*
+ * processors/builtin.h: the built-in processors, registered through the same
+ * path as plugins (processors/registry.c). One file per processor.
+ */
+#ifndef PROCESSORS_BUILTIN_H
+#define PROCESSORS_BUILTIN_H
+
+#include "bpass.h"
+
+/* NULL-terminated, in the order they run by default. */
+extern const struct bpass_processor *const processors_builtin[];
+
+extern const struct bpass_processor proc_byte_count;
+
+#endif
