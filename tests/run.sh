@@ -7,6 +7,10 @@ set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 passed=0
 failed=0
+# A sanitizer report exits 86, so it can never pass for an expected exit status.
+export ASAN_OPTIONS="exitcode=86:detect_leaks=1:abort_on_error=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+export LSAN_OPTIONS="exitcode=86${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+export UBSAN_OPTIONS="halt_on_error=1:exitcode=86:print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
 failures=""
 
 count() { # $1 = name, $2 = output file, $3 = exit code
