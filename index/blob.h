@@ -13,8 +13,21 @@
 #include "buf.h"
 #include "update.h"
 
-/* Appends the encoding of u to out. Returns 0 (cannot fail on valid input). */
+/* Appends the encoding of u to out. Returns 0 (cannot fail on valid input).
+ * Uses one encoder state per process (created on first use, never freed):
+ * not thread-safe; threads use their own struct blob_codec. */
 int blob_encode(const struct bpass_update *u, struct buf *out);
+
+/*
+ * An encoder's reusable state: hash tables, column buffers and a deflate
+ * stream, kept between calls so that encoding allocates nothing once warm.
+ * blob_codec_new never returns NULL; blob_codec_free(NULL) is a no-op.
+ * blob_codec_encode is blob_encode with explicit state (same output).
+ */
+struct blob_codec;
+struct blob_codec *blob_codec_new(void);
+void blob_codec_free(struct blob_codec *c);
+int blob_codec_encode(struct blob_codec *c, const struct bpass_update *u, struct buf *out);
 
 /*
  * Decodes len bytes into b. The bytes are copied (or inflated) into b's own

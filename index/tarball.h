@@ -39,14 +39,24 @@ struct tarball_member {
 	const char *data;     /* gunzipped bytes (or the raw bytes of a plain-text member); NULL when rejected */
 	size_t len;
 	char *mutable_data;   /* the same bytes, writable (the parser works in place); valid until the callback returns */
-	const char *reject;   /* NULL, or why the member could not be read, e.g. "not gzip", "truncated gzip" */
+	const char *reject;   /* NULL, or why the member could not be read: "not a regular file",
+			       * "empty member", "not gzip", "truncated gzip", "corrupt gzip: <zlib
+			       * message>", "inflates past 64 MiB", "member larger than 64 MiB" */
 };
+/* data[len] is always 0. Members whose bytes do not start with the gzip magic
+ * are passed as plain text when their name does not end in ".gz" (like the Go
+ * indexer), and rejected as "not gzip" when it does. Concatenated gzip
+ * members are joined; zero padding after the last one is ignored.
+ * Directories are skipped without a callback. */
 
 /*
- * Calls cb for every member of the tar at path, in archive order. cb returns
- * 0 to go on, non-zero to stop (the walk then returns that value).
- * Returns 0 when the whole archive was walked, -1 when the archive itself is
- * unreadable (err holds the reason; members already handed out stay valid).
+ * Calls cb for every member of the tar (or .tar.gz) at path, in archive
+ * order. cb returns 0 to go on, non-zero to stop (the walk then returns that
+ * value). Returns 0 when the whole archive was walked, -1 when the archive
+ * itself is unreadable: then the whole message is appended to err, e.g.
+ * `could not open tarball "a.tar": No such file or directory` or
+ * `could not read tarball "a.tar": Truncated tar archive` (members handed out
+ * before the damage were valid; the damaged one is not handed out).
  */
 struct tarball_reader;
 struct tarball_reader *tarball_reader_new(void);
@@ -55,8 +65,11 @@ int tarball_walk(struct tarball_reader *r, const char *path,
 		 int (*cb)(void *arg, const struct tarball_member *m), void *arg,
 		 struct buf *err);
 
-/* Gunzips one buffer (used by tarball_walk and by `bpass parse` on .gz files).
- * Returns 0, or -1 with *reason set to a static string. */
+/* Gunzips one buffer (used by tarball_walk and by `bpass parse` on .gz files)
+ * into out, which is emptied first; out->data[out->len] is 0. Returns 0, or -1
+ * with *reason set to one of the reasons above (a string that stays valid
+ * until the next call with r) and out empty. Never grows out past
+ * TARBALL_MAX_INFLATED bytes. */
 int tarball_gunzip(struct tarball_reader *r, const void *gz, size_t len,
 		   struct buf *out, const char **reason);
 

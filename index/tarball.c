@@ -1,0 +1,427 @@
+/*
+ * index/tarball.c: walks a tarball of gzipped updates with libarchive and
+ * gunzips each member with zlib into a buffer the reader keeps, so that a
+ * stream of members costs no allocation once the buffers have grown. Bad
+ * members (empty, not gzip, truncated or corrupt gzip, gzip bombs, links and
+ * other non-regular entries) are handed to the callback with a reason and
+ * the walk goes on; only a damaged archive stops it. Also: the tarball name
+ * parser (update-format.md §10.3) and the MD5 of a whole tarball file.
+ */
+#include "tarball.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <md5.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+/* libarchive's read block size for tarball files. */
+#define TARBALL_BLOCK (1u << 20)
+
+struct tarball_reader {
+	z_stream z;
+	bool z_ready;
+	struct buf raw;        /* the member as stored in the tar */
+	struct buf out;        /* the gunzipped member */
+	char reason[160];      /* "corrupt gzip: ..." */
+};
+
+struct tarball_reader *tarball_reader_new(void)
+{
+	struct tarball_reader *r = xcalloc(1, sizeof(*r));
+	buf_init(&r->raw);
+	buf_init(&r->out);
+	return r;
+}
+
+void tarball_reader_free(struct tarball_reader *r)
+{
+	if (!r)
+		return;
+	if (r->z_ready)
+		inflateEnd(&r->z);
+	buf_release(&r->raw);
+	buf_release(&r->out);
+	free(r);
+}
+
+/* ---------------------------------------------------------------------------
+ * gunzip
+ */
+
+static bool all_zero(const unsigned char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+int tarball_gunzip(struct tarball_reader *r, const void *gz, size_t len,
+		   struct buf *out, const char **reason)
+{
+	const unsigned char *in = gz;
+	buf_reset(out);
+	if (len == 0) {
+		*reason = "empty member";
+		return -1;
+	}
+	if (len < 2 || in[0] != 0x1f || in[1] != 0x8b) {
+		*reason = "not gzip";
+		return -1;
+	}
+	if (!r->z_ready) {
+		memset(&r->z, 0, sizeof(r->z));
+		if (inflateInit2(&r->z, 15 + 32) != Z_OK) {
+			*reason = "could not start zlib";
+			return -1;
+		}
+		r->z_ready = true;
+	} else {
+		inflateReset(&r->z);
+	}
+	z_stream *z = &r->z;
+	const size_t limit = TARBALL_MAX_INFLATED;
+	unsigned char spill[64];
+	z->next_in = (Bytef *)in;
+	z->avail_in = 0;     /* (a previous, abandoned member may have left some) */
+	size_t left = len;   /* input not yet given to zlib */
+	for (;;) {
+		if (z->avail_in == 0 && left) {
+			z->avail_in = left > (1u << 30) ? (1u << 30) : (uInt)left;
+			left -= z->avail_in;
+		}
+		/* Output goes to out up to the limit, then to a spill area: any
+		 * byte landing there means the member inflates past the limit. */
+		bool spilling = out->len >= limit;
+		if (spilling) {
+			z->next_out = spill;
+			z->avail_out = sizeof(spill);
+		} else {
+			if (out->len == out->cap) {
+				size_t want = out->cap ? out->cap : len * 4;
+				if (want > limit - out->len)
+					want = limit - out->len;
+				buf_reserve(out, want);
+			}
+			size_t room = out->cap - out->len;
+			if (room > limit - out->len)
+				room = limit - out->len;
+			if (room > (1u << 30))
+				room = 1u << 30;
+			z->next_out = (Bytef *)out->data + out->len;
+			z->avail_out = (uInt)room;
+		}
+		uInt before = z->avail_out;
+		int zr = inflate(z, Z_NO_FLUSH);
+		size_t produced = before - z->avail_out;
+		if (spilling && produced) {
+			buf_reset(out);
+			*reason = "inflates past 64 MiB";
+			return -1;
+		}
+		if (!spilling)
+			out->len += produced;
+		if (zr == Z_STREAM_END) {
+			size_t rest = z->avail_in + left;
+			if (rest == 0)
+				break;
+			const unsigned char *next = z->next_in;
+			if (rest >= 2 && next[0] == 0x1f && next[1] == 0x8b) {
+				inflateReset(z);   /* concatenated gzip members */
+				continue;
+			}
+			if (all_zero(next, z->avail_in) && all_zero(next + z->avail_in, left))
+				break;     /* zero padding after the last member */
+			buf_reset(out);
+			*reason = "corrupt gzip: trailing garbage after the gzip data";
+			return -1;
+		}
+		if (zr == Z_OK)
+			continue;
+		if (zr == Z_BUF_ERROR && z->avail_in == 0 && left == 0) {
+			buf_reset(out);
+			*reason = "truncated gzip";
+			return -1;
+		}
+		if (zr == Z_BUF_ERROR)
+			continue;  /* no progress possible with this output room; loop gives more */
+		buf_reset(out);
+		if (zr == Z_MEM_ERROR) {
+			*reason = "could not gunzip: out of memory";
+			return -1;
+		}
+		snprintf(r->reason, sizeof(r->reason), "corrupt gzip: %s",
+			 z->msg ? z->msg : "unknown zlib error");
+		*reason = r->reason;
+		return -1;
+	}
+	out->data[out->len] = 0;
+	return 0;
+}
+
+/* ---------------------------------------------------------------------------
+ * The walk
+ */
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n >= m && memcmp(s + n - m, suffix, m) == 0;
+}
+
+static void archive_reason(struct buf *err, const char *what, const char *path,
+			   struct archive *a)
+{
+	const char *msg = archive_error_string(a);
+	int e = archive_errno(a);
+	buf_printf(err, "could not %s tarball \"%s\": %s", what, path,
+		   msg ? msg : e > 0 ? strerror(e) : "unknown error");
+}
+
+/* Reads the current entry's data into r->raw. Returns 0, 1 when the member is
+ * too large (skipped), or -1 when the archive is damaged. */
+static int read_member(struct tarball_reader *r, struct archive *a, struct archive_entry *e)
+{
+	buf_reset(&r->raw);
+	if (archive_entry_size_is_set(e)) {
+		la_int64_t size = archive_entry_size(e);
+		if (size < 0)
+			return -1;
+		if ((uint64_t)size > TARBALL_MAX_INFLATED)
+			return 1;
+		if (size == 0)
+			return 0;
+		buf_reserve(&r->raw, (size_t)size);
+		la_ssize_t got = archive_read_data(a, r->raw.data, (size_t)size);
+		if (got != (la_ssize_t)size)
+			return -1;
+		r->raw.len = (size_t)size;
+	} else {
+		for (;;) {
+			buf_reserve(&r->raw, 65536);
+			la_ssize_t got = archive_read_data(a, r->raw.data + r->raw.len,
+							   r->raw.cap - r->raw.len);
+			if (got < 0)
+				return -1;
+			if (got == 0)
+				break;
+			r->raw.len += (size_t)got;
+			if (r->raw.len > TARBALL_MAX_INFLATED)
+				return 1;
+		}
+	}
+	r->raw.data[r->raw.len] = 0;
+	return 0;
+}
+
+int tarball_walk(struct tarball_reader *r, const char *path,
+		 int (*cb)(void *arg, const struct tarball_member *m), void *arg,
+		 struct buf *err)
+{
+	/* Opened here, not by libarchive, for plain errno messages. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		close(fd);
+		fd = -1;
+		errno = EISDIR;
+	}
+	if (fd < 0) {
+		buf_printf(err, "could not open tarball \"%s\": %s", path, strerror(errno));
+		return -1;
+	}
+	struct archive *a = archive_read_new();
+	archive_read_support_format_tar(a);
+	archive_read_support_format_gnutar(a);
+	archive_read_support_filter_gzip(a);
+	if (archive_read_open_fd(a, fd, TARBALL_BLOCK) != ARCHIVE_OK) {
+		archive_reason(err, "read", path, a);
+		archive_read_free(a);
+		close(fd);
+		return -1;
+	}
+	int rc = 0;
+	for (;;) {
+		struct archive_entry *e;
+		int ar = archive_read_next_header(a, &e);
+		if (ar == ARCHIVE_EOF)
+			break;
+		if (ar == ARCHIVE_RETRY)
+			continue;
+		if (ar < ARCHIVE_WARN) {
+			archive_reason(err, "read", path, a);
+			rc = -1;
+			break;
+		}
+		struct tarball_member m = { 0 };
+		m.name = archive_entry_pathname(e);
+		if (!m.name)
+			m.name = "";
+		mode_t type = archive_entry_filetype(e);
+		if (type == AE_IFDIR)
+			continue;
+		if (type != AE_IFREG || archive_entry_hardlink(e) || archive_entry_symlink(e)) {
+			m.reject = "not a regular file";
+		} else {
+			int got = read_member(r, a, e);
+			if (got < 0) {
+				if (archive_error_string(a))
+					archive_reason(err, "read", path, a);
+				else
+					buf_printf(err, "could not read tarball \"%s\": member \"%s\" is truncated",
+						   path, m.name);
+				rc = -1;
+				break;
+			}
+			const char *reason = NULL;
+			if (got > 0) {
+				m.reject = "member larger than 64 MiB";
+			} else if (r->raw.len == 0) {
+				m.reject = "empty member";
+			} else if (r->raw.len >= 2 && (unsigned char)r->raw.data[0] == 0x1f &&
+				   (unsigned char)r->raw.data[1] == 0x8b) {
+				if (tarball_gunzip(r, r->raw.data, r->raw.len, &r->out, &reason))
+					m.reject = reason;
+				else
+					m.mutable_data = r->out.data, m.len = r->out.len;
+			} else if (ends_with(m.name, ".gz")) {
+				m.reject = "not gzip";
+			} else {
+				m.mutable_data = r->raw.data;   /* plain text, like the Go indexer */
+				m.len = r->raw.len;
+			}
+			m.data = m.mutable_data;
+		}
+		int stop = cb(arg, &m);
+		/* Do not keep a bomb's worth of memory for the next members. */
+		if (m.reject && r->out.cap > TARBALL_MAX_INFLATED / 4)
+			buf_release(&r->out);
+		if (stop) {
+			rc = stop;
+			break;
+		}
+	}
+	archive_read_free(a);
+	close(fd);
+	return rc;
+}
+
+/* ---------------------------------------------------------------------------
+ * Names and checksums
+ */
+
+/* n decimal digits at s, value into *v. */
+static bool digits(const char *s, int n, int *v)
+{
+	int x = 0;
+	for (int i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		x = x * 10 + (s[i] - '0');
+	}
+	*v = x;
+	return true;
+}
+
+int tarball_parse_name(const char *base, struct tarball_name *out)
+{
+	memset(out, 0, sizeof(*out));
+	size_t n = strlen(base);
+	if (ends_with(base, ".tar.gz"))
+		n -= 7;
+	else if (ends_with(base, ".tar"))
+		n -= 4;
+	else
+		return -1;
+
+	/* NODEID _ YYYY-MM-DD _ HH-MM-SS [_ MD5] */
+	const char *u1 = memchr(base, '_', n);
+	if (!u1 || u1 == base || (size_t)(u1 - base) >= sizeof(out->node_id) - 7)
+		return -1;
+	const char *date = u1 + 1, *end = base + n;
+	if (end - date < 19 || date[10] != '_')
+		return -1;
+	const char *time = date + 11;
+	int y, mo, d, h, mi, s;   /* (only range-checked) */
+	if (!digits(date, 4, &y) || date[4] != '-' || !digits(date + 5, 2, &mo) ||
+	    date[7] != '-' || !digits(date + 8, 2, &d) || !digits(time, 2, &h) ||
+	    time[2] != '-' || !digits(time + 3, 2, &mi) || time[5] != '-' ||
+	    !digits(time + 6, 2, &s))
+		return -1;
+	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60)
+		return -1;
+	const char *rest = time + 8;
+	char md5[33] = "";
+	if (rest != end) {
+		if (end - rest != 33 || rest[0] != '_')
+			return -1;
+		for (int i = 0; i < 32; i++) {
+			char c = rest[1 + i];
+			if (c >= 'A' && c <= 'F')
+				c = (char)(c - 'A' + 'a');
+			if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+				return -1;
+			md5[i] = c;
+		}
+		md5[32] = 0;
+	}
+	for (const char *p = base; p < u1; p++)
+		if (*p == '/' || (unsigned char)*p <= ' ')
+			return -1;
+	memcpy(out->node_id, base, (size_t)(u1 - base));
+	out->node_id[u1 - base] = 0;
+	memcpy(out->date, date, 10);          /* YYYY-MM-DD */
+	out->date[10] = ' ';
+	memcpy(out->date + 11, time, 8);      /* HH-MM-SS -> HH:MM:SS */
+	out->date[13] = out->date[16] = ':';
+	out->date[19] = 0;
+	memcpy(out->md5, md5, sizeof(md5));
+	return 0;
+}
+
+int tarball_md5_file(const char *path, char out[33])
+{
+	out[0] = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	unsigned char *chunk = xmalloc(TARBALL_BLOCK);
+	MD5_CTX ctx;
+	MD5Init(&ctx);
+	int rc = 0;
+	for (;;) {
+		ssize_t got = read(fd, chunk, TARBALL_BLOCK);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			rc = -1;
+			break;
+		}
+		if (got == 0)
+			break;
+		MD5Update(&ctx, chunk, (size_t)got);
+	}
+	int saved = errno;
+	free(chunk);
+	close(fd);
+	if (rc) {
+		errno = saved;
+		return -1;
+	}
+	unsigned char digest[MD5_DIGEST_LENGTH];
+	MD5Final(digest, &ctx);
+	for (int i = 0; i < MD5_DIGEST_LENGTH; i++) {
+		out[2 * i] = "0123456789abcdef"[digest[i] >> 4];
+		out[2 * i + 1] = "0123456789abcdef"[digest[i] & 15];
+	}
+	out[32] = 0;
+	return 0;
+}
