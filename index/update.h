@@ -30,7 +30,9 @@ struct update_buf {
 
 void update_buf_init(struct update_buf *b);
 void update_buf_release(struct update_buf *b);
-/* Empties b->u (all counts 0, all strings ""), keeping the capacity. */
+/* Empties b->u (all counts 0, all strings ""), keeping the capacity; also
+ * empties b->scratch. update_buf_release frees everything and leaves b as
+ * after update_buf_init (releasing twice is fine). */
 void update_buf_clear(struct update_buf *b);
 
 /* Section numbers used in error messages (update-format.md §3). */
@@ -46,6 +48,7 @@ enum update_section {
 	UPDATE_SECTION_ADDRESSES = 7,
 	UPDATE_SECTION_DROPS = 8,
 	UPDATE_SECTION_HTTP = 9,
+	UPDATE_SECTION_EXTRA = 10,  /* any section beyond the version's layout */
 };
 
 /* Where and why an update could not be read. */
@@ -65,13 +68,22 @@ const char *update_section_name(int section);
  * it, so it must stay alive and unchanged while b->u is used. text[len] need
  * not be 0. Never reads outside text[0..len).
  * Returns 0 on success; -1 when the text is not a well-formed update of
- * versions 1-5, with err filled in (section, line, message).
+ * versions 1-5, with err filled in (section, line, message) and b->u left
+ * empty as after update_buf_clear. err may be NULL. On success err->warning
+ * is set when something was tolerated (sections beyond the version's layout
+ * are skipped). Errors in such a section report UPDATE_SECTION_EXTRA, errors
+ * in a v2-v3 HTTP block glued onto the drop section UPDATE_SECTION_HTTP.
+ * When the text does not end in a newline, its last line is copied into
+ * b->scratch, and strings of that line point there.
+ * Accepted quirks and the exact rules: update_parse.c and update-format.md §12.
  */
 int update_parse(struct update_buf *b, char *text, size_t len, struct update_error *err);
 
 /*
- * Writes u back in the update text format (for `bpass show`): parsing the
- * output gives the same struct. Appends to out.
+ * Writes u back in the update text format of u->version (for `bpass show`):
+ * parsing the output gives the same struct, and an update as the router
+ * wrote it comes out byte-identical. Packet deltas are recomputed from the
+ * times. Appends to out.
  */
 void update_format_text(const struct bpass_update *u, struct buf *out);
 
