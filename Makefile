@@ -23,7 +23,7 @@ INCLUDES := -Iindex -Iprocessors -Istate -Iharness
 CFLAGS   ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -fPIC -MMD -MP $(WARN) $(INCLUDES) \
              $(shell pkg-config --cflags $(PKGS)) $(CFLAGS)
-LDLIBS   := $(shell pkg-config --libs $(PKGS)) -ldl -lm
+LDLIBS   := $(shell pkg-config --libs $(PKGS)) -ldl -lm -pthread
 ifneq ($(SANITIZE),)
 SAN_FLAGS := -fsanitize=$(SANITIZE) -fno-sanitize-recover=all -fno-omit-frame-pointer
 ALL_CFLAGS += $(SAN_FLAGS)

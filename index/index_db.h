@@ -7,6 +7,10 @@
  *
  * This header is the contract between the indexer and its readers; the
  * schema itself is documented in index_db.c and README.md.
+ *
+ * A struct index_db belongs to one thread and one process: never use it across
+ * fork() (open the index again in the child). Readers memory-map up to 256 MiB
+ * of the file and reuse one prepared statement for the update iterator.
  */
 #ifndef INDEX_INDEX_DB_H
 #define INDEX_INDEX_DB_H
@@ -21,6 +25,9 @@ enum index_open_flags {
 	INDEX_OPEN_READ = 0,          /* read-only; fails if the index does not exist */
 	INDEX_OPEN_WRITE = 1 << 0,    /* create if missing; takes the writer lock */
 	INDEX_OPEN_WAIT = 1 << 1,     /* with WRITE: wait for another writer instead of failing */
+	INDEX_OPEN_SYNC_NORMAL = 1 << 2, /* with WRITE: synchronous=NORMAL instead of FULL
+				       * (faster; the last commits may be lost on power
+				       * loss, never corrupted) */
 };
 
 /* Opens the index at path. Returns 0, or -1 after printing why. */
@@ -61,5 +68,106 @@ int index_db_updates_begin(struct index_db *db, int64_t session_row_id, int32_t 
 int index_db_updates_next(struct index_update_iter *it, int32_t *seq,
 			  const void **blob, size_t *len);
 void index_db_updates_end(struct index_update_iter *it);  /* NULL is a no-op */
+
+/* ---------------------------------------------------------------------------
+ * Writer side (bpass index). Everything below needs INDEX_OPEN_WRITE, except
+ * index_db_tarballs and index_db_rejects, which also work read-only.
+ *
+ * Calling sequence, once per tarball:
+ *   index_db_tarball_begin      BEGIN IMMEDIATE, (re)creates the tarball row
+ *   index_db_add_update ...     one per parsed update
+ *   index_db_add_reject ...     one per rejected member (or the whole tarball)
+ *   index_db_tarball_commit     updates the touched sessions, COMMIT
+ * or index_db_tarball_abort (ROLLBACK) on any error in between.
+ */
+
+/* Status of a tarball row (the tarballs.status column). */
+enum index_tarball_status {
+	INDEX_TARBALL_INDEXED = 0,    /* read to the end (some members may be rejected) */
+	INDEX_TARBALL_PARTIAL = 1,    /* damaged: the updates read before the damage are kept */
+	INDEX_TARBALL_REJECTED = 2,   /* nothing kept: wrong md5, or unreadable from the start */
+};
+/* "indexed", "partial" or "rejected". */
+const char *index_tarball_status_name(int status);
+
+/* One tarball row as index_db_tarballs hands it out (strings borrowed until cb returns). */
+struct index_tarball {
+	int64_t id;
+	const char *name;             /* base name, e.g. "OW0123456789AB_2012-05-15_18-00-00.tar" */
+	int64_t size;                 /* bytes, when it was last examined */
+	int64_t mtime_ns;             /* st_mtim in ns, when it was last examined */
+	int status;                   /* enum index_tarball_status */
+	const char *reason;           /* "" unless partial or rejected */
+	uint32_t members, updates, rejected_members, duplicates;
+	int64_t indexed_at;           /* unix seconds of the commit */
+};
+
+/* Calls cb for every tarball row, ordered by name. cb returns 0 to go on,
+ * non-zero to stop (that value is returned). -1 on error. */
+int index_db_tarballs(struct index_db *db,
+		      int (*cb)(void *arg, const struct index_tarball *t), void *arg);
+
+/* One rejection: a member, or a whole tarball (member NULL). */
+struct index_reject {
+	const char *tarball;          /* tarball base name */
+	const char *member;           /* member name, or NULL for the whole tarball */
+	uint32_t line;                /* 1-based line of the update text, 0 when not known */
+	const char *reason;           /* e.g. "not gzip", "line 12 (section packet series): ..." */
+};
+
+/* Calls cb for every rejection, ordered by tarball name then as recorded. */
+int index_db_rejects(struct index_db *db,
+		     int (*cb)(void *arg, const struct index_reject *r), void *arg);
+
+/* Starts the transaction of one tarball (BEGIN IMMEDIATE) and creates its row,
+ * or resets the row of a tarball examined before (its old rejects are deleted;
+ * updates already stored from it stay, and are not counted again).
+ * md5 is the checked md5 from the name, or "" / NULL. Returns 0 or -1. */
+int index_db_tarball_begin(struct index_db *db, const char *name, int64_t size,
+			   int64_t mtime_ns, const char *md5);
+
+/* The identity and the columns of one update to store (all borrowed). */
+struct index_update_row {
+	const char *node_id;          /* the key, from the update's content */
+	const char *context;
+	int64_t session_id;
+	int32_t seq;
+	int32_t version;
+	int64_t timestamp_s;          /* NOW_S */
+	uint32_t packets;             /* n_packets, for planning */
+	const void *blob;             /* blob_encode output */
+	size_t blob_len;
+};
+/* Adds one update to the current tarball. Returns 1 when stored, 0 when the
+ * key was already stored (a duplicate, counted once in its session and the
+ * tarball), 2 when it was stored by an earlier examination of this same
+ * tarball (not a duplicate), -1 on error. */
+int index_db_add_update(struct index_db *db, const struct index_update_row *row);
+
+/* Records a rejection in the current tarball: member NULL rejects the whole
+ * tarball, otherwise one member (counted in rejected_members). line 0: unknown. */
+int index_db_add_reject(struct index_db *db, const char *member, uint32_t line,
+			const char *reason);
+
+/* Counts of the current tarball so far (valid between begin and commit). */
+struct index_tarball_counts {
+	uint32_t members;             /* set by the caller before commit */
+	uint32_t updates;             /* stored (1) or already there (2) */
+	uint32_t new_updates;         /* stored by this examination (1) */
+	uint32_t rejected_members;
+	uint32_t duplicates;
+};
+struct index_tarball_counts *index_db_tarball_counts(struct index_db *db);
+
+/* Writes the touched sessions (counts, first/last seq and timestamps, first
+ * gap), sets the tarball's status, reason (NULL: none) and counts, and commits.
+ * Returns 0, or -1 (the transaction is then rolled back). */
+int index_db_tarball_commit(struct index_db *db, int status, const char *reason);
+
+/* Rolls the current tarball back. No-op when none is open. */
+void index_db_tarball_abort(struct index_db *db);
+
+/* The lock file's path for an index path (INDEX.lock), into out. */
+void index_db_lock_path(const char *index_path, char *out, size_t size);
 
 #endif

@@ -1,0 +1,1038 @@
+/*
+ * index/index_db.c: the SQLite index: opening it (schema, WAL, durability,
+ * the writer lock), the writer used by bpass index (one transaction per
+ * tarball, sessions summarised in memory and written once per tarball) and
+ * the readers used by bpass run, sessions, rejects and show.
+ *
+ * Schema (PRAGMA user_version = 1):
+ *
+ *   tarballs   one row per tarball file ever examined.
+ *     id INTEGER PRIMARY KEY, name TEXT UNIQUE (base name), size INTEGER and
+ *     mtime_ns INTEGER (the file when it was examined: a changed file is
+ *     examined again if it was rejected or partial, and warned about if it
+ *     was indexed), md5 TEXT (the md5 from the name that was checked, or ''),
+ *     status TEXT 'indexed' | 'partial' | 'rejected', reason TEXT (NULL when
+ *     indexed), members, updates, rejected_members, duplicates INTEGER,
+ *     indexed_at INTEGER (unix seconds).
+ *       indexed:  read to the end; some members may have been rejected.
+ *       partial:  the archive is damaged (truncated, unreadable after some
+ *                 point); the updates read before the damage are kept.
+ *       rejected: nothing kept: the md5 in the name does not match, or the
+ *                 archive is unreadable before its first good member.
+ *   rejects    one row per rejected member, or per rejected/partial tarball.
+ *     id INTEGER PRIMARY KEY, tarball INTEGER (tarballs.id), member TEXT (NULL
+ *     for the whole tarball), line INTEGER (NULL when unknown), reason TEXT.
+ *   sessions   one row per (node_id, context, session_id), taken from the
+ *     updates' content, never from file names.
+ *     id INTEGER PRIMARY KEY, node_id TEXT, context TEXT (40 hex, or
+ *     UNANONYMIZED), session_id INTEGER, updates (distinct sequence numbers),
+ *     duplicates (re-uploads dropped), first_seq, last_seq, first_gap (the
+ *     first missing sequence number after first_seq, NULL when none),
+ *     blob_bytes, first_timestamp and last_timestamp (NOW_S of first_seq and
+ *     last_seq); UNIQUE (node_id, context, session_id).
+ *   updates    one row per distinct update.
+ *     id INTEGER PRIMARY KEY, session INTEGER (sessions.id), seq INTEGER,
+ *     tarball INTEGER (tarballs.id where it was first seen), version,
+ *     timestamp (NOW_S), packets INTEGER, blob BLOB (blob.h);
+ *     UNIQUE (session, seq): INSERT OR IGNORE stores a key once, and
+ *     sqlite3_changes() tells a duplicate.
+ *
+ * Settings: WAL journal (readers work while bpass index writes), and
+ * synchronous=FULL by default: every tarball's COMMIT fsyncs the WAL, so a
+ * committed tarball survives a power loss. With INDEX_OPEN_SYNC_NORMAL the WAL
+ * is only synced at checkpoints: still never corrupt, but the last tarballs
+ * committed before a power loss may be lost (the next run indexes them again).
+ *
+ * The writer lock: an exclusive flock(2) on INDEX.lock, held from open to
+ * close; the file holds the pid of the holder for the message of the next one.
+ */
+#include "index_db.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sqlite3.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "log.h"
+
+#define INDEX_SCHEMA_VERSION 1
+
+static const char schema_sql[] =
+	"CREATE TABLE tarballs (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  name TEXT NOT NULL UNIQUE,\n"
+	"  size INTEGER NOT NULL,\n"
+	"  mtime_ns INTEGER NOT NULL,\n"
+	"  md5 TEXT NOT NULL DEFAULT '',\n"
+	"  status TEXT NOT NULL CHECK (status IN ('indexed', 'partial', 'rejected')),\n"
+	"  reason TEXT,\n"
+	"  members INTEGER NOT NULL DEFAULT 0,\n"
+	"  updates INTEGER NOT NULL DEFAULT 0,\n"
+	"  rejected_members INTEGER NOT NULL DEFAULT 0,\n"
+	"  duplicates INTEGER NOT NULL DEFAULT 0,\n"
+	"  indexed_at INTEGER NOT NULL\n"
+	");\n"
+	"CREATE TABLE rejects (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  tarball INTEGER NOT NULL REFERENCES tarballs(id),\n"
+	"  member TEXT,\n"
+	"  line INTEGER,\n"
+	"  reason TEXT NOT NULL\n"
+	");\n"
+	"CREATE INDEX rejects_by_tarball ON rejects(tarball);\n"
+	"CREATE TABLE sessions (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  node_id TEXT NOT NULL,\n"
+	"  context TEXT NOT NULL,\n"
+	"  session_id INTEGER NOT NULL,\n"
+	"  updates INTEGER NOT NULL,\n"
+	"  duplicates INTEGER NOT NULL,\n"
+	"  first_seq INTEGER NOT NULL,\n"
+	"  last_seq INTEGER NOT NULL,\n"
+	"  first_gap INTEGER,\n"
+	"  blob_bytes INTEGER NOT NULL,\n"
+	"  first_timestamp INTEGER NOT NULL,\n"
+	"  last_timestamp INTEGER NOT NULL,\n"
+	"  UNIQUE (node_id, context, session_id)\n"
+	");\n"
+	"CREATE TABLE updates (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  session INTEGER NOT NULL REFERENCES sessions(id),\n"
+	"  seq INTEGER NOT NULL,\n"
+	"  tarball INTEGER NOT NULL REFERENCES tarballs(id),\n"
+	"  version INTEGER NOT NULL,\n"
+	"  timestamp INTEGER NOT NULL,\n"
+	"  packets INTEGER NOT NULL,\n"
+	"  blob BLOB NOT NULL,\n"
+	"  UNIQUE (session, seq)\n"
+	");\n"
+	"PRAGMA user_version = 1;\n";
+
+/* Every statement, prepared on first use and kept until close. */
+enum stmt_id {
+	ST_BEGIN, ST_COMMIT, ST_ROLLBACK,
+	ST_SESSIONS, ST_FIND, ST_UPDATES, ST_TARBALLS, ST_REJECTS,
+	ST_TAR_UPSERT, ST_TAR_ID, ST_TAR_FINISH, ST_REJ_DELETE, ST_REJ_INSERT,
+	ST_MAX_UPDATE, ST_SESS_GET, ST_SESS_NEW, ST_SESS_SET, ST_UPD_INSERT, ST_UPD_GET,
+	ST_GAP,
+	ST_COUNT
+};
+
+#define SESSION_COLUMNS "id, node_id, context, session_id, updates, duplicates, first_seq, " \
+			"last_seq, first_gap, blob_bytes, first_timestamp, last_timestamp"
+
+static const char *const stmt_sql[ST_COUNT] = {
+	[ST_BEGIN] = "BEGIN IMMEDIATE",
+	[ST_COMMIT] = "COMMIT",
+	[ST_ROLLBACK] = "ROLLBACK",
+	[ST_SESSIONS] = "SELECT " SESSION_COLUMNS " FROM sessions "
+			"ORDER BY node_id, context, session_id",
+	[ST_FIND] = "SELECT " SESSION_COLUMNS " FROM sessions WHERE node_id = ?1 AND "
+		    "session_id = ?2 AND (?3 IS NULL OR context = ?3) ORDER BY context LIMIT 1",
+	[ST_UPDATES] = "SELECT seq, blob FROM updates WHERE session = ?1 AND seq > ?2 ORDER BY seq",
+	[ST_TARBALLS] = "SELECT id, name, size, mtime_ns, status, reason, members, updates, "
+			"rejected_members, duplicates, indexed_at FROM tarballs ORDER BY name",
+	[ST_REJECTS] = "SELECT t.name, r.member, r.line, r.reason FROM rejects r "
+		       "JOIN tarballs t ON t.id = r.tarball ORDER BY t.name, r.id",
+	[ST_TAR_UPSERT] = "INSERT INTO tarballs (name, size, mtime_ns, md5, status, indexed_at) "
+			  "VALUES (?1, ?2, ?3, ?4, 'partial', ?5) ON CONFLICT (name) DO UPDATE SET "
+			  "size = excluded.size, mtime_ns = excluded.mtime_ns, md5 = excluded.md5, "
+			  "status = 'partial', reason = NULL, members = 0, updates = 0, "
+			  "rejected_members = 0, duplicates = 0, indexed_at = excluded.indexed_at",
+	[ST_TAR_ID] = "SELECT id FROM tarballs WHERE name = ?1",
+	[ST_TAR_FINISH] = "UPDATE tarballs SET status = ?2, reason = ?3, members = ?4, updates = ?5, "
+			  "rejected_members = ?6, duplicates = ?7, indexed_at = ?8 WHERE id = ?1",
+	[ST_REJ_DELETE] = "DELETE FROM rejects WHERE tarball = ?1",
+	[ST_REJ_INSERT] = "INSERT INTO rejects (tarball, member, line, reason) VALUES (?1, ?2, ?3, ?4)",
+	[ST_MAX_UPDATE] = "SELECT coalesce(max(id), 0) FROM updates",
+	[ST_SESS_GET] = "SELECT id, updates, duplicates, first_seq, last_seq, first_gap, blob_bytes, "
+			"first_timestamp, last_timestamp FROM sessions "
+			"WHERE node_id = ?1 AND context = ?2 AND session_id = ?3",
+	[ST_SESS_NEW] = "INSERT INTO sessions (node_id, context, session_id, updates, duplicates, "
+			"first_seq, last_seq, first_gap, blob_bytes, first_timestamp, last_timestamp) "
+			"VALUES (?1, ?2, ?3, 0, 0, ?4, ?4, NULL, 0, ?5, ?5)",
+	[ST_SESS_SET] = "UPDATE sessions SET updates = ?2, duplicates = ?3, first_seq = ?4, "
+			"last_seq = ?5, first_gap = ?6, blob_bytes = ?7, first_timestamp = ?8, "
+			"last_timestamp = ?9 WHERE id = ?1",
+	[ST_UPD_INSERT] = "INSERT OR IGNORE INTO updates (session, seq, tarball, version, timestamp, "
+			  "packets, blob) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[ST_UPD_GET] = "SELECT id, tarball FROM updates WHERE session = ?1 AND seq = ?2",
+	/* The first stored seq >= ?2 whose successor is missing, plus one. */
+	[ST_GAP] = "SELECT u.seq + 1 FROM updates u WHERE u.session = ?1 AND u.seq >= ?2 AND "
+		   "NOT EXISTS (SELECT 1 FROM updates v WHERE v.session = ?1 AND v.seq = u.seq + 1) "
+		   "ORDER BY u.seq LIMIT 1",
+};
+
+/* One session touched by the current tarball: as stored before it, plus what
+ * this tarball adds. */
+struct sess_acc {
+	int64_t id;
+	char node_id[72];
+	char context[48];
+	int64_t session_id;
+	uint32_t hash;
+	/* stored before this tarball (n0 == 0: a new session) */
+	uint32_t n0, dup0;
+	int32_t first0, last0, gap0;   /* gap0 -1: none */
+	uint64_t bytes0;
+	int64_t first_ts0, last_ts0;
+	/* added by this tarball */
+	uint32_t added, dups;
+	int32_t min_seq, max_seq;
+	int64_t min_ts, max_ts;
+	uint64_t bytes;
+};
+
+struct index_update_iter {
+	struct index_db *db;
+	sqlite3_stmt *st;
+	bool cached;              /* st is db->st[ST_UPDATES] and this is db->iter */
+};
+
+struct index_db {
+	sqlite3 *db;
+	char *path;
+	int lock_fd;
+	bool writer;
+	sqlite3_stmt *st[ST_COUNT];
+	struct index_update_iter iter;
+	bool iter_busy;
+
+	/* The current tarball (writer). */
+	bool in_tx;
+	int64_t tarball_id;
+	int64_t start_update_id;      /* max(updates.id) when the tarball began */
+	struct index_tarball_counts counts;
+	struct sess_acc *acc;
+	uint32_t n_acc, cap_acc;
+	uint32_t *slots;              /* open addressing into acc, UINT32_MAX empty */
+	uint32_t cap_slots;           /* power of two */
+};
+
+/* ---------------------------------------------------------------------------
+ * Helpers
+ */
+
+static int db_fail(struct index_db *db, const char *what)
+{
+	return log_error("could not %s index \"%s\": %s", what, db->path, sqlite3_errmsg(db->db));
+}
+
+static sqlite3_stmt *stmt(struct index_db *db, enum stmt_id id)
+{
+	if (!db->st[id]) {
+		if (sqlite3_prepare_v3(db->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
+				       &db->st[id], NULL) != SQLITE_OK) {
+			db_fail(db, "prepare a statement on");
+			db->st[id] = NULL;
+			return NULL;
+		}
+	} else {
+		sqlite3_reset(db->st[id]);
+		sqlite3_clear_bindings(db->st[id]);
+	}
+	return db->st[id];
+}
+
+/* Runs a statement that returns no rows. */
+static int exec_done(struct index_db *db, sqlite3_stmt *st, const char *what)
+{
+	int rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		log_error("could not %s index \"%s\": %s", what, db->path, sqlite3_errmsg(db->db));
+		sqlite3_reset(st);
+		return -1;
+	}
+	sqlite3_reset(st);
+	return 0;
+}
+
+static int64_t col_i64_or(sqlite3_stmt *st, int col, int64_t dflt)
+{
+	return sqlite3_column_type(st, col) == SQLITE_NULL ? dflt : sqlite3_column_int64(st, col);
+}
+
+static void copy_text(char *dst, size_t size, sqlite3_stmt *st, int col)
+{
+	const unsigned char *s = sqlite3_column_text(st, col);
+	snprintf(dst, size, "%s", s ? (const char *)s : "");
+}
+
+void index_db_lock_path(const char *index_path, char *out, size_t size)
+{
+	snprintf(out, size, "%s.lock", index_path);
+}
+
+const char *index_tarball_status_name(int status)
+{
+	switch (status) {
+	case INDEX_TARBALL_INDEXED:
+		return "indexed";
+	case INDEX_TARBALL_PARTIAL:
+		return "partial";
+	default:
+		return "rejected";
+	}
+}
+
+static int status_of_name(const char *s)
+{
+	if (s && !strcmp(s, "indexed"))
+		return INDEX_TARBALL_INDEXED;
+	if (s && !strcmp(s, "partial"))
+		return INDEX_TARBALL_PARTIAL;
+	return INDEX_TARBALL_REJECTED;
+}
+
+/* ---------------------------------------------------------------------------
+ * Opening
+ */
+
+/* Takes the writer lock on INDEX.lock. */
+static int take_lock(struct index_db *db, bool wait)
+{
+	char lp[4096];
+	index_db_lock_path(db->path, lp, sizeof(lp));
+	int fd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return log_error("could not open lock file \"%s\": %s", lp, strerror(errno));
+	while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		if (errno == EINTR)
+			continue;
+		if (errno != EWOULDBLOCK) {
+			int e = errno;
+			close(fd);
+			return log_error("could not lock \"%s\": %s", lp, strerror(e));
+		}
+		char pid[32] = "";
+		ssize_t n = pread(fd, pid, sizeof(pid) - 1, 0);
+		pid[n > 0 ? n : 0] = 0;
+		pid[strcspn(pid, "\n")] = 0;
+		char who[64];
+		snprintf(who, sizeof(who), pid[0] ? " (pid %s)" : "%s", pid);
+		if (!wait) {
+			close(fd);
+			return log_error("index \"%s\" is being written by another bpass index%s; "
+					 "try again later or use --wait", db->path, who);
+		}
+		log_warn("waiting for index \"%s\": another bpass index%s is writing it", db->path, who);
+		int rc;
+		while ((rc = flock(fd, LOCK_EX)) != 0 && errno == EINTR)
+			;
+		if (rc != 0) {
+			int e = errno;
+			close(fd);
+			return log_error("could not lock \"%s\": %s", lp, strerror(e));
+		}
+		break;
+	}
+	char pid[32];
+	int n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)n, 0) != n) {
+		/* The pid is only for messages: not worth failing over. */
+	}
+	db->lock_fd = fd;
+	return 0;
+}
+
+static int exec_sql(struct index_db *db, const char *sql, const char *what)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(db->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		log_error("could not %s index \"%s\": %s", what, db->path,
+			  msg ? msg : sqlite3_errmsg(db->db));
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+static int user_version(struct index_db *db, int *out)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(db->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+		return db_fail(db, "read");
+	int rc = sqlite3_step(st);
+	*out = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return db_fail(db, "read");
+	return 0;
+}
+
+static int table_count(struct index_db *db, int *out)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(db->db, "SELECT count(*) FROM sqlite_master", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return db_fail(db, "read");
+	int rc = sqlite3_step(st);
+	*out = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return db_fail(db, "read");
+	return 0;
+}
+
+/* Checks the schema version; creates the schema in an empty database when writing. */
+static int check_schema(struct index_db *db)
+{
+	int v;
+	if (user_version(db, &v))
+		return -1;
+	if (v == INDEX_SCHEMA_VERSION)
+		return 0;
+	if (v > INDEX_SCHEMA_VERSION)
+		return log_error("could not open index \"%s\": schema version %d is newer than this "
+				 "bpass (%d)", db->path, v, INDEX_SCHEMA_VERSION);
+	if (v != 0)
+		return log_error("could not open index \"%s\": unknown schema version %d", db->path, v);
+	if (!db->writer)
+		return log_error("could not open index \"%s\": not a bpass index", db->path);
+	if (exec_sql(db, "BEGIN IMMEDIATE", "create"))
+		return -1;
+	int tables;
+	if (user_version(db, &v) || table_count(db, &tables))
+		goto fail;
+	if (v == 0 && tables > 0) {
+		log_error("could not open index \"%s\": not a bpass index (it has tables but no "
+			  "schema version)", db->path);
+		goto fail;
+	}
+	if (v == 0 && exec_sql(db, schema_sql, "create"))
+		goto fail;
+	if (exec_sql(db, "COMMIT", "create"))
+		goto fail;
+	return 0;
+fail:
+	sqlite3_exec(db->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+int index_db_open(struct index_db **out, const char *path, int flags)
+{
+	*out = NULL;
+	struct index_db *db = xcalloc(1, sizeof(*db));
+	db->path = xstrdup(path);
+	db->lock_fd = -1;
+	db->writer = (flags & INDEX_OPEN_WRITE) != 0;
+
+	int oflags;
+	if (db->writer) {
+		if (take_lock(db, (flags & INDEX_OPEN_WAIT) != 0))
+			goto fail;
+		oflags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	} else {
+		struct stat st;
+		if (stat(path, &st) != 0) {
+			log_error("could not open index \"%s\": %s", path, strerror(errno));
+			goto fail;
+		}
+		if (S_ISDIR(st.st_mode)) {
+			log_error("could not open index \"%s\": %s", path, strerror(EISDIR));
+			goto fail;
+		}
+		oflags = SQLITE_OPEN_READONLY;
+	}
+	if (sqlite3_open_v2(path, &db->db, oflags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		log_error("could not open index \"%s\": %s", path,
+			  db->db ? sqlite3_errmsg(db->db) : "out of memory");
+		goto fail;
+	}
+	sqlite3_busy_timeout(db->db, 30000);
+	sqlite3_extended_result_codes(db->db, 1);
+	if (db->writer) {
+		char sql[256];
+		snprintf(sql, sizeof(sql),
+			 "PRAGMA journal_mode = WAL; PRAGMA synchronous = %s; "
+			 "PRAGMA cache_size = -32768; PRAGMA temp_store = MEMORY;",
+			 (flags & INDEX_OPEN_SYNC_NORMAL) ? "NORMAL" : "FULL");
+		if (exec_sql(db, sql, "set up"))
+			goto fail;
+	} else {
+		if (exec_sql(db, "PRAGMA cache_size = -16384; PRAGMA mmap_size = 268435456", "set up"))
+			goto fail;
+	}
+	if (check_schema(db))
+		goto fail;
+	if (db->writer) {
+		/* Check that the journal really is WAL (e.g. not on a filesystem without mmap). */
+		sqlite3_stmt *st;
+		if (sqlite3_prepare_v2(db->db, "PRAGMA journal_mode", -1, &st, NULL) == SQLITE_OK) {
+			if (sqlite3_step(st) == SQLITE_ROW) {
+				const unsigned char *m = sqlite3_column_text(st, 0);
+				if (m && strcmp((const char *)m, "wal"))
+					log_warn("index \"%s\" is in journal mode \"%s\", not WAL: readers "
+						 "will wait for the indexer", path, m);
+			}
+			sqlite3_finalize(st);
+		}
+	}
+	*out = db;
+	return 0;
+fail:
+	index_db_close(db);
+	return -1;
+}
+
+void index_db_close(struct index_db *db)
+{
+	if (!db)
+		return;
+	if (db->in_tx)
+		index_db_tarball_abort(db);
+	for (int i = 0; i < ST_COUNT; i++)
+		sqlite3_finalize(db->st[i]);
+	if (db->db)
+		sqlite3_close(db->db);
+	if (db->lock_fd >= 0) {
+		/* No stale pid for the next one's messages; closing releases the flock. */
+		if (ftruncate(db->lock_fd, 0) != 0) {
+			/* only cosmetic */
+		}
+		close(db->lock_fd);
+	}
+	free(db->acc);
+	free(db->slots);
+	free(db->path);
+	free(db);
+}
+
+/* ---------------------------------------------------------------------------
+ * Readers
+ */
+
+static void session_of_row(sqlite3_stmt *st, struct index_session *s)
+{
+	s->id = sqlite3_column_int64(st, 0);
+	copy_text(s->node_id, sizeof(s->node_id), st, 1);
+	copy_text(s->context, sizeof(s->context), st, 2);
+	s->session_id = sqlite3_column_int64(st, 3);
+	s->updates = (uint32_t)sqlite3_column_int64(st, 4);
+	s->duplicates = (uint32_t)sqlite3_column_int64(st, 5);
+	s->first_seq = sqlite3_column_int(st, 6);
+	s->last_seq = sqlite3_column_int(st, 7);
+	s->first_gap = (int32_t)col_i64_or(st, 8, -1);
+	s->blob_bytes = (uint64_t)sqlite3_column_int64(st, 9);
+	s->first_timestamp_s = sqlite3_column_int64(st, 10);
+	s->last_timestamp_s = sqlite3_column_int64(st, 11);
+}
+
+int index_db_sessions(struct index_db *db,
+		      int (*cb)(void *arg, const struct index_session *s), void *arg)
+{
+	sqlite3_stmt *st = stmt(db, ST_SESSIONS);
+	if (!st)
+		return -1;
+	int rc, ret = 0;
+	struct index_session s;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		session_of_row(st, &s);
+		if ((ret = cb(arg, &s)) != 0)
+			break;
+	}
+	if (ret == 0 && rc != SQLITE_DONE)
+		ret = db_fail(db, "read sessions of");
+	sqlite3_reset(st);
+	return ret;
+}
+
+int index_db_find_session(struct index_db *db, const char *node_id, int64_t session_id,
+			  const char *context, struct index_session *out)
+{
+	sqlite3_stmt *st = stmt(db, ST_FIND);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, node_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, session_id);
+	if (context)
+		sqlite3_bind_text(st, 3, context, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	int ret;
+	if (rc == SQLITE_ROW) {
+		session_of_row(st, out);
+		ret = 1;
+	} else if (rc == SQLITE_DONE) {
+		ret = 0;
+	} else {
+		ret = db_fail(db, "read a session of");
+	}
+	sqlite3_reset(st);
+	return ret;
+}
+
+int index_db_updates_begin(struct index_db *db, int64_t session_row_id, int32_t after_seq,
+			   struct index_update_iter **out)
+{
+	*out = NULL;
+	struct index_update_iter *it;
+	if (!db->iter_busy) {
+		/* The common case: one iterator at a time, one statement for the run. */
+		sqlite3_stmt *st = stmt(db, ST_UPDATES);
+		if (!st)
+			return -1;
+		it = &db->iter;
+		it->db = db;
+		it->st = st;
+		it->cached = true;
+		db->iter_busy = true;
+	} else {
+		it = xcalloc(1, sizeof(*it));
+		it->db = db;
+		if (sqlite3_prepare_v2(db->db, stmt_sql[ST_UPDATES], -1, &it->st, NULL) != SQLITE_OK) {
+			free(it);
+			return db_fail(db, "read updates of");
+		}
+	}
+	sqlite3_bind_int64(it->st, 1, session_row_id);
+	sqlite3_bind_int(it->st, 2, after_seq);
+	*out = it;
+	return 0;
+}
+
+int index_db_updates_next(struct index_update_iter *it, int32_t *seq, const void **blob,
+			  size_t *len)
+{
+	int rc = sqlite3_step(it->st);
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (rc != SQLITE_ROW)
+		return db_fail(it->db, "read updates of");
+	*seq = sqlite3_column_int(it->st, 0);
+	*blob = sqlite3_column_blob(it->st, 1);
+	*len = (size_t)sqlite3_column_bytes(it->st, 1);
+	if (!*blob)
+		*blob = "";
+	return 1;
+}
+
+void index_db_updates_end(struct index_update_iter *it)
+{
+	if (!it)
+		return;
+	if (it->cached) {
+		sqlite3_reset(it->st);
+		sqlite3_clear_bindings(it->st);
+		it->db->iter_busy = false;
+	} else {
+		sqlite3_finalize(it->st);
+		free(it);
+	}
+}
+
+int index_db_tarballs(struct index_db *db,
+		      int (*cb)(void *arg, const struct index_tarball *t), void *arg)
+{
+	sqlite3_stmt *st = stmt(db, ST_TARBALLS);
+	if (!st)
+		return -1;
+	int rc, ret = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct index_tarball t;
+		t.id = sqlite3_column_int64(st, 0);
+		t.name = (const char *)sqlite3_column_text(st, 1);
+		t.size = sqlite3_column_int64(st, 2);
+		t.mtime_ns = sqlite3_column_int64(st, 3);
+		t.status = status_of_name((const char *)sqlite3_column_text(st, 4));
+		t.reason = (const char *)sqlite3_column_text(st, 5);
+		t.members = (uint32_t)sqlite3_column_int64(st, 6);
+		t.updates = (uint32_t)sqlite3_column_int64(st, 7);
+		t.rejected_members = (uint32_t)sqlite3_column_int64(st, 8);
+		t.duplicates = (uint32_t)sqlite3_column_int64(st, 9);
+		t.indexed_at = sqlite3_column_int64(st, 10);
+		if (!t.name)
+			t.name = "";
+		if (!t.reason)
+			t.reason = "";
+		if ((ret = cb(arg, &t)) != 0)
+			break;
+	}
+	if (ret == 0 && rc != SQLITE_DONE)
+		ret = db_fail(db, "read tarballs of");
+	sqlite3_reset(st);
+	return ret;
+}
+
+int index_db_rejects(struct index_db *db,
+		     int (*cb)(void *arg, const struct index_reject *r), void *arg)
+{
+	sqlite3_stmt *st = stmt(db, ST_REJECTS);
+	if (!st)
+		return -1;
+	int rc, ret = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct index_reject r;
+		r.tarball = (const char *)sqlite3_column_text(st, 0);
+		r.member = (const char *)sqlite3_column_text(st, 1);
+		r.line = (uint32_t)col_i64_or(st, 2, 0);
+		r.reason = (const char *)sqlite3_column_text(st, 3);
+		if (!r.tarball)
+			r.tarball = "";
+		if (!r.reason)
+			r.reason = "";
+		if ((ret = cb(arg, &r)) != 0)
+			break;
+	}
+	if (ret == 0 && rc != SQLITE_DONE)
+		ret = db_fail(db, "read rejects of");
+	sqlite3_reset(st);
+	return ret;
+}
+
+/* ---------------------------------------------------------------------------
+ * Writer
+ */
+
+static int need_writer(struct index_db *db, bool in_tx)
+{
+	if (!db->writer)
+		return log_error("could not write index \"%s\": opened read-only", db->path);
+	if (db->in_tx != in_tx)
+		return log_error("could not write index \"%s\": %s", db->path,
+				 in_tx ? "no tarball begun" : "a tarball is already begun");
+	return 0;
+}
+
+static void acc_reset(struct index_db *db)
+{
+	db->n_acc = 0;
+	if (!db->slots) {
+		db->cap_slots = 64;
+		db->slots = xmalloc(db->cap_slots * sizeof(*db->slots));
+	}
+	memset(db->slots, 0xff, db->cap_slots * sizeof(*db->slots));
+}
+
+static uint32_t key_hash(const char *node, const char *ctx, int64_t sid)
+{
+	uint32_t h = 2166136261u;
+	for (const unsigned char *p = (const unsigned char *)node; *p; p++)
+		h = (h ^ *p) * 16777619u;
+	h = (h ^ 0xff) * 16777619u;
+	for (const unsigned char *p = (const unsigned char *)ctx; *p; p++)
+		h = (h ^ *p) * 16777619u;
+	uint64_t v = (uint64_t)sid;
+	for (int i = 0; i < 8; i++, v >>= 8)
+		h = (h ^ (uint32_t)(v & 0xff)) * 16777619u;
+	return h;
+}
+
+static void slots_grow(struct index_db *db)
+{
+	free(db->slots);
+	db->cap_slots *= 2;
+	db->slots = xmalloc(db->cap_slots * sizeof(*db->slots));
+	memset(db->slots, 0xff, db->cap_slots * sizeof(*db->slots));
+	for (uint32_t i = 0; i < db->n_acc; i++) {
+		uint32_t k = db->acc[i].hash & (db->cap_slots - 1);
+		while (db->slots[k] != UINT32_MAX)
+			k = (k + 1) & (db->cap_slots - 1);
+		db->slots[k] = i;
+	}
+}
+
+/* Finds or loads (or creates) the session of a key. NULL on error. */
+static struct sess_acc *acc_get(struct index_db *db, const struct index_update_row *r)
+{
+	uint32_t h = key_hash(r->node_id, r->context, r->session_id);
+	uint32_t k = h & (db->cap_slots - 1);
+	for (; db->slots[k] != UINT32_MAX; k = (k + 1) & (db->cap_slots - 1)) {
+		struct sess_acc *a = &db->acc[db->slots[k]];
+		if (a->hash == h && a->session_id == r->session_id &&
+		    !strcmp(a->node_id, r->node_id) && !strcmp(a->context, r->context))
+			return a;
+	}
+	if (strlen(r->node_id) >= sizeof(db->acc->node_id) ||
+	    strlen(r->context) >= sizeof(db->acc->context)) {
+		log_error("could not write index \"%s\": node id or context too long", db->path);
+		return NULL;
+	}
+	if (db->n_acc == db->cap_acc)
+		xgrow((void **)&db->acc, &db->cap_acc, db->n_acc + 1, sizeof(*db->acc));
+	struct sess_acc *a = &db->acc[db->n_acc];
+	memset(a, 0, sizeof(*a));
+	snprintf(a->node_id, sizeof(a->node_id), "%s", r->node_id);
+	snprintf(a->context, sizeof(a->context), "%s", r->context);
+	a->session_id = r->session_id;
+	a->hash = h;
+	a->gap0 = -1;
+
+	sqlite3_stmt *st = stmt(db, ST_SESS_GET);
+	if (!st)
+		return NULL;
+	sqlite3_bind_text(st, 1, r->node_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, r->context, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, r->session_id);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		a->id = sqlite3_column_int64(st, 0);
+		a->n0 = (uint32_t)sqlite3_column_int64(st, 1);
+		a->dup0 = (uint32_t)sqlite3_column_int64(st, 2);
+		a->first0 = sqlite3_column_int(st, 3);
+		a->last0 = sqlite3_column_int(st, 4);
+		a->gap0 = (int32_t)col_i64_or(st, 5, -1);
+		a->bytes0 = (uint64_t)sqlite3_column_int64(st, 6);
+		a->first_ts0 = sqlite3_column_int64(st, 7);
+		a->last_ts0 = sqlite3_column_int64(st, 8);
+		sqlite3_reset(st);
+	} else if (rc == SQLITE_DONE) {
+		sqlite3_reset(st);
+		st = stmt(db, ST_SESS_NEW);
+		if (!st)
+			return NULL;
+		sqlite3_bind_text(st, 1, r->node_id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, r->context, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, r->session_id);
+		sqlite3_bind_int(st, 4, r->seq);
+		sqlite3_bind_int64(st, 5, r->timestamp_s);
+		if (exec_done(db, st, "add a session to"))
+			return NULL;
+		a->id = sqlite3_last_insert_rowid(db->db);
+	} else {
+		sqlite3_reset(st);
+		db_fail(db, "read a session of");
+		return NULL;
+	}
+	db->slots[k] = db->n_acc++;
+	if (db->n_acc * 2 > db->cap_slots)
+		slots_grow(db);
+	return a;
+}
+
+int index_db_tarball_begin(struct index_db *db, const char *name, int64_t size,
+			   int64_t mtime_ns, const char *md5)
+{
+	if (need_writer(db, false))
+		return -1;
+	sqlite3_stmt *st = stmt(db, ST_BEGIN);
+	if (!st || exec_done(db, st, "write"))
+		return -1;
+	db->in_tx = true;
+	memset(&db->counts, 0, sizeof(db->counts));
+	acc_reset(db);
+
+	if (!(st = stmt(db, ST_TAR_UPSERT)))
+		goto fail;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, size);
+	sqlite3_bind_int64(st, 3, mtime_ns);
+	sqlite3_bind_text(st, 4, md5 ? md5 : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, (int64_t)time(NULL));
+	if (exec_done(db, st, "add a tarball to"))
+		goto fail;
+	if (!(st = stmt(db, ST_TAR_ID)))
+		goto fail;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		db_fail(db, "add a tarball to");
+		goto fail;
+	}
+	db->tarball_id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (!(st = stmt(db, ST_REJ_DELETE)))
+		goto fail;
+	sqlite3_bind_int64(st, 1, db->tarball_id);
+	if (exec_done(db, st, "write"))
+		goto fail;
+	if (!(st = stmt(db, ST_MAX_UPDATE)))
+		goto fail;
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		db_fail(db, "read");
+		goto fail;
+	}
+	db->start_update_id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return 0;
+fail:
+	index_db_tarball_abort(db);
+	return -1;
+}
+
+int index_db_add_update(struct index_db *db, const struct index_update_row *r)
+{
+	if (need_writer(db, true))
+		return -1;
+	struct sess_acc *a = acc_get(db, r);
+	if (!a)
+		return -1;
+	sqlite3_stmt *st = stmt(db, ST_UPD_INSERT);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, a->id);
+	sqlite3_bind_int(st, 2, r->seq);
+	sqlite3_bind_int64(st, 3, db->tarball_id);
+	sqlite3_bind_int(st, 4, r->version);
+	sqlite3_bind_int64(st, 5, r->timestamp_s);
+	sqlite3_bind_int64(st, 6, r->packets);
+	sqlite3_bind_blob(st, 7, r->blob_len ? r->blob : "", (int)r->blob_len, SQLITE_STATIC);
+	if (exec_done(db, st, "add an update to"))
+		return -1;
+	db->counts.updates++;
+	if (sqlite3_changes(db->db) == 1) {
+		if (a->added == 0 || r->seq < a->min_seq) {
+			a->min_seq = r->seq;
+			a->min_ts = r->timestamp_s;
+		}
+		if (a->added == 0 || r->seq > a->max_seq) {
+			a->max_seq = r->seq;
+			a->max_ts = r->timestamp_s;
+		}
+		a->added++;
+		a->bytes += r->blob_len;
+		db->counts.new_updates++;
+		return 1;
+	}
+	/* Already stored: a re-upload, unless an earlier examination of this very
+	 * tarball (a partial one, since changed) stored it. */
+	if (!(st = stmt(db, ST_UPD_GET)))
+		return -1;
+	sqlite3_bind_int64(st, 1, a->id);
+	sqlite3_bind_int(st, 2, r->seq);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return db_fail(db, "read an update of");
+	}
+	int64_t row = sqlite3_column_int64(st, 0), tarball = sqlite3_column_int64(st, 1);
+	sqlite3_reset(st);
+	if (tarball == db->tarball_id && row <= db->start_update_id)
+		return 2;
+	a->dups++;
+	db->counts.updates--;
+	db->counts.duplicates++;
+	return 0;
+}
+
+int index_db_add_reject(struct index_db *db, const char *member, uint32_t line,
+			const char *reason)
+{
+	if (need_writer(db, true))
+		return -1;
+	sqlite3_stmt *st = stmt(db, ST_REJ_INSERT);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, db->tarball_id);
+	if (member)
+		sqlite3_bind_text(st, 2, member, -1, SQLITE_STATIC);
+	if (line)
+		sqlite3_bind_int64(st, 3, line);
+	sqlite3_bind_text(st, 4, reason ? reason : "unknown reason", -1, SQLITE_STATIC);
+	if (exec_done(db, st, "add a reject to"))
+		return -1;
+	if (member)
+		db->counts.rejected_members++;
+	return 0;
+}
+
+struct index_tarball_counts *index_db_tarball_counts(struct index_db *db)
+{
+	return &db->counts;
+}
+
+/* The first missing seq of a session with a gap, searching from seq from. */
+static int find_gap(struct index_db *db, int64_t session, int32_t from, int32_t *gap)
+{
+	sqlite3_stmt *st = stmt(db, ST_GAP);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, session);
+	sqlite3_bind_int(st, 2, from);
+	int rc = sqlite3_step(st);
+	*gap = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(db, "read a session of");
+	return 0;
+}
+
+/* Writes one touched session. */
+static int acc_flush(struct index_db *db, const struct sess_acc *a)
+{
+	uint32_t n = a->n0 + a->added;
+	int32_t first = a->first0, last = a->last0, gap = a->gap0;
+	int64_t first_ts = a->first_ts0, last_ts = a->last_ts0;
+	if (a->added) {
+		if (a->n0 == 0 || a->min_seq < first) {
+			first = a->min_seq;
+			first_ts = a->min_ts;
+		}
+		if (a->n0 == 0 || a->max_seq > last) {
+			last = a->max_seq;
+			last_ts = a->max_ts;
+		}
+		if ((int64_t)last - first + 1 == (int64_t)n) {
+			gap = -1;
+		} else {
+			/* Skip what is known to be contiguous: first0 .. gap0-1 (or .. last0). */
+			int32_t from = first;
+			if (a->n0 && first == a->first0)
+				from = a->gap0 >= 0 ? a->gap0 - 1 : a->last0;
+			if (find_gap(db, a->id, from, &gap))
+				return -1;
+		}
+	}
+	sqlite3_stmt *st = stmt(db, ST_SESS_SET);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, a->id);
+	sqlite3_bind_int64(st, 2, n);
+	sqlite3_bind_int64(st, 3, (int64_t)a->dup0 + a->dups);
+	sqlite3_bind_int(st, 4, first);
+	sqlite3_bind_int(st, 5, last);
+	if (gap >= 0)
+		sqlite3_bind_int(st, 6, gap);
+	sqlite3_bind_int64(st, 7, (int64_t)(a->bytes0 + a->bytes));
+	sqlite3_bind_int64(st, 8, first_ts);
+	sqlite3_bind_int64(st, 9, last_ts);
+	return exec_done(db, st, "update a session of");
+}
+
+int index_db_tarball_commit(struct index_db *db, int status, const char *reason)
+{
+	if (need_writer(db, true))
+		return -1;
+	for (uint32_t i = 0; i < db->n_acc; i++)
+		if (acc_flush(db, &db->acc[i]))
+			goto fail;
+	sqlite3_stmt *st = stmt(db, ST_TAR_FINISH);
+	if (!st)
+		goto fail;
+	sqlite3_bind_int64(st, 1, db->tarball_id);
+	sqlite3_bind_text(st, 2, index_tarball_status_name(status), -1, SQLITE_STATIC);
+	if (reason)
+		sqlite3_bind_text(st, 3, reason, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, db->counts.members);
+	sqlite3_bind_int64(st, 5, db->counts.updates);
+	sqlite3_bind_int64(st, 6, db->counts.rejected_members);
+	sqlite3_bind_int64(st, 7, db->counts.duplicates);
+	sqlite3_bind_int64(st, 8, (int64_t)time(NULL));
+	if (exec_done(db, st, "finish a tarball in"))
+		goto fail;
+	if (!(st = stmt(db, ST_COMMIT)) || exec_done(db, st, "commit to"))
+		goto fail;
+	db->in_tx = false;
+	return 0;
+fail:
+	index_db_tarball_abort(db);
+	return -1;
+}
+
+void index_db_tarball_abort(struct index_db *db)
+{
+	if (!db->in_tx)
+		return;
+	db->in_tx = false;
+	if (sqlite3_get_autocommit(db->db))
+		return;   /* SQLite already rolled back (e.g. after SQLITE_FULL) */
+	sqlite3_stmt *st = stmt(db, ST_ROLLBACK);
+	if (st)
+		exec_done(db, st, "roll back");
+}

@@ -1,0 +1,688 @@
+/*
+ * index/indexer.c: indexes the new tarballs of a folder (see indexer.h).
+ *
+ * The work is split in two halves joined by a "batch", one tarball's worth of
+ * results: fill_batch reads a tarball (md5 check, tar walk, gunzip, parse,
+ * blob encode) into records held in one arena, and apply_batch writes the
+ * records to the index in one transaction. With one job they alternate on one
+ * thread; with two, a reader thread fills batches while the calling thread
+ * applies them, through a queue of BATCHES batches that are reused, so the
+ * steady state allocates nothing. Everything printed comes from the writer
+ * side, in tarball order.
+ *
+ * Choices: a tarball whose archive is damaged after some members keeps those
+ * members (status "partial", with the reason); one damaged before any member,
+ * or with a wrong md5 in its name, keeps nothing ("rejected"). Both are
+ * examined again once their size or mtime changes. A member that is not a
+ * readable update is rejected on its own; the rest of its tarball is indexed.
+ */
+#include "indexer.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "blob.h"
+#include "buf.h"
+#include "index_db.h"
+#include "log.h"
+#include "tarball.h"
+#include "update.h"
+
+#define BATCHES 3
+#define STATUS_UNREADABLE (-1)   /* a batch status besides enum index_tarball_status */
+#define MAX_NODE_ID 64
+
+/* ---------------------------------------------------------------------------
+ * The plan: which files to read
+ */
+
+struct plan_item {
+	char *name;        /* base name */
+	char *path;        /* dir/name */
+	int64_t size;
+	int64_t mtime_ns;
+};
+
+struct known {
+	char *name;
+	int64_t size;
+	int64_t mtime_ns;
+	int status;
+};
+
+struct known_list {
+	struct known *v;
+	uint32_t n, cap;
+};
+
+static int known_add(void *arg, const struct index_tarball *t)
+{
+	struct known_list *k = arg;
+	if (k->n == k->cap)
+		xgrow((void **)&k->v, &k->cap, k->n + 1, sizeof(*k->v));
+	k->v[k->n].name = xstrdup(t->name);
+	k->v[k->n].size = t->size;
+	k->v[k->n].mtime_ns = t->mtime_ns;
+	k->v[k->n].status = t->status;
+	k->n++;
+	return 0;
+}
+
+static int cmp_known(const void *a, const void *b)
+{
+	return strcmp(((const struct known *)a)->name, ((const struct known *)b)->name);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool is_tarball_name(const char *n)
+{
+	size_t len = strlen(n);
+	if (n[0] == '.')
+		return false;
+	return (len > 4 && !strcmp(n + len - 4, ".tar")) ||
+	       (len > 7 && !strcmp(n + len - 7, ".tar.gz"));
+}
+
+/* Lists dir's tarball names, sorted. */
+static int list_dir(const char *dir, char ***names, uint32_t *n)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return log_error("could not open updates folder \"%s\": %s", dir, strerror(errno));
+	uint32_t cap = 0;
+	*names = NULL;
+	*n = 0;
+	struct dirent *e;
+	errno = 0;
+	while ((e = readdir(d)) != NULL) {
+		if (!is_tarball_name(e->d_name))
+			continue;
+		if (*n == cap)
+			xgrow((void **)names, &cap, *n + 1, sizeof(**names));
+		(*names)[(*n)++] = xstrdup(e->d_name);
+	}
+	int e2 = errno;
+	closedir(d);
+	if (e2)
+		return log_error("could not read updates folder \"%s\": %s", dir, strerror(e2));
+	if (*n)
+		qsort(*names, *n, sizeof(**names), cmp_str);
+	return 0;
+}
+
+/* ---------------------------------------------------------------------------
+ * Batches: one tarball's results
+ */
+
+enum rec_kind { REC_UPDATE, REC_REJECT, REC_WARN };
+
+struct rec {
+	int kind;           /* enum rec_kind */
+	size_t a, b;        /* arena offsets: node_id / member, context / reason or warning */
+	size_t blob;        /* arena offset of the blob */
+	size_t blob_len;
+	int64_t session_id;
+	int64_t timestamp_s;
+	int32_t seq;
+	int32_t version;
+	uint32_t packets;
+	uint32_t line;      /* REC_REJECT */
+};
+
+struct batch {
+	const struct plan_item *item;
+	char md5[33];       /* the md5 checked, or "" */
+	int status;         /* enum index_tarball_status */
+	struct buf reason;  /* tarball-level reason, or empty */
+	uint32_t members;
+	struct buf arena;
+	struct rec *recs;
+	uint32_t n_recs, cap_recs;
+};
+
+static void batch_init(struct batch *b)
+{
+	memset(b, 0, sizeof(*b));
+	buf_init(&b->reason);
+	buf_init(&b->arena);
+}
+
+static void batch_release(struct batch *b)
+{
+	buf_release(&b->reason);
+	buf_release(&b->arena);
+	free(b->recs);
+}
+
+static void batch_reset(struct batch *b, const struct plan_item *item)
+{
+	b->item = item;
+	b->md5[0] = 0;
+	b->status = INDEX_TARBALL_INDEXED;
+	buf_reset(&b->reason);
+	b->members = 0;
+	buf_reset(&b->arena);
+	b->n_recs = 0;
+	/* Do not keep a huge tarball's worth of memory for the next ones. */
+	if (b->arena.cap > (256u << 20))
+		buf_release(&b->arena);
+}
+
+static size_t arena_str(struct batch *b, const char *s)
+{
+	size_t off = b->arena.len;
+	buf_append(&b->arena, s, strlen(s) + 1);
+	return off;
+}
+
+static struct rec *batch_rec(struct batch *b, int kind)
+{
+	if (b->n_recs == b->cap_recs)
+		xgrow((void **)&b->recs, &b->cap_recs, b->n_recs + 1, sizeof(*b->recs));
+	struct rec *r = &b->recs[b->n_recs++];
+	memset(r, 0, sizeof(*r));
+	r->kind = kind;
+	return r;
+}
+
+static void batch_reject(struct batch *b, const char *member, uint32_t line, const char *reason)
+{
+	size_t a = arena_str(b, member);
+	size_t rs = arena_str(b, reason);
+	struct rec *r = batch_rec(b, REC_REJECT);
+	r->a = a;
+	r->b = rs;
+	r->line = line;
+}
+
+/* ---------------------------------------------------------------------------
+ * The reading half
+ */
+
+struct reader {
+	struct tarball_reader *tr;
+	struct blob_codec *codec;
+	struct update_buf ub;
+	struct buf msg;
+	struct batch *b;    /* being filled */
+};
+
+static void reader_init(struct reader *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->tr = tarball_reader_new();
+	r->codec = blob_codec_new();
+	update_buf_init(&r->ub);
+	buf_init(&r->msg);
+}
+
+static void reader_release(struct reader *r)
+{
+	tarball_reader_free(r->tr);
+	blob_codec_free(r->codec);
+	update_buf_release(&r->ub);
+	buf_release(&r->msg);
+}
+
+static int on_member(void *arg, const struct tarball_member *m)
+{
+	struct reader *r = arg;
+	struct batch *b = r->b;
+	b->members++;
+	if (m->reject) {
+		batch_reject(b, m->name, 0, m->reject);
+		return 0;
+	}
+	struct update_error err;
+	memset(&err, 0, sizeof(err));
+	if (update_parse(&r->ub, m->mutable_data, m->len, &err)) {
+		buf_reset(&r->msg);
+		update_error_format(&err, NULL, NULL, &r->msg);
+		batch_reject(b, m->name, err.line, r->msg.data);
+		return 0;
+	}
+	const struct bpass_update *u = &r->ub.u;
+	if (strlen(u->node_id) > MAX_NODE_ID) {
+		batch_reject(b, m->name, 0, "node id longer than 64 characters");
+		return 0;
+	}
+	if (strlen(u->context) > 40) {
+		batch_reject(b, m->name, 0, "anonymization context longer than 40 characters");
+		return 0;
+	}
+	if (err.warning[0]) {
+		size_t a = arena_str(b, m->name);
+		size_t w = arena_str(b, err.warning);
+		struct rec *x = batch_rec(b, REC_WARN);
+		x->a = a;
+		x->b = w;
+	}
+	size_t node = arena_str(b, u->node_id);
+	size_t ctx = arena_str(b, u->context);
+	size_t blob = b->arena.len;
+	blob_codec_encode(r->codec, u, &b->arena);   /* appends: no copy */
+	struct rec *x = batch_rec(b, REC_UPDATE);
+	x->a = node;
+	x->b = ctx;
+	x->blob = blob;
+	x->blob_len = b->arena.len - blob;
+	x->session_id = u->session_id;
+	x->timestamp_s = u->timestamp_s;
+	x->seq = u->sequence;
+	x->version = u->version;
+	x->packets = u->n_packets;
+	return 0;
+}
+
+/* Reads one tarball into r->b. Never fails: problems become rejections. */
+static void fill_batch(struct reader *r, struct batch *b, const struct plan_item *it)
+{
+	batch_reset(b, it);
+	r->b = b;
+	/* A file we cannot open (permissions, vanished) is not judged: it is
+	 * reported and tried again next run. */
+	int fd = open(it->path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		buf_printf(&b->reason, "could not open tarball \"%s\": %s", it->path,
+			   strerror(errno));
+		b->status = STATUS_UNREADABLE;
+		return;
+	}
+	close(fd);
+	if (it->size == 0) {
+		buf_puts(&b->reason, "empty file");
+		b->status = INDEX_TARBALL_REJECTED;
+		return;
+	}
+	struct tarball_name tn;
+	if (tarball_parse_name(it->name, &tn) == 0 && tn.md5[0]) {
+		char got[33];
+		if (tarball_md5_file(it->path, got)) {
+			buf_printf(&b->reason, "could not read tarball \"%s\": %s", it->path,
+				   strerror(errno));
+			b->status = INDEX_TARBALL_REJECTED;
+			return;
+		}
+		if (strcmp(got, tn.md5)) {
+			buf_printf(&b->reason, "wrong md5: the name says %s, the file's md5 is %s",
+				   tn.md5, got);
+			b->status = INDEX_TARBALL_REJECTED;
+			return;
+		}
+		memcpy(b->md5, got, sizeof(b->md5));
+	}
+	if (tarball_walk(r->tr, it->path, on_member, r, &b->reason) != 0) {
+		if (!b->reason.len)
+			buf_printf(&b->reason, "could not read tarball \"%s\"", it->path);
+		b->status = b->members ? INDEX_TARBALL_PARTIAL : INDEX_TARBALL_REJECTED;
+	}
+}
+
+/* ---------------------------------------------------------------------------
+ * The writing half
+ */
+
+struct writer {
+	struct index_db *db;          /* NULL with parse_only */
+	struct indexer_stats *st;
+	const struct indexer_options *o;
+	uint32_t done, todo;
+	double t0, last_progress;
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void progress(struct writer *w, bool force)
+{
+	if (!w->o->progress)
+		return;
+	double t = now_s();
+	if (!force && t - w->last_progress < 0.2)
+		return;
+	w->last_progress = t;
+	double el = t - w->t0;
+	log_progress("indexing: tarball %u/%u (%u%%), %llu updates, %.0f updates/s", w->done,
+		     w->todo, w->todo ? (unsigned)(100.0 * w->done / w->todo) : 100u,
+		     (unsigned long long)w->st->updates, el > 0 ? (double)w->st->updates / el : 0.0);
+}
+
+/* Writes one batch in one transaction. Returns 0 or -1 (the run fails). */
+static int apply_batch(struct writer *w, struct batch *b)
+{
+	struct indexer_stats *st = w->st;
+	const char *name = b->item->name;
+	const char *arena = b->arena.data;
+	if (b->status == STATUS_UNREADABLE) {
+		log_warn("%s; it is tried again next run", b->reason.data);
+		st->tarballs_unreadable++;
+		w->done++;
+		return 0;
+	}
+	if (w->db && index_db_tarball_begin(w->db, name, b->item->size, b->item->mtime_ns, b->md5))
+		return -1;
+	uint64_t updates = 0, dups = 0, rejected = 0;
+	for (uint32_t i = 0; i < b->n_recs; i++) {
+		const struct rec *r = &b->recs[i];
+		if (r->kind == REC_WARN) {
+			log_warn("warning: tarball \"%s\" member \"%s\": %s", name, arena + r->a,
+				 arena + r->b);
+			st->warnings++;
+		} else if (r->kind == REC_REJECT) {
+			log_warn("rejected member \"%s\" of tarball \"%s\": %s", arena + r->a, name,
+				 arena + r->b);
+			rejected++;
+			if (w->db && index_db_add_reject(w->db, arena + r->a, r->line, arena + r->b))
+				goto fail;
+		} else if (w->db) {
+			struct index_update_row row = {
+				.node_id = arena + r->a,
+				.context = arena + r->b,
+				.session_id = r->session_id,
+				.seq = r->seq,
+				.version = r->version,
+				.timestamp_s = r->timestamp_s,
+				.packets = r->packets,
+				.blob = arena + r->blob,
+				.blob_len = r->blob_len,
+			};
+			int rc = index_db_add_update(w->db, &row);
+			if (rc < 0)
+				goto fail;
+			if (rc == 1) {
+				updates++;
+				st->blob_bytes += r->blob_len;
+			} else if (rc == 0) {
+				dups++;
+			}
+		} else {
+			updates++;
+			st->blob_bytes += r->blob_len;
+		}
+	}
+	if (b->reason.len) {
+		log_warn("%s tarball \"%s\": %s", b->status == INDEX_TARBALL_PARTIAL ?
+			 "partly rejected" : "rejected", name, b->reason.data);
+		if (w->db && index_db_add_reject(w->db, NULL, 0, b->reason.data))
+			goto fail;
+	}
+	if (w->db) {
+		index_db_tarball_counts(w->db)->members = b->members;
+		if (index_db_tarball_commit(w->db, b->status, b->reason.len ? b->reason.data : NULL))
+			return -1;
+	}
+	st->members += b->members;
+	st->updates += updates;
+	st->duplicates += dups;
+	st->rejected_members += rejected;
+	st->bytes_in += (uint64_t)b->item->size;
+	if (b->status == INDEX_TARBALL_INDEXED)
+		st->tarballs_indexed++;
+	else if (b->status == INDEX_TARBALL_PARTIAL)
+		st->tarballs_partial++;
+	else
+		st->tarballs_rejected++;
+	w->done++;
+	progress(w, false);
+	return 0;
+fail:
+	index_db_tarball_abort(w->db);
+	return -1;
+}
+
+/* ---------------------------------------------------------------------------
+ * Two jobs: a reader thread and a queue of batches
+ */
+
+struct queue {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct batch batches[BATCHES];
+	struct batch *full[BATCHES];   /* FIFO of filled batches */
+	uint32_t head, n_full;
+	struct batch *free_[BATCHES];  /* stack of empty batches */
+	uint32_t n_free;
+	bool done;                     /* the reader has filled its last batch */
+	bool stop;                     /* the writer failed: the reader stops */
+	const struct plan_item *items;
+	uint32_t n_items;
+	double read_seconds;           /* the reader's, added to the stats at the end */
+};
+
+static void *reader_main(void *arg)
+{
+	struct queue *q = arg;
+	struct reader r;
+	reader_init(&r);
+	for (uint32_t i = 0; i < q->n_items; i++) {
+		pthread_mutex_lock(&q->mu);
+		while (!q->stop && q->n_free == 0)
+			pthread_cond_wait(&q->cv, &q->mu);
+		if (q->stop) {
+			pthread_mutex_unlock(&q->mu);
+			break;
+		}
+		struct batch *b = q->free_[--q->n_free];
+		pthread_mutex_unlock(&q->mu);
+
+		double t = now_s();
+		fill_batch(&r, b, &q->items[i]);
+		q->read_seconds += now_s() - t;
+
+		pthread_mutex_lock(&q->mu);
+		q->full[(q->head + q->n_full) % BATCHES] = b;
+		q->n_full++;
+		pthread_cond_broadcast(&q->cv);
+		pthread_mutex_unlock(&q->mu);
+	}
+	pthread_mutex_lock(&q->mu);
+	q->done = true;
+	pthread_cond_broadcast(&q->cv);
+	pthread_mutex_unlock(&q->mu);
+	reader_release(&r);
+	return NULL;
+}
+
+static int run_two_jobs(struct writer *w, const struct plan_item *items, uint32_t n)
+{
+	struct queue q;
+	memset(&q, 0, sizeof(q));
+	pthread_mutex_init(&q.mu, NULL);
+	pthread_cond_init(&q.cv, NULL);
+	for (int i = 0; i < BATCHES; i++) {
+		batch_init(&q.batches[i]);
+		q.free_[q.n_free++] = &q.batches[i];
+	}
+	q.items = items;
+	q.n_items = n;
+	pthread_t th;
+	int e = pthread_create(&th, NULL, reader_main, &q);
+	if (e) {
+		for (int i = 0; i < BATCHES; i++)
+			batch_release(&q.batches[i]);
+		pthread_cond_destroy(&q.cv);
+		pthread_mutex_destroy(&q.mu);
+		return log_error("could not start the reader thread: %s", strerror(e));
+	}
+	int ret = 0;
+	for (;;) {
+		pthread_mutex_lock(&q.mu);
+		while (q.n_full == 0 && !q.done)
+			pthread_cond_wait(&q.cv, &q.mu);
+		if (q.n_full == 0) {
+			pthread_mutex_unlock(&q.mu);
+			break;
+		}
+		struct batch *b = q.full[q.head];
+		q.head = (q.head + 1) % BATCHES;
+		q.n_full--;
+		pthread_mutex_unlock(&q.mu);
+
+		double t = now_s();
+		int rc = apply_batch(w, b);
+		w->st->write_seconds += now_s() - t;
+
+		pthread_mutex_lock(&q.mu);
+		q.free_[q.n_free++] = b;
+		if (rc)
+			q.stop = true;
+		pthread_cond_broadcast(&q.cv);
+		pthread_mutex_unlock(&q.mu);
+		if (rc) {
+			ret = -1;
+			break;
+		}
+	}
+	pthread_join(th, NULL);
+	w->st->read_seconds += q.read_seconds;
+	for (int i = 0; i < BATCHES; i++)
+		batch_release(&q.batches[i]);
+	pthread_cond_destroy(&q.cv);
+	pthread_mutex_destroy(&q.mu);
+	return ret;
+}
+
+static int run_one_job(struct writer *w, const struct plan_item *items, uint32_t n)
+{
+	struct reader r;
+	struct batch b;
+	reader_init(&r);
+	batch_init(&b);
+	int ret = 0;
+	for (uint32_t i = 0; i < n && ret == 0; i++) {
+		double t = now_s();
+		fill_batch(&r, &b, &items[i]);
+		double t2 = now_s();
+		w->st->read_seconds += t2 - t;
+		ret = apply_batch(w, &b);
+		w->st->write_seconds += now_s() - t2;
+	}
+	batch_release(&b);
+	reader_release(&r);
+	return ret;
+}
+
+/* ---------------------------------------------------------------------------
+ * The run
+ */
+
+static void fmt_size_change(struct buf *out, const struct known *k, const struct plan_item *it)
+{
+	if (k->size != it->size)
+		buf_printf(out, "size %lld, now %lld", (long long)k->size, (long long)it->size);
+	else
+		buf_puts(out, "same size, new mtime");
+}
+
+int indexer_run(const char *dir, const char *index_path, const struct indexer_options *o,
+		struct indexer_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	double t0 = now_s();
+	struct index_db *db = NULL;
+	struct known_list known = { 0 };
+	char **names = NULL;
+	uint32_t n_names = 0;
+	struct plan_item *items = NULL;
+	uint32_t n_items = 0;
+	int ret = -1;
+
+	if (!o->parse_only) {
+		int flags = INDEX_OPEN_WRITE;
+		if (o->wait)
+			flags |= INDEX_OPEN_WAIT;
+		if (o->sync_normal)
+			flags |= INDEX_OPEN_SYNC_NORMAL;
+		if (index_db_open(&db, index_path, flags))
+			goto out;
+		if (index_db_tarballs(db, known_add, &known))
+			goto out;
+		if (known.n)
+			qsort(known.v, known.n, sizeof(*known.v), cmp_known);
+	}
+	if (list_dir(dir, &names, &n_names))
+		goto out;
+	st->tarballs_found = n_names;
+	items = n_names ? xcalloc(n_names, sizeof(*items)) : NULL;
+	struct buf path, msg;
+	buf_init(&path);
+	buf_init(&msg);
+	for (uint32_t i = 0; i < n_names; i++) {
+		buf_reset(&path);
+		buf_printf(&path, "%s/%s", dir, names[i]);
+		struct stat sb;
+		if (stat(path.data, &sb) != 0) {
+			if (errno != ENOENT)   /* vanished since readdir: not ours to report */
+				log_warn("could not read tarball \"%s\": %s", path.data, strerror(errno));
+			st->tarballs_found--;
+			continue;
+		}
+		if (!S_ISREG(sb.st_mode)) {
+			st->tarballs_found--;
+			continue;
+		}
+		struct plan_item it = {
+			.name = names[i],
+			.size = (int64_t)sb.st_size,
+			.mtime_ns = (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec,
+		};
+		struct known key = { .name = names[i] };
+		const struct known *k = known.n ? bsearch(&key, known.v, known.n, sizeof(*known.v),
+							  cmp_known) : NULL;
+		if (k && k->size == it.size && k->mtime_ns == it.mtime_ns) {
+			st->tarballs_skipped++;
+			continue;
+		}
+		if (k && k->status == INDEX_TARBALL_INDEXED) {
+			buf_reset(&msg);
+			fmt_size_change(&msg, k, &it);
+			log_warn("tarball \"%s\" changed since it was indexed (%s); it is not indexed "
+				 "again", path.data, msg.data);
+			st->tarballs_changed++;
+			continue;
+		}
+		it.path = xstrdup(path.data);
+		items[n_items++] = it;
+	}
+	buf_release(&path);
+	buf_release(&msg);
+
+	struct writer w = { .db = db, .st = st, .o = o, .todo = n_items, .t0 = t0 };
+	if (n_items == 0)
+		ret = 0;
+	else if (o->jobs >= 2)
+		ret = run_two_jobs(&w, items, n_items);
+	else
+		ret = run_one_job(&w, items, n_items);
+	if (o->progress)
+		log_clear_progress();
+out:
+	index_db_close(db);
+	for (uint32_t i = 0; i < known.n; i++)
+		free(known.v[i].name);
+	free(known.v);
+	for (uint32_t i = 0; i < n_items; i++)
+		free(items[i].path);
+	free(items);
+	for (uint32_t i = 0; i < n_names; i++)
+		free(names[i]);
+	free(names);
+	st->seconds = now_s() - t0;
+	return ret;
+}

@@ -1,0 +1,60 @@
+/*
+ * index/indexer.h: indexing a folder of tarballs into the SQLite index (the
+ * engine of `bpass index`).
+ *
+ * Every *.tar and *.tar.gz of the folder (not recursive, dot files ignored)
+ * is taken in name order. One that the index already knows with the same
+ * size and mtime is skipped without being read, so a re-run over an
+ * unchanged folder only stats the files. Each new tarball is md5-checked
+ * when its name carries an md5, walked member by member (gunzip, parse,
+ * blob-encode) and written in one transaction (index_db.h).
+ *
+ * With jobs = 2, reading, parsing and encoding run on a second thread and
+ * hand finished tarballs to the writer through a queue of two, so parsing the
+ * next tarball overlaps writing the current one. The result is the same.
+ */
+#ifndef INDEX_INDEXER_H
+#define INDEX_INDEXER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct indexer_options {
+	bool parse_only;    /* do everything but SQLite: no index is opened (benchmarks) */
+	bool wait;          /* wait for another writer instead of failing */
+	bool sync_normal;   /* synchronous=NORMAL instead of FULL (see index_db.c) */
+	bool progress;      /* draw a progress line (log_progress, terminals only) */
+	int jobs;           /* 1: one thread; 2: parse and write on two threads */
+};
+
+struct indexer_stats {
+	uint32_t tarballs_found;     /* *.tar and *.tar.gz files in the folder */
+	uint32_t tarballs_skipped;   /* known and unchanged: not read */
+	uint32_t tarballs_changed;   /* indexed before, changed since: warned, not read */
+	uint32_t tarballs_indexed;   /* read to the end (members may have been rejected) */
+	uint32_t tarballs_partial;   /* damaged after some members: those were kept */
+	uint32_t tarballs_rejected;  /* wrong md5 or unreadable: nothing kept */
+	uint32_t tarballs_unreadable;/* could not be opened: reported, not recorded, tried next run */
+	uint64_t members;            /* members examined */
+	uint64_t updates;            /* new updates stored (parse_only: parsed) */
+	uint64_t rejected_members;   /* members that are not readable updates */
+	uint64_t duplicates;         /* updates already in the index (re-uploads) */
+	uint64_t warnings;           /* updates parsed with a warning */
+	uint64_t bytes_in;           /* tarball bytes read */
+	uint64_t blob_bytes;         /* encoded bytes of the new updates */
+	double seconds;              /* wall time of the whole run */
+	double read_seconds;         /* wall time reading tarballs (md5, gunzip, parse, encode) */
+	double write_seconds;        /* wall time writing them (SQLite, fsync) */
+};
+
+/*
+ * Indexes the new tarballs of dir into the index at index_path (created if
+ * missing). Rejected members and tarballs are recorded in the index and
+ * counted in st; they are not errors. Returns 0, or -1 when the run itself
+ * failed (folder or index unreadable, index locked by another writer, SQLite
+ * error), after printing why; tarballs committed before the failure stay.
+ */
+int indexer_run(const char *dir, const char *index_path, const struct indexer_options *o,
+		struct indexer_stats *st);
+
+#endif

@@ -1,0 +1,539 @@
+/*
+ * tests/unit/test_index_db.c: the SQLite index on real files in a scratch
+ * folder: schema and settings of a new index, storing updates, duplicates
+ * within and across tarballs, first-gap computation as sequence numbers
+ * arrive in any order, a partial tarball examined again, rollback, reopening
+ * read-only, the session and update readers, rejects, the writer lock, a
+ * reader during a write, and foreign or newer databases. Blobs are arbitrary
+ * bytes here: the index does not look inside them.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include "index_db.h"
+#include "log.h"
+
+#define CTX "d8ed5acebaa9c7d364d16687864ccc2666576188"
+#define NODE "OW0123456789AB"
+
+static char dir[256];
+static char path[300];
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/bpass-index-db.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	if (!mkdtemp(dir))
+		return -1;
+	snprintf(path, sizeof(path), "%s/index.sqlite", dir);
+	log_set_quiet(true);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	char cmd[600];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* A blob that encodes its key, to check which row comes back. */
+static char blob_of[64];
+
+static int add(struct index_db *db, const char *node, const char *ctx, int64_t sid, int32_t seq,
+	       int64_t ts)
+{
+	snprintf(blob_of, sizeof(blob_of), "%s/%lld/%d", node, (long long)sid, seq);
+	struct index_update_row r = {
+		.node_id = node, .context = ctx, .session_id = sid, .seq = seq, .version = 5,
+		.timestamp_s = ts, .packets = 7, .blob = blob_of, .blob_len = strlen(blob_of),
+	};
+	return index_db_add_update(db, &r);
+}
+
+static struct index_session find(struct index_db *db, const char *node, int64_t sid)
+{
+	struct index_session s;
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(index_db_find_session(db, node, sid, NULL, &s), 1);
+	return s;
+}
+
+static int64_t sql_int(const char *sql)
+{
+	sqlite3 *h;
+	assert_int_equal(sqlite3_open_v2(path, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	int64_t v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+	return v;
+}
+
+static void remove_index(void)
+{
+	char p[400];
+	unlink(path);
+	snprintf(p, sizeof(p), "%s-wal", path);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-shm", path);
+	unlink(p);
+}
+
+static void test_new_index(void **state)
+{
+	(void)state;
+	remove_index();
+	struct index_db *db;
+	assert_int_equal(index_db_open(&db, path, INDEX_OPEN_WRITE), 0);
+	assert_int_equal(sql_int("PRAGMA user_version"), 1);
+	assert_int_equal(sql_int("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
+				 "name IN ('tarballs', 'rejects', 'sessions', 'updates')"), 4);
+	sqlite3 *h;
+	assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_prepare_v2(h, "PRAGMA journal_mode", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(st, 0), "wal");
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+	index_db_close(db);
+	index_db_close(NULL);
+}
+
+static void test_store_and_gap(void **state)
+{
+	(void)state;
+	remove_index();
+	struct index_db *db;
+	assert_int_equal(index_db_open(&db, path, INDEX_OPEN_WRITE), 0);
+	assert_int_equal(index_db_tarball_begin(db, "a.tar", 100, 5, ""), 0);
+	assert_int_equal(add(db, NODE, CTX, 1000, 0, 30), 1);
+	assert_int_equal(add(db, NODE, CTX, 1000, 1, 60), 1);
+	assert_int_equal(add(db, NODE, CTX, 1000, 3, 120), 1);
+	index_db_tarball_counts(db)->members = 3;
+	assert_int_equal(index_db_tarball_commit(db, INDEX_TARBALL_INDEXED, NULL), 0);
+
+	struct index_session s = find(db, NODE, 1000);
+	assert_string_equal(s.node_id, NODE);
+	assert_string_equal(s.context, CTX);
+	assert_int_equal(s.updates, 3);
+	assert_int_equal(s.duplicates, 0);
+	assert_int_equal(s.first_seq, 0);
+	assert_int_equal(s.last_seq, 3);
+	assert_int_equal(s.first_gap, 2);
+	/* "OW0123456789AB/1000/0" is 21 bytes, likewise /1 and /3. */
+	assert_int_equal(s.blob_bytes, 63);
+	assert_int_equal(s.first_timestamp_s, 30);
+	assert_int_equal(s.last_timestamp_s, 120);
+
+	/* Second tarball: seq 1 again (a re-upload), seq 2 fills the gap, 5 opens another. */
+	assert_int_equal(index_db_tarball_begin(db, "b.tar", 100, 5, NULL), 0);
+	assert_int_equal(add(db, NODE, CTX, 1000, 1, 60), 0);
+	assert_int_equal(add(db, NODE, CTX, 1000, 2, 90), 1);
+	assert_int_equal(add(db, NODE, CTX, 1000, 5, 180), 1);
+	assert_int_equal(add(db, NODE, CTX, 1000, 5, 180), 0);  /* twice in one tarball */
+	struct index_tarball_counts *c = index_db_tarball_counts(db);
+	assert_int_equal(c->updates, 2);
+	assert_int_equal(c->new_updates, 2);
+	assert_int_equal(c->duplicates, 2);
+	c->members = 4;
+	assert_int_equal(index_db_tarball_commit(db, INDEX_TARBALL_INDEXED, NULL), 0);
+	s = find(db, NODE, 1000);
+	assert_int_equal(s.updates, 5);
+	assert_int_equal(s.duplicates, 2);
+	assert_int_equal(s.first_seq, 0);
+	assert_int_equal(s.last_seq, 5);
+	assert_int_equal(s.first_gap, 4);
+	assert_int_equal(s.last_timestamp_s, 180);
+
+	/* Third: 4 arrives late, the session is whole again. */
+	assert_int_equal(index_db_tarball_begin(db, "c.tar", 1, 1, NULL), 0);
+	assert_int_equal(add(db, NODE, CTX, 1000, 4, 150), 1);
+	assert_int_equal(index_db_tarball_commit(db, INDEX_TARBALL_INDEXED, NULL), 0);
+	s = find(db, NODE, 1000);
+	assert_int_equal(s.updates, 6);
+	assert_int_equal(s.first_gap, -1);
+
+	/* A session that starts late and gets earlier updates: first_seq moves down. */
+	assert_int_equal(index_db_tarball_begin(db, "d.tar", 1, 1, NULL), 0);
+	assert_int_equal(add(db, NODE, CTX, 2000, 5, 500), 1);
+	assert_int_equal(add(db, NODE, CTX, 2000, 6, 530), 1);
+	assert_int_equal(index_db_tarball_commit(db, INDEX_TARBALL_INDEXED, NULL), 0);
+	s = find(db, NODE, 2000);
+	assert_int_equal(s.first_seq, 5);
+	assert_int_equal(s.first_gap, -1);
+	assert_int_equal(index_db_tarball_begin(db, "e.tar", 1, 1, NULL), 0);
+	assert_int_equal(add(db, NODE, CTX, 2000, 3, 440), 1);
+	assert_int_equal(index_db_tarball_commit(db, INDEX_TARBALL_INDEXED, NULL), 0);
+	s = find(db, NODE, 2000);
+	assert_int_equal(s.first_seq, 3);
+	assert_int_equal(s.last_seq, 6);
+	assert_int_equal(s.first_gap, 4);
+	assert_int_equal(s.first_timestamp_s, 440);
+	assert_int_equal(s.last_timestamp_s, 530);
+	/* A later seq does not hide the earlier gap. */
+	assert_int_equal(index_db_tarball_begin(db, "f.tar", 1, 1, NULL), 0);
+	assert_int_equal(add(db, NODE, CTX, 2000, 9, 620), 1);
+	assert_int_equal(index_db_tarball_commit(db, INDEX_TARBALL_INDEXED, NULL), 0);
+	s = find(db, NODE, 2000);
+	assert_int_equal(s.first_gap, 4);
+	assert_int_equal(index_db_tarball_begin(db, "g.tar", 1, 1, NULL), 0);
+	assert_int_equal(add(db, NODE, CTX, 2000, 4, 470), 1);
+	assert_int_equal(index_db_tarball_commit(db, INDEX_TARBALL_INDEXED, NULL), 0);
+	s = find(db, NODE, 2000);
+	assert_int_equal(s.first_gap, 7);
+	assert_int_equal(s.updates, 5);
+
+	/* Tarball rows carry the counts. */
+	assert_int_equal(sql_int("SELECT duplicates FROM tarballs WHERE name = 'b.tar'"), 2);
+	assert_int_equal(sql_int("SELECT updates FROM tarballs WHERE name = 'b.tar'"), 2);
+	assert_int_equal(sql_int("SELECT members FROM tarballs WHERE name = 'b.tar'"), 4);
+	assert_int_equal(sql_int("SELECT count(*) FROM updates"), 11);
+	index_db_close(db);
+}
+
+struct collected {
+	char names[8][128];
+	int64_t sids[8];
+	int n;
+};
+
+static int collect_session(void *arg, const struct index_session *s)
+{
+	struct collected *c = arg;
+	if (c->n < 8) {
+		snprintf(c->names[c->n], sizeof(c->names[c->n]), "%s %s", s->node_id, s->context);
+		c->sids[c->n] = s->session_id;
+	}
+	c->n++;
+	return 0;
+}
+
+static int stop_at_two(void *arg, const struct index_session *s)
+{
+	(void)s;
+	int *n = arg;
+	return ++*n == 2 ? 42 : 0;
+}
+
+static void test_readers(void **state)
+{
+	(void)state;
+	remove_index();
+	struct index_db *db;
+	assert_int_equal(index_db_open(&db, path, INDEX_OPEN_WRITE), 0);
+	assert_int_equal(index_db_tarball_begin(db, "x.tar", 1, 1, NULL), 0);
+	/* Inserted out of order; listed by (node, context, session id). */
+	assert_int_equal(add(db, "OWB", CTX, 7, 0, 1), 1);
+	assert_int_equal(add(db, "OWA", "UNANONYMIZED", 9, 0, 1), 1);
+	assert_int_equal(add(db, "OWA", CTX, 9, 2, 1), 1);
+	assert_int_equal(add(db, "OWA", CTX, -1, 0, 1), 1);
+	assert_int_equal(add(db, "OWA", CTX, 9, 0, 1), 1);
+	assert_int_equal(add(db, "OWA", CTX, 9, 1, 1), 1);
+	assert_int_equal(index_db_tarball_commit(db, INDEX_TARBALL_INDEXED, NULL), 0);
+	index_db_close(db);
+
+	/* Reopen read-only. */
+	assert_int_equal(index_db_open(&db, path, INDEX_OPEN_READ), 0);
+	struct collected c = { 0 };
+	assert_int_equal(index_db_sessions(db, collect_session, &c), 0);
+	assert_int_equal(c.n, 4);
+	/* Byte order: "UNANONYMIZED" sorts before lowercase hex. */
+	assert_string_equal(c.names[0], "OWA UNANONYMIZED");
+	assert_string_equal(c.names[1], "OWA " CTX);
+	assert_int_equal(c.sids[1], -1);
+	assert_string_equal(c.names[2], "OWA " CTX);
+	assert_int_equal(c.sids[2], 9);
+	assert_string_equal(c.names[3], "OWB " CTX);
+	int n = 0;
+	assert_int_equal(index_db_sessions(db, stop_at_two, &n), 42);
+
+	struct index_session s;
+	assert_int_equal(index_db_find_session(db, "OWA", 9, "UNANONYMIZED", &s), 1);
+	assert_int_equal(s.updates, 1);
+	assert_int_equal(index_db_find_session(db, "OWA", 9, CTX, &s), 1);
+	assert_int_equal(s.updates, 3);
+	assert_int_equal(index_db_find_session(db, "OWA", 10, NULL, &s), 0);
+	assert_int_equal(index_db_find_session(db, "OWC", 9, NULL, &s), 0);
+
+	/* Updates in seq order, after a given seq. */
+	struct index_update_iter *it;
+	int32_t seq;
+	const void *blob;
+	size_t len;
+	assert_int_equal(index_db_updates_begin(db, s.id, -1, &it), 0);
+	for (int want = 0; want < 3; want++) {
+		assert_int_equal(index_db_updates_next(it, &seq, &blob, &len), 1);
+		assert_int_equal(seq, want);
+		char expect[32];
+		snprintf(expect, sizeof(expect), "OWA/9/%d", want);
+		assert_int_equal(len, strlen(expect));
+		assert_memory_equal(blob, expect, len);
+		/* A second iterator while the first is open. */
+		if (want == 1) {
+			struct index_update_iter *it2;
+			assert_int_equal(index_db_updates_begin(db, s.id, 1, &it2), 0);
+			assert_int_equal(index_db_updates_next(it2, &seq, &blob, &len), 1);
+			assert_int_equal(seq, 2);
+			assert_int_equal(index_db_updates_next(it2, &seq, &blob, &len), 0);
+			index_db_updates_end(it2);
+		}
+	}
+	assert_int_equal(index_db_updates_next(it, &seq, &blob, &len), 0);
+	index_db_updates_end(it);
+	index_db_updates_end(NULL);
+	assert_int_equal(index_db_updates_begin(db, s.id, 2, &it), 0);
+	assert_int_equal(index_db_updates_next(it, &seq, &blob, &len), 0);
+	index_db_updates_end(it);
+
+	/* A reader cannot write. */
+	assert_int_equal(index_db_tarball_begin(db, "y.tar", 1, 1, NULL), -1);
+	index_db_close(db);
+}
+
+struct reject_list {
+	char rows[8][200];
+	int n;
+};
+
+static int collect_reject(void *arg, const struct index_reject *r)
+{
+	struct reject_list *l = arg;
+	if (l->n < 8)
+		snprintf(l->rows[l->n], sizeof(l->rows[l->n]), "%s|%s|%u|%s", r->tarball,
+			 r->member ? r->member : "(none)", r->line, r->reason);
+	l->n++;
+	return 0;
+}
+
+struct tar_list {
+	char rows[8][200];
+	int n;
+};
+
+static int collect_tarball(void *arg, const struct index_tarball *t)
+{
+	struct tar_list *l = arg;
+	if (l->n < 8)
+		snprintf(l->rows[l->n], sizeof(l->rows[l->n]), "%s %lld %lld %s %u %u %u %u [%s]",
+			 t->name, (long long)t->size, (long long)t->mtime_ns,
+			 index_tarball_status_name(t->status), t->members, t->updates,
+			 t->rejected_members, t->duplicates, t->reason);
+	l->n++;
+	return 0;
+}
+
+static void test_rejects_and_partial(void **state)
+{
+	(void)state;
+	remove_index();
+	struct index_db *db;
+	assert_int_equal(index_db_open(&db, path, INDEX_OPEN_WRITE), 0);
+	/* z.tar: damaged after its first member. */
+	assert_int_equal(index_db_tarball_begin(db, "z.tar", 2048, 111, NULL), 0);
+	assert_int_equal(add(db, NODE, CTX, 1, 0, 10), 1);
+	assert_int_equal(index_db_add_reject(db, NULL, 0, "could not read tarball: truncated"), 0);
+	index_db_tarball_counts(db)->members = 1;
+	assert_int_equal(index_db_tarball_commit(db, INDEX_TARBALL_PARTIAL,
+						 "could not read tarball: truncated"), 0);
+	/* m.tar: wrong md5. */
+	assert_int_equal(index_db_tarball_begin(db, "m_1_2_0123.tar", 10, 5, NULL), 0);
+	assert_int_equal(index_db_add_reject(db, NULL, 0, "wrong md5"), 0);
+	assert_int_equal(index_db_tarball_commit(db, INDEX_TARBALL_REJECTED, "wrong md5"), 0);
+	/* a.tar: two bad members. */
+	assert_int_equal(index_db_tarball_begin(db, "a.tar", 10, 5, "0123abcd"), 0);
+	assert_int_equal(index_db_add_reject(db, "x-1-0.gz", 12, "line 12: bad"), 0);
+	assert_int_equal(index_db_add_reject(db, "x-1-1.gz", 0, "not gzip"), 0);
+	assert_int_equal(add(db, NODE, CTX, 1, 5, 60), 1);
+	index_db_tarball_counts(db)->members = 3;
+	assert_int_equal(index_db_tarball_commit(db, INDEX_TARBALL_INDEXED, NULL), 0);
+
+	struct reject_list r = { 0 };
+	assert_int_equal(index_db_rejects(db, collect_reject, &r), 0);
+	assert_int_equal(r.n, 4);
+	assert_string_equal(r.rows[0], "a.tar|x-1-0.gz|12|line 12: bad");
+	assert_string_equal(r.rows[1], "a.tar|x-1-1.gz|0|not gzip");
+	assert_string_equal(r.rows[2], "m_1_2_0123.tar|(none)|0|wrong md5");
+	assert_string_equal(r.rows[3], "z.tar|(none)|0|could not read tarball: truncated");
+
+	struct tar_list t = { 0 };
+	assert_int_equal(index_db_tarballs(db, collect_tarball, &t), 0);
+	assert_int_equal(t.n, 3);
+	assert_string_equal(t.rows[0], "a.tar 10 5 indexed 3 1 2 0 []");
+	assert_string_equal(t.rows[1], "m_1_2_0123.tar 10 5 rejected 0 0 0 0 [wrong md5]");
+	assert_string_equal(t.rows[2],
+			    "z.tar 2048 111 partial 1 1 0 0 [could not read tarball: truncated]");
+
+	/* z.tar is complete now: examined again, its first update is not a duplicate. */
+	assert_int_equal(index_db_tarball_begin(db, "z.tar", 4096, 222, NULL), 0);
+	assert_int_equal(add(db, NODE, CTX, 1, 0, 10), 2);
+	assert_int_equal(add(db, NODE, CTX, 1, 1, 40), 1);
+	index_db_tarball_counts(db)->members = 2;
+	assert_int_equal(index_db_tarball_commit(db, INDEX_TARBALL_INDEXED, NULL), 0);
+	struct index_session s = find(db, NODE, 1);
+	assert_int_equal(s.updates, 3);
+	assert_int_equal(s.duplicates, 0);
+	assert_int_equal(s.first_gap, 2);
+	memset(&t, 0, sizeof(t));
+	assert_int_equal(index_db_tarballs(db, collect_tarball, &t), 0);
+	assert_int_equal(t.n, 3);
+	assert_string_equal(t.rows[2], "z.tar 4096 222 indexed 2 2 0 0 []");
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(index_db_rejects(db, collect_reject, &r), 0);
+	assert_int_equal(r.n, 3);   /* z.tar's old reject is gone */
+	index_db_close(db);
+}
+
+static void test_abort(void **state)
+{
+	(void)state;
+	remove_index();
+	struct index_db *db;
+	assert_int_equal(index_db_open(&db, path, INDEX_OPEN_WRITE), 0);
+	assert_int_equal(index_db_tarball_begin(db, "a.tar", 1, 1, NULL), 0);
+	assert_int_equal(add(db, NODE, CTX, 1, 0, 10), 1);
+	index_db_tarball_abort(db);
+	index_db_tarball_abort(db);   /* no-op */
+	struct index_session s;
+	assert_int_equal(index_db_find_session(db, NODE, 1, NULL, &s), 0);
+	/* Begin, then close without committing: rolled back too. */
+	assert_int_equal(index_db_tarball_begin(db, "a.tar", 1, 1, NULL), 0);
+	assert_int_equal(add(db, NODE, CTX, 1, 0, 10), 1);
+	index_db_close(db);
+	assert_int_equal(sql_int("SELECT count(*) FROM updates"), 0);
+	assert_int_equal(sql_int("SELECT count(*) FROM tarballs"), 0);
+	/* Calls out of sequence fail cleanly. */
+	assert_int_equal(index_db_open(&db, path, INDEX_OPEN_WRITE), 0);
+	assert_int_equal(add(db, NODE, CTX, 1, 0, 10), -1);
+	assert_int_equal(index_db_tarball_commit(db, INDEX_TARBALL_INDEXED, NULL), -1);
+	assert_int_equal(index_db_tarball_begin(db, "a.tar", 1, 1, NULL), 0);
+	assert_int_equal(index_db_tarball_begin(db, "b.tar", 1, 1, NULL), -1);
+	index_db_tarball_abort(db);
+	index_db_close(db);
+}
+
+static void test_lock(void **state)
+{
+	(void)state;
+	remove_index();
+	struct index_db *a, *b;
+	assert_int_equal(index_db_open(&a, path, INDEX_OPEN_WRITE), 0);
+	assert_int_equal(index_db_open(&b, path, INDEX_OPEN_WRITE), -1);
+	assert_null(b);
+	/* Readers are not locked out, even during a write; they see committed data only. */
+	assert_int_equal(index_db_tarball_begin(a, "a.tar", 1, 1, NULL), 0);
+	assert_int_equal(add(a, NODE, CTX, 1, 0, 10), 1);
+	struct index_db *r;
+	assert_int_equal(index_db_open(&r, path, INDEX_OPEN_READ), 0);
+	struct index_session s;
+	assert_int_equal(index_db_find_session(r, NODE, 1, NULL, &s), 0);
+	assert_int_equal(index_db_tarball_commit(a, INDEX_TARBALL_INDEXED, NULL), 0);
+	assert_int_equal(index_db_find_session(r, NODE, 1, NULL, &s), 1);
+	index_db_close(r);
+	/* The lock file holds the pid of the writer while it writes, and nothing after. */
+	char lp[400];
+	index_db_lock_path(path, lp, sizeof(lp));
+	FILE *f = fopen(lp, "r");
+	assert_non_null(f);
+	long pid = 0;
+	assert_int_equal(fscanf(f, "%ld", &pid), 1);
+	fclose(f);
+	assert_int_equal(pid, (long)getpid());
+	index_db_close(a);
+	f = fopen(lp, "r");
+	assert_non_null(f);
+	assert_int_equal(fgetc(f), EOF);
+	fclose(f);
+	assert_int_equal(index_db_open(&b, path, INDEX_OPEN_WRITE | INDEX_OPEN_SYNC_NORMAL), 0);
+	index_db_close(b);
+}
+
+static void test_bad_files(void **state)
+{
+	(void)state;
+	struct index_db *db;
+	char p[400];
+	snprintf(p, sizeof(p), "%s/missing.sqlite", dir);
+	assert_int_equal(index_db_open(&db, p, INDEX_OPEN_READ), -1);
+	assert_null(db);
+	assert_int_equal(access(p, F_OK), -1);   /* reading never creates */
+	/* A folder. */
+	assert_int_equal(index_db_open(&db, dir, INDEX_OPEN_READ), -1);
+	/* Some other SQLite database. */
+	snprintf(p, sizeof(p), "%s/other.sqlite", dir);
+	sqlite3 *h;
+	assert_int_equal(sqlite3_open(p, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(h, "CREATE TABLE t (x)", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+	assert_int_equal(index_db_open(&db, p, INDEX_OPEN_WRITE), -1);
+	assert_int_equal(index_db_open(&db, p, INDEX_OPEN_READ), -1);
+	/* A newer bpass index. */
+	snprintf(p, sizeof(p), "%s/newer.sqlite", dir);
+	assert_int_equal(sqlite3_open(p, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(h, "PRAGMA user_version = 99", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+	assert_int_equal(index_db_open(&db, p, INDEX_OPEN_WRITE), -1);
+	assert_int_equal(index_db_open(&db, p, INDEX_OPEN_READ), -1);
+	/* Not a database at all. */
+	snprintf(p, sizeof(p), "%s/text.sqlite", dir);
+	FILE *f = fopen(p, "w");
+	assert_non_null(f);
+	fputs("this is not an SQLite database, just some text long enough to look at\n", f);
+	fclose(f);
+	assert_int_equal(index_db_open(&db, p, INDEX_OPEN_READ), -1);
+	assert_int_equal(index_db_open(&db, p, INDEX_OPEN_WRITE), -1);
+}
+
+static void test_many_sessions(void **state)
+{
+	(void)state;
+	remove_index();
+	struct index_db *db;
+	assert_int_equal(index_db_open(&db, path, INDEX_OPEN_WRITE), 0);
+	/* 300 sessions in one tarball (grows the in-memory map), each 0, 2. */
+	assert_int_equal(index_db_tarball_begin(db, "a.tar", 1, 1, NULL), 0);
+	for (int i = 0; i < 300; i++) {
+		assert_int_equal(add(db, NODE, CTX, i, 0, i), 1);
+		assert_int_equal(add(db, NODE, CTX, i, 2, i + 60), 1);
+	}
+	for (int i = 0; i < 300; i += 7)
+		assert_int_equal(add(db, NODE, CTX, i, 2, i + 60), 0);
+	assert_int_equal(index_db_tarball_commit(db, INDEX_TARBALL_INDEXED, NULL), 0);
+	for (int i = 0; i < 300; i++) {
+		struct index_session s = find(db, NODE, i);
+		assert_int_equal(s.updates, 2);
+		assert_int_equal(s.duplicates, i % 7 == 0 ? 1 : 0);
+		assert_int_equal(s.first_gap, 1);
+		assert_int_equal(s.first_timestamp_s, i);
+		assert_int_equal(s.last_timestamp_s, i + 60);
+	}
+	index_db_close(db);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_new_index),
+		cmocka_unit_test(test_store_and_gap),
+		cmocka_unit_test(test_readers),
+		cmocka_unit_test(test_rejects_and_partial),
+		cmocka_unit_test(test_abort),
+		cmocka_unit_test(test_lock),
+		cmocka_unit_test(test_bad_files),
+		cmocka_unit_test(test_many_sessions),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
