@@ -11,5 +11,14 @@
 extern const struct bpass_processor *const processors_builtin[];
 
 extern const struct bpass_processor proc_byte_count;
+extern const struct bpass_processor proc_flows;
+extern const struct bpass_processor proc_addresses;
+extern const struct bpass_processor proc_domains;
+extern const struct bpass_processor proc_whitelisted_domains;
+extern const struct bpass_processor proc_flow_domains;
+extern const struct bpass_processor proc_update_statistics;
+extern const struct bpass_processor proc_availability;
+extern const struct bpass_processor proc_meta_statistics;
+extern const struct bpass_processor proc_throughput;
 
 #endif
