@@ -6,6 +6,7 @@
 #   make bench            index and run benchmarks (tools/bench)
 #   make fuzz             run the libFuzzer targets (FUZZ_SECONDS each)
 #   make demo             the README's demo: sample data, index, run, results, plots
+#   make browser-test     open the HTML report in headless Chromium
 #   make install          install bpass, bpass.h and bpass.pc under PREFIX
 #
 # Variables: BUILD (output folder), SANITIZE (e.g. address,undefined), PREFIX.
@@ -47,7 +48,7 @@ HELPER_SRCS := $(wildcard tests/helper/*.c)
 
 LIB := $(BUILD)/libbpass.a
 
-.PHONY: all tests check test bench fuzz demo install clean
+.PHONY: all tests check test bench fuzz demo install clean browser-test
 all: $(BUILD)/bpass $(PLUGIN_SOS)
 
 $(BUILD)/%.o: %.c
@@ -112,6 +113,10 @@ fuzz:
 
 demo: all
 	tools/demo $(BUILD)
+
+# Opens the HTML report in headless Chromium (installs Debian's chromium if missing).
+browser-test: all
+	BPASS=$(CURDIR)/$(BUILD)/bpass BUILD=$(CURDIR)/$(BUILD) TOP=$(CURDIR) sh tests/e2e/browser/t-report.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/bpass \
