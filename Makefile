@@ -95,6 +95,7 @@ check:
 
 bench: all
 	tools/bench $(BUILD)
+	tools/bench-run $(BUILD)
 
 # libFuzzer targets (clang); each runs FUZZ_SECONDS on a copy of its seed corpus.
 FUZZ_BUILD := build-fuzz

@@ -17,7 +17,7 @@
  *  4. Export it: for a plugin, define
  *        const struct bpass_processor *const *bpass_processors(void)
  *     returning a NULL-terminated array of your descriptors (use the macro
- *     BPASS_PLUGIN(...)). Built-ins sit in processors/registry.c instead.
+ *     BPASS_PLUGIN(...)). Built-ins sit in processors/builtin.c instead.
  *  5. Build: cc -shared -fPIC $(pkg-config --cflags bpass) p.c -o p.so
  *     and run: bpass run INDEX STATE --plugin ./p.so -p your-name
  *  6. Bump .version whenever what you compute changes: saved states of the old
@@ -34,6 +34,10 @@
  *     what the worker sent, session_figures, merge, then the frees; at the end
  *     global_complete, write_results, global_free. merge must not depend on
  *     the order in which sessions arrive.
+ *   - a session with nothing new for any selected processor (same versions,
+ *     no --recompute) is merged by the parent straight from its saved state,
+ *     without a worker: session_complete is not called for it again, and
+ *     merge gets eph == NULL.
  * Callbacks run single-threaded within their process; a processor may keep no
  * global mutable variables (workers and the parent are separate processes).
  *
@@ -158,7 +162,9 @@ struct bpass_processor {
 	const char *description;    /* one line */
 	const char *const *depends; /* NULL-terminated names whose session state this reads; may be NULL */
 
-	/* Persistent session state. session_new returns NULL only on failure. */
+	/* Persistent session state. session_new returns NULL only on failure.
+	 * Optional as a group: a processor keeping only ephemeral state leaves
+	 * session_new, session_free, save and load NULL (state is then NULL). */
 	void *(*session_new)(const struct bpass_session_key *key);
 	void (*session_free)(void *state);
 	/* Ephemeral session state: fresh in every run. NULL when not needed. */

@@ -1,12 +1,243 @@
-/* tools/cmd_run.c: PLACEHOLDER until the owner of "bpass run" replaces it. */
+/*
+ * tools/cmd_run.c: `bpass run INDEX STATE_DIR [options]`: runs the selected
+ * processors over the indexed sessions, resuming from the saved states, and
+ * writes the result tables (harness/run.h does the work).
+ */
+#include <getopt.h>
+#include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
+#include "buf.h"
 #include "commands.h"
+#include "log.h"
+#include "run.h"
+
+static void usage(FILE *f)
+{
+	fputs("usage: bpass run INDEX STATE_DIR [options]\n"
+	      "\n"
+	      "Runs processors over every session of the index: each session's new updates,\n"
+	      "in sequence order, continuing from its saved state in STATE_DIR/RUN_NAME/.\n"
+	      "Then writes the result tables (one file per table) and sessions.csv.\n"
+	      "\n"
+	      "  -p, --processors LIST    comma-separated processors (default: every built-in\n"
+	      "                           and every processor of a --plugin); dependencies\n"
+	      "                           are added; repeatable\n"
+	      "      --plugin PATH.so     load processors from a plugin (repeatable); also\n"
+	      "                           every *.so in the folders of $BPASS_PLUGIN_PATH\n"
+	      "  -w, --workers N          worker processes (default: one per core);\n"
+	      "                           0 runs everything in this process\n"
+	      "      --include-nodes LIST only these nodes (comma-separated ids)\n"
+	      "      --exclude-nodes LIST not these nodes (wins over --include-nodes)\n"
+	      "      --since DATE         sessions that started at or after DATE (UTC;\n"
+	      "                           YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS)\n"
+	      "      --until DATE         sessions that started before DATE\n"
+	      "      --run-name NAME      the state folder under STATE_DIR (default \"default\")\n"
+	      "      --recompute[=LIST]   start these processors (default: all selected) again\n"
+	      "                           from update 0 in every session\n"
+	      "      --out DIR            result tables folder (default STATE_DIR/NAME/results,\n"
+	      "                           where tables this run did not write are removed)\n"
+	      "      --json               JSON Lines tables instead of CSV\n"
+	      "      --cache-global FILE  also save the global result, for `bpass results`\n"
+	      "      --no-fsync           do not fsync each state file before renaming it\n"
+	      "                           into place (faster with many small sessions; after\n"
+	      "                           a power loss a damaged state is detected by its\n"
+	      "                           checksum and recomputed, so results stay right)\n"
+	      "      --stats              print the peak memory of the parent and the workers\n"
+	      "  -q, --quiet              no progress and no summary\n"
+	      "  -h, --help               this help\n",
+	      f);
+}
+
+static int bad_usage(const char *fmt, const char *arg)
+{
+	fputs("bpass: ", stderr);
+	fprintf(stderr, fmt, arg);
+	fputc('\n', stderr);
+	usage(stderr);
+	return EXIT_USAGE;
+}
+
+/* Reads n digits at *p into *v. */
+static bool digits(const char **p, int n, int *v)
+{
+	*v = 0;
+	for (int i = 0; i < n; i++, (*p)++) {
+		if (**p < '0' || **p > '9')
+			return false;
+		*v = *v * 10 + (**p - '0');
+	}
+	return true;
+}
+
+/* YYYY-MM-DD, optionally followed by T or a space and HH:MM[:SS], and Z. */
+static bool parse_date(const char *s, int64_t *us)
+{
+	struct tm tm;
+	memset(&tm, 0, sizeof(tm));
+	int y, mo, d, h = 0, mi = 0, se = 0;
+	const char *p = s;
+	if (!digits(&p, 4, &y) || *p++ != '-' || !digits(&p, 2, &mo) || *p++ != '-' ||
+	    !digits(&p, 2, &d))
+		return false;
+	if (*p == 'T' || *p == ' ') {
+		p++;
+		if (!digits(&p, 2, &h) || *p++ != ':' || !digits(&p, 2, &mi))
+			return false;
+		if (*p == ':' && (p++, !digits(&p, 2, &se)))
+			return false;
+	}
+	if (*p == 'Z')
+		p++;
+	if (*p || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60)
+		return false;
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = se;
+	time_t t = timegm(&tm);
+	*us = (int64_t)t * 1000000;
+	return true;
+}
+
+static bool valid_run_name(const char *s)
+{
+	if (!*s || *s == '.' || strlen(s) > 100)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+		      *s == '-' || *s == '_' || *s == '.'))
+			return false;
+	return true;
+}
 
 int cmd_run(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fputs("bpass: \"run\" is not built yet\n", stderr);
-	return EXIT_FAILURES;
+	enum {
+		O_PLUGIN = 256, O_INCLUDE, O_EXCLUDE, O_SINCE, O_UNTIL, O_RUN_NAME, O_RECOMPUTE,
+		O_OUT, O_JSON, O_CACHE, O_STATS, O_NO_FSYNC,
+	};
+	static const struct option opts[] = {
+		{"processors", required_argument, NULL, 'p'},
+		{"plugin", required_argument, NULL, O_PLUGIN},
+		{"workers", required_argument, NULL, 'w'},
+		{"include-nodes", required_argument, NULL, O_INCLUDE},
+		{"exclude-nodes", required_argument, NULL, O_EXCLUDE},
+		{"since", required_argument, NULL, O_SINCE},
+		{"until", required_argument, NULL, O_UNTIL},
+		{"run-name", required_argument, NULL, O_RUN_NAME},
+		{"recompute", optional_argument, NULL, O_RECOMPUTE},
+		{"out", required_argument, NULL, O_OUT},
+		{"json", no_argument, NULL, O_JSON},
+		{"cache-global", required_argument, NULL, O_CACHE},
+		{"stats", no_argument, NULL, O_STATS},
+		{"no-fsync", no_argument, NULL, O_NO_FSYNC},
+		{"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct run_options o = {
+		.workers = -1,
+		.since_us = INT64_MIN,
+		.until_us = INT64_MAX,
+	};
+	char **plugins = xcalloc((size_t)argc + 1, sizeof(*plugins));
+	uint32_t n_plugins = 0;
+	struct buf sel;
+	buf_init(&sel);
+	int rc = EXIT_USAGE, c;
+	char *end;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "p:w:qh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			/* Repeatable: -p a -p b,c is -p a,b,c. */
+			if (sel.len)
+				buf_putc(&sel, ',');
+			buf_puts(&sel, optarg);
+			o.select = sel.data;
+			break;
+		case O_PLUGIN:
+			plugins[n_plugins++] = optarg;
+			break;
+		case 'w': {
+			long n = strtol(optarg, &end, 10);
+			if (*optarg < '0' || *optarg > '9' || *end || n > 1024) {
+				rc = bad_usage("invalid worker count \"%s\": use 0-1024", optarg);
+				goto out;
+			}
+			o.workers = (int)n;
+			break;
+		}
+		case O_INCLUDE:
+			o.include_nodes = optarg;
+			break;
+		case O_EXCLUDE:
+			o.exclude_nodes = optarg;
+			break;
+		case O_SINCE:
+		case O_UNTIL:
+			if (!parse_date(optarg, c == O_SINCE ? &o.since_us : &o.until_us)) {
+				rc = bad_usage("invalid date \"%s\": use YYYY-MM-DD or "
+					       "YYYY-MM-DDTHH:MM:SS (UTC)", optarg);
+				goto out;
+			}
+			break;
+		case O_RUN_NAME:
+			if (!valid_run_name(optarg)) {
+				rc = bad_usage("invalid run name \"%s\": use letters, digits, '-', '_' "
+					       "and '.', not first", optarg);
+				goto out;
+			}
+			o.run_name = optarg;
+			break;
+		case O_RECOMPUTE:
+			o.recompute = optarg ? optarg : "";
+			break;
+		case O_OUT:
+			o.out_dir = optarg;
+			break;
+		case O_JSON:
+			o.json = true;
+			break;
+		case O_CACHE:
+			o.cache_global = optarg;
+			break;
+		case O_STATS:
+			o.stats = true;
+			break;
+		case O_NO_FSYNC:
+			o.no_fsync = true;
+			break;
+		case 'q':
+			log_set_quiet(true);
+			break;
+		case 'h':
+			usage(stdout);
+			rc = EXIT_OK;
+			goto out;
+		default:
+			usage(stderr);
+			goto out;
+		}
+	}
+	if (argc - optind != 2) {
+		rc = bad_usage("%s", argc - optind < 2 ? "missing INDEX or STATE_DIR" :
+							 "too many arguments");
+		goto out;
+	}
+	o.index_path = argv[optind];
+	o.state_root = argv[optind + 1];
+	o.plugins = plugins;
+	o.n_plugins = n_plugins;
+	rc = harness_run(&o);
+out:
+	buf_release(&sel);
+	free(plugins);
+	return rc;
 }

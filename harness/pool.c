@@ -1,0 +1,256 @@
+/*
+ * harness/pool.c: forking, pinning, feeding and reaping the worker
+ * processes of a run (see pool.h).
+ */
+#include "pool.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <hwloc.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "proto.h"
+#include "run.h"
+
+volatile sig_atomic_t pool_reap_needed;
+
+uint32_t pool_cores(void)
+{
+	hwloc_topology_t t;
+	uint32_t n = 1;
+	if (hwloc_topology_init(&t) == 0) {
+		if (hwloc_topology_load(t) == 0) {
+			int c = hwloc_get_nbobjs_by_type(t, HWLOC_OBJ_CORE);
+			if (c > 0)
+				n = (uint32_t)c;
+		}
+		hwloc_topology_destroy(t);
+	}
+	return n;
+}
+
+int pool_init(struct pool *p, uint32_t n, pool_child_fn child, void *arg)
+{
+	memset(p, 0, sizeof(*p));
+	p->n = n;
+	p->child = child;
+	p->arg = arg;
+	p->w = xcalloc(n + 1, sizeof(*p->w));
+	for (uint32_t i = 0; i < n; i++) {
+		p->w[i].to = p->w[i].from = -1;
+		p->w[i].number = i + 1;
+	}
+	size_t size = (n ? n : 1) * sizeof(struct worker_slot);
+	void *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED)
+		return log_error("could not map shared memory for the workers: %s", strerror(errno));
+	p->slots = m;
+	memset(p->slots, 0, size);
+	hwloc_topology_t t;
+	if (hwloc_topology_init(&t) == 0) {
+		if (hwloc_topology_load(t) == 0) {
+			int c = hwloc_get_nbobjs_by_type(t, HWLOC_OBJ_CORE);
+			p->n_cores = c > 0 ? (uint32_t)c : 0;
+			p->topology = t;
+		} else {
+			hwloc_topology_destroy(t);
+		}
+	}
+	return 0;
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+/* In the child: pin to core i (modulo the cores), quietly skipped when the
+ * machine does not allow it (a container, an odd topology). */
+static void pin(struct pool *p, uint32_t i)
+{
+	if (!p->topology || !p->n_cores)
+		return;
+	hwloc_topology_t t = p->topology;
+	hwloc_obj_t core = hwloc_get_obj_by_type(t, HWLOC_OBJ_CORE, i % p->n_cores);
+	if (core && core->cpuset)
+		hwloc_set_cpubind(t, core->cpuset, HWLOC_CPUBIND_PROCESS);
+}
+
+static void on_child_stop(int sig)
+{
+	(void)sig;
+	harness_stop = 1;
+}
+
+int pool_spawn(struct pool *p, uint32_t i)
+{
+	struct pool_worker *w = &p->w[i];
+	int cmd[2], res[2];
+	if (pipe2(cmd, O_CLOEXEC) != 0)
+		return log_error("could not start worker %u: %s", w->number, strerror(errno));
+	if (pipe2(res, O_CLOEXEC) != 0) {
+		int e = errno;
+		close(cmd[0]);
+		close(cmd[1]);
+		return log_error("could not start worker %u: %s", w->number, strerror(e));
+	}
+	memset(&p->slots[i], 0, sizeof(p->slots[i]));
+	p->slots[i].proc = -1;
+	p->slots[i].seq = -1;
+	fflush(stdout);
+	fflush(stderr);
+	pid_t parent = getpid();
+	pid_t pid = fork();
+	if (pid < 0) {
+		int e = errno;
+		close(cmd[0]);
+		close(cmd[1]);
+		close(res[0]);
+		close(res[1]);
+		return log_error("could not start worker %u: %s", w->number, strerror(e));
+	}
+	if (pid == 0) {
+		/* The child: pin first, then drop what belongs to the parent. */
+		pin(p, i);
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		struct sigaction sa;
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_child_stop;
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGINT, &sa, NULL);
+		sa.sa_handler = SIG_DFL;
+		sigaction(SIGCHLD, &sa, NULL);
+		sa.sa_handler = SIG_IGN;
+		sigaction(SIGPIPE, &sa, NULL);
+		for (uint32_t j = 0; j < p->n; j++) {
+			close_fd(&p->w[j].to);
+			close_fd(&p->w[j].from);
+		}
+		close(cmd[1]);
+		close(res[0]);
+		if (getppid() != parent)
+			_exit(0);   /* the parent died before PR_SET_PDEATHSIG */
+		log_set_quiet(true);
+		int status = p->child(p->arg, &p->slots[i], cmd[0], res[1]);
+		fflush(stdout);
+		fflush(stderr);
+		exit(status);
+	}
+	close(cmd[0]);
+	close(res[1]);
+	w->pid = pid;
+	w->to = cmd[1];
+	w->from = res[0];
+	w->queued = 0;
+	w->spawned++;
+	return 0;
+}
+
+int pool_send(struct pool *p, uint32_t i, uint32_t type, const void *payload, size_t len)
+{
+	struct pool_worker *w = &p->w[i];
+	if (w->to < 0)
+		return -1;
+	return proto_send(w->to, type, payload, len);
+}
+
+int pool_reap(struct pool *p, uint32_t i, bool block, struct buf *why)
+{
+	struct pool_worker *w = &p->w[i];
+	buf_reset(why);
+	if (!w->pid)
+		return 0;
+	int status;
+	struct rusage ru;
+	pid_t r;
+	do
+		r = wait4(w->pid, &status, block ? 0 : WNOHANG, &ru);
+	while (r < 0 && errno == EINTR);
+	if (r == 0)
+		return -1;
+	if (r > 0 && (uint64_t)ru.ru_maxrss > p->maxrss_children_kb)
+		p->maxrss_children_kb = (uint64_t)ru.ru_maxrss;
+	int ret;
+	buf_printf(why, "worker %u (pid %ld) ", w->number, (long)w->pid);
+	if (r < 0) {
+		buf_printf(why, "could not be waited for: %s", strerror(errno));
+		ret = 1;
+	} else if (WIFSIGNALED(status)) {
+		ret = 128 + WTERMSIG(status);
+		buf_printf(why, "died on signal %d%s", WTERMSIG(status),
+			   WCOREDUMP(status) ? " (core dumped)" : "");
+	} else {
+		ret = WEXITSTATUS(status);
+		buf_printf(why, "exited with status %d", ret);
+	}
+	const struct worker_slot *s = &p->slots[i];
+	if (s->busy) {
+		buf_puts(why, " while ");
+		if (s->proc >= 0 && (uint32_t)s->proc < p->n_proc_names) {
+			buf_printf(why, "processor \"%s\" was processing ", p->proc_names[s->proc]);
+		} else {
+			buf_puts(why, "processing ");
+		}
+		buf_printf(why, "session %.*s/%.*s/%" PRId64, (int)sizeof(s->node_id), s->node_id,
+			   (int)sizeof(s->context), s->context, (int64_t)s->session_id);
+		if (s->seq >= 0)
+			buf_printf(why, " (update %d)", (int)s->seq);
+	}
+	w->pid = 0;
+	close_fd(&w->to);
+	close_fd(&w->from);
+	return ret;
+}
+
+/* Waits up to ms for worker i to end. Returns true when it did. */
+static bool wait_for(struct pool *p, uint32_t i, int ms, struct buf *why)
+{
+	for (int t = 0; t < ms; t += 10) {
+		if (pool_reap(p, i, false, why) >= 0)
+			return true;
+		struct timespec ts = {0, 10 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+	return pool_reap(p, i, false, why) >= 0;
+}
+
+void pool_release(struct pool *p, bool hard)
+{
+	struct buf why;
+	buf_init(&why);
+	for (uint32_t i = 0; i < p->n; i++) {
+		close_fd(&p->w[i].to);
+		if (hard && p->w[i].pid)
+			kill(p->w[i].pid, SIGTERM);
+	}
+	for (uint32_t i = 0; i < p->n; i++) {
+		close_fd(&p->w[i].from);
+		if (!p->w[i].pid)
+			continue;
+		/* A worker finishes or abandons its session at the next update;
+		 * one stuck in a plugin is killed after a grace period. */
+		if (hard && !wait_for(p, i, 5000, &why))
+			kill(p->w[i].pid, SIGKILL);
+		pool_reap(p, i, true, &why);
+	}
+	buf_release(&why);
+	if (p->slots)
+		munmap(p->slots, (p->n ? p->n : 1) * sizeof(struct worker_slot));
+	if (p->topology)
+		hwloc_topology_destroy(p->topology);
+	free(p->w);
+	memset(p, 0, sizeof(*p));
+}

@@ -1,0 +1,117 @@
+/*
+ * harness/proto.h: the messages between the parent of a run and its
+ * workers, over a pair of pipes per worker.
+ *
+ * Framing: every message is an 8-byte header, then the payload:
+ *   uint32 type     (little-endian; enum proto_type)
+ *   uint32 length   (little-endian; payload bytes, at most PROTO_MAX_PAYLOAD)
+ * Payloads are msgpack and name sessions by key, never by an index row id or
+ * a file path, so a launcher could feed workers that run on other machines
+ * (given the same index, state folder and options).
+ *
+ * PROTO_SESSION, parent -> worker: process one session.
+ *   payload: [node_id: str, context: str, session_id: int]
+ * PROTO_RESULT, worker -> parent: the outcome of that session.
+ *   payload, three msgpack values:
+ *   1. a map {"node_id", "context", "session_id", "status" (enum
+ *      proto_status), "updates" (processed in this run), "last_seq" (lowest
+ *      last processed seq of the selected processors, -1 none),
+ *      "missing_seq" (the first missing seq when stopped at a gap, else -1),
+ *      "recomputed" (processors started again from update 0), "saved" (the
+ *      state file was rewritten)};
+ *   2. the session's state container (state/state_file.h) as bin, or nil
+ *      when there is nothing to merge;
+ *   3. the ephemeral states: an array of [processor name: str, data: bin].
+ * PROTO_QUIT, parent -> worker: no payload; the worker exits (so does it at
+ *   the end of its input).
+ * A worker that cannot start (index or plugins unreadable) exits with
+ * status PROTO_EXIT_INIT and is not restarted.
+ */
+#ifndef HARNESS_PROTO_H
+#define HARNESS_PROTO_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bpass.h"
+#include "buf.h"
+#include "state_reader.h"
+#include "state_writer.h"
+
+enum proto_type {
+	PROTO_SESSION = 1,
+	PROTO_RESULT = 2,
+	PROTO_QUIT = 3,
+};
+
+#define PROTO_MAX_PAYLOAD 0x7fffffffu
+#define PROTO_EXIT_INIT 3
+
+enum proto_status {
+	PROTO_PROCESSED = 0,   /* processed up to the last indexed update */
+	PROTO_UNCHANGED = 1,   /* nothing new; state as saved */
+	PROTO_GAP = 2,         /* stopped at a missing update (state saved up to it) */
+	PROTO_NO_FIRST = 3,    /* no update 0: not processed, nothing to merge */
+	PROTO_FAILED = 4,      /* a processor or the framework failed: nothing to merge */
+};
+
+/* One ephemeral state of a result (borrowed from the payload). */
+struct proto_eph {
+	const char *name;
+	size_t name_len;
+	const void *data;
+	size_t len;
+};
+
+/* A decoded result (strings and bins borrowed from the payload). */
+struct proto_result {
+	struct buf node_id, context;  /* NUL-terminated copies */
+	int64_t session_id;
+	int status;                   /* enum proto_status */
+	uint64_t updates;
+	int32_t last_seq;
+	int32_t missing_seq;
+	uint32_t recomputed;
+	bool saved;
+	const void *state;            /* container, or NULL */
+	size_t state_len;
+	struct proto_eph *eph;
+	uint32_t n_eph, cap_eph;
+	struct state_reader rd;
+};
+
+/*
+ * Writes one frame (header and payload) to fd, retrying on EINTR and short
+ * writes. Returns 0, or -1 with errno set (EPIPE when the reader is gone).
+ */
+int proto_send(int fd, uint32_t type, const void *payload, size_t len);
+/*
+ * Reads one frame from fd into payload (reset first). Returns 1 with *type
+ * set, 0 at the end of the input (between frames), -1 on a read error, a
+ * frame cut short, or when interrupted by a signal while *stop is set
+ * (stop may be NULL).
+ */
+int proto_recv(int fd, uint32_t *type, struct buf *payload, volatile sig_atomic_t *stop);
+
+/* PROTO_SESSION payloads. */
+void proto_session_encode(struct state_writer *sw, const struct bpass_session_key *key);
+/* Decodes into node/context (NUL-terminated copies) and *session_id. Returns 0 or -1. */
+int proto_session_decode(struct state_reader *rd, const void *p, size_t len, struct buf *node,
+			 struct buf *context, int64_t *session_id);
+
+/* PROTO_RESULT payloads: the head (values 1 and 2 and the header of 3),
+ * then n_eph calls of proto_result_eph. */
+void proto_result_head(struct state_writer *sw, const struct bpass_session_key *key,
+		       const struct proto_result *r, const void *state, size_t state_len,
+		       uint32_t n_eph);
+void proto_result_eph(struct state_writer *sw, const char *name, const void *data, size_t len);
+
+void proto_result_init(struct proto_result *r);
+void proto_result_release(struct proto_result *r);
+/* Decodes a result payload (which must outlive r's borrowed fields).
+ * Returns 0 or -1. */
+int proto_result_decode(struct proto_result *r, const void *p, size_t len);
+
+#endif

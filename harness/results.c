@@ -1,0 +1,422 @@
+/*
+ * harness/results.c: CSV and JSON Lines result tables (see results.h).
+ */
+#include "results.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "atomic_file.h"
+#include "log.h"
+
+struct bpass_table {
+	struct results *res;
+	struct atomic_file af;
+	char *name;
+	char **columns;
+	uint32_t n_columns;
+	uint32_t cell;            /* cells written in the current row */
+	bool failed;
+	struct buf row;           /* the current row */
+	struct bpass_table *next; /* in res->open */
+};
+
+int results_mkdirs(const char *path)
+{
+	char *p = xstrdup(path);
+	int rc = 0;
+	for (char *s = p + 1; rc == 0; s++) {
+		if (*s != '/' && *s != 0)
+			continue;
+		char c = *s;
+		*s = 0;
+		if (mkdir(p, 0755) != 0 && errno != EEXIST)
+			rc = log_error("could not create folder \"%s\": %s", p, strerror(errno));
+		*s = c;
+		if (!c)
+			break;
+	}
+	free(p);
+	return rc;
+}
+
+/* ---------------------------------------------------------------------------
+ * Times
+ */
+
+static bool civil(int64_t s, struct tm *tm)
+{
+	/* Years 0-9999 only, so every time has the same width. */
+	if (s < -62167219200LL || s > 253402300799LL)
+		return false;
+	time_t t = (time_t)s;
+	return gmtime_r(&t, tm) != NULL;
+}
+
+static void put2(struct buf *b, int v)
+{
+	buf_putc(b, (char)('0' + v / 10));
+	buf_putc(b, (char)('0' + v % 10));
+}
+
+static void put_date_time(struct buf *b, const struct tm *tm)
+{
+	int y = tm->tm_year + 1900;
+	put2(b, y / 100);
+	put2(b, y % 100);
+	buf_putc(b, '-');
+	put2(b, tm->tm_mon + 1);
+	buf_putc(b, '-');
+	put2(b, tm->tm_mday);
+	buf_putc(b, 'T');
+	put2(b, tm->tm_hour);
+	buf_putc(b, ':');
+	put2(b, tm->tm_min);
+	buf_putc(b, ':');
+	put2(b, tm->tm_sec);
+}
+
+void results_iso_us(struct buf *out, int64_t us)
+{
+	/* Floor division, so times before 1970 keep a positive fraction. */
+	int64_t s = us / 1000000, frac = us % 1000000;
+	if (frac < 0) {
+		s -= 1;
+		frac += 1000000;
+	}
+	struct tm tm;
+	if (!civil(s, &tm)) {
+		buf_put_i64(out, us);
+		return;
+	}
+	put_date_time(out, &tm);
+	buf_printf(out, ".%06" PRId64 "Z", frac);
+}
+
+void results_iso_s(struct buf *out, int64_t s)
+{
+	struct tm tm;
+	if (!civil(s, &tm)) {
+		buf_put_i64(out, s);
+		return;
+	}
+	put_date_time(out, &tm);
+	buf_putc(out, 'Z');
+}
+
+/* ---------------------------------------------------------------------------
+ * Tables
+ */
+
+static void table_fail(struct bpass_table *t)
+{
+	t->failed = true;
+	t->res->failed = true;
+}
+
+/* Starts the next cell: the separator, and in JSON the key. */
+static bool cell_begin(struct bpass_table *t)
+{
+	if (t->failed)
+		return false;
+	if (t->cell >= t->n_columns) {
+		log_error("could not write results table \"%s\": row has more than %u cells",
+			  t->name, t->n_columns);
+		table_fail(t);
+		return false;
+	}
+	if (t->res->json) {
+		buf_putc(&t->row, t->cell ? ',' : '{');
+		buf_put_json_str(&t->row, t->columns[t->cell]);
+		buf_putc(&t->row, ':');
+	} else if (t->cell) {
+		buf_putc(&t->row, ',');
+	}
+	t->cell++;
+	return true;
+}
+
+static void put_csv_field(struct buf *b, const char *s)
+{
+	if (!strpbrk(s, ",\"\r\n")) {
+		buf_puts(b, s);
+		return;
+	}
+	buf_putc(b, '"');
+	for (; *s; s++) {
+		if (*s == '"')
+			buf_putc(b, '"');
+		buf_putc(b, *s);
+	}
+	buf_putc(b, '"');
+}
+
+static void t_str(struct bpass_table *t, const char *s)
+{
+	if (!cell_begin(t))
+		return;
+	if (t->res->json)
+		buf_put_json_str(&t->row, s);
+	else
+		put_csv_field(&t->row, s);
+}
+
+static void t_i64(struct bpass_table *t, int64_t v)
+{
+	if (cell_begin(t))
+		buf_put_i64(&t->row, v);
+}
+
+static void t_u64(struct bpass_table *t, uint64_t v)
+{
+	if (cell_begin(t))
+		buf_put_u64(&t->row, v);
+}
+
+static void t_f64(struct bpass_table *t, double v)
+{
+	if (!cell_begin(t))
+		return;
+	if (t->res->json && !isfinite(v))
+		buf_puts(&t->row, "null");
+	else
+		buf_printf(&t->row, "%.17g", v);
+}
+
+static void t_null(struct bpass_table *t)
+{
+	if (cell_begin(t) && t->res->json)
+		buf_puts(&t->row, "null");
+}
+
+static void t_iso(struct bpass_table *t, int64_t v, bool us)
+{
+	if (!cell_begin(t))
+		return;
+	bool json = t->res->json;
+	if (json)
+		buf_putc(&t->row, '"');
+	if (us)
+		results_iso_us(&t->row, v);
+	else
+		results_iso_s(&t->row, v);
+	if (json)
+		buf_putc(&t->row, '"');
+}
+
+static void t_iso_us(struct bpass_table *t, int64_t us)
+{
+	t_iso(t, us, true);
+}
+
+static void t_iso_s(struct bpass_table *t, int64_t s)
+{
+	t_iso(t, s, false);
+}
+
+static int t_row_end(struct bpass_table *t)
+{
+	if (t->failed)
+		return -1;
+	if (t->cell != t->n_columns) {
+		log_error("could not write results table \"%s\": row has %u cells, expected %u",
+			  t->name, t->cell, t->n_columns);
+		table_fail(t);
+		return -1;
+	}
+	if (t->res->json)
+		buf_putc(&t->row, '}');
+	buf_putc(&t->row, '\n');
+	if (fwrite(t->row.data, 1, t->row.len, t->af.f) != t->row.len) {
+		log_error("could not write results table \"%s\": %s", t->name, strerror(errno));
+		table_fail(t);
+		return -1;
+	}
+	buf_reset(&t->row);
+	t->cell = 0;
+	return 0;
+}
+
+static int t_close(struct bpass_table *t)
+{
+	if (!t)
+		return -1;
+	for (struct bpass_table **p = &t->res->open; *p; p = &(*p)->next)
+		if (*p == t) {
+			*p = t->next;
+			break;
+		}
+	int rc;
+	if (t->failed || t->cell != 0) {
+		if (!t->failed)
+			log_error("could not write results table \"%s\": last row not ended", t->name);
+		table_fail(t);
+		atomic_file_abort(&t->af);
+		rc = -1;
+	} else {
+		rc = atomic_file_commit(&t->af);
+		if (rc)
+			t->res->failed = true;
+	}
+	for (uint32_t i = 0; i < t->n_columns; i++)
+		free(t->columns[i]);
+	free(t->columns);
+	free(t->name);
+	buf_release(&t->row);
+	free(t);
+	return rc;
+}
+
+static bool valid_table_name(const char *s)
+{
+	if (!*s || strlen(s) > 100)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_' || *s == '-'))
+			return false;
+	return true;
+}
+
+static struct bpass_table *r_table(struct bpass_results *r, const char *name,
+				   const char *const *columns)
+{
+	struct results *res = r->impl;
+	if (!valid_table_name(name)) {
+		log_error("invalid results table name \"%s\": use lower-case letters, digits, '_' "
+			  "and '-'", name);
+		res->failed = true;
+		return NULL;
+	}
+	struct buf line;
+	buf_init(&line);
+	buf_printf(&line, "\n%s\n", name);
+	bool repeated = strstr(res->names.data, line.data) != NULL;
+	buf_release(&line);
+	uint32_t n = 0;
+	while (columns && columns[n])
+		n++;
+	if (repeated || n == 0) {
+		log_error(repeated ? "could not write results table \"%s\": written twice in one run"
+				   : "could not write results table \"%s\": no columns",
+			  name);
+		res->failed = true;
+		return NULL;
+	}
+	struct buf path;
+	buf_init(&path);
+	buf_printf(&path, "%s/%s.%s", res->dir, name, res->json ? "jsonl" : "csv");
+	struct bpass_table *t = xcalloc(1, sizeof(*t));
+	if (atomic_file_open(&t->af, path.data, "results table", ATOMIC_FILE_DEFER_DIRSYNC)) {
+		buf_release(&path);
+		free(t);
+		res->failed = true;
+		return NULL;
+	}
+	buf_release(&path);
+	buf_printf(&res->names, "%s\n", name);
+	t->res = res;
+	t->next = res->open;
+	res->open = t;
+	t->name = xstrdup(name);
+	t->n_columns = n;
+	t->columns = xcalloc(n, sizeof(*t->columns));
+	buf_init(&t->row);
+	for (uint32_t i = 0; i < n; i++) {
+		t->columns[i] = xstrdup(columns[i]);
+		if (!res->json) {
+			if (i)
+				buf_putc(&t->row, ',');
+			put_csv_field(&t->row, columns[i]);
+		}
+	}
+	if (!res->json) {
+		buf_putc(&t->row, '\n');
+		if (fwrite(t->row.data, 1, t->row.len, t->af.f) != t->row.len)
+			table_fail(t);
+		buf_reset(&t->row);
+	}
+	return t;
+}
+
+int results_init(struct results *res, const char *dir, bool json)
+{
+	memset(res, 0, sizeof(*res));
+	buf_init(&res->names);
+	buf_putc(&res->names, '\n');
+	res->dir = xstrdup(dir);
+	res->json = json;
+	res->r = (struct bpass_results){
+		.impl = res,
+		.table = r_table,
+		.str = t_str,
+		.i64 = t_i64,
+		.u64 = t_u64,
+		.f64 = t_f64,
+		.null = t_null,
+		.iso_us = t_iso_us,
+		.iso_s = t_iso_s,
+		.row_end = t_row_end,
+		.close = t_close,
+	};
+	return results_mkdirs(dir);
+}
+
+void results_release(struct results *res)
+{
+	while (res->open) {
+		struct bpass_table *t = res->open;
+		log_error("results table \"%s\" was not closed: dropped", t->name);
+		t->failed = true;
+		t_close(t);
+	}
+	if (res->dir && res->names.len > 1)
+		atomic_file_sync_dir(res->dir);
+	free(res->dir);
+	buf_release(&res->names);
+	memset(res, 0, sizeof(*res));
+}
+
+int results_remove_others(struct results *res)
+{
+	DIR *d = opendir(res->dir);
+	if (!d)
+		return 0;
+	int removed = 0;
+	struct dirent *de;
+	struct buf name, path;
+	buf_init(&name);
+	buf_init(&path);
+	while ((de = readdir(d))) {
+		const char *dot = strrchr(de->d_name, '.');
+		if (de->d_name[0] == '.' || !dot || (strcmp(dot, ".csv") && strcmp(dot, ".jsonl")))
+			continue;
+		buf_reset(&name);
+		buf_putc(&name, '\n');
+		buf_append(&name, de->d_name, (size_t)(dot - de->d_name));
+		buf_putc(&name, '\n');
+		bool ours = !strcmp(dot, res->json ? ".jsonl" : ".csv");
+		if (ours && strstr(res->names.data, name.data))
+			continue;
+		buf_reset(&path);
+		buf_printf(&path, "%s/%s", res->dir, de->d_name);
+		if (unlink(path.data) == 0)
+			removed++;
+	}
+	closedir(d);
+	buf_release(&name);
+	buf_release(&path);
+	return removed;
+}
+
+bool results_failed(const struct results *res)
+{
+	return res->failed;
+}

@@ -1,0 +1,752 @@
+/*
+ * harness/run.c: the parent of a run: planning, the dispatch loop over the
+ * worker pool (or in-process with -w 0), merging, results and the summary
+ * (see run.h).
+ */
+#include "run.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "atomic_file.h"
+#include "index_db.h"
+#include "log.h"
+#include "merge.h"
+#include "pool.h"
+#include "proto.h"
+#include "registry.h"
+#include "results.h"
+#include "state_file.h"
+#include "worker.h"
+
+volatile sig_atomic_t harness_stop;
+
+/* How many gap and failure lines are printed at the end. */
+#define RUN_MAX_NOTES 10
+
+struct plan_session {
+	struct index_session s;
+};
+
+struct run {
+	const struct run_options *o;
+	struct buf state_dir;
+	int lock_fd;
+	struct registry reg;
+	uint32_t *order;
+	uint32_t n;
+	const struct bpass_processor **procs;
+	const char **names;
+	bool any_recompute;
+
+	struct plan_session *plan;
+	uint32_t n_plan, cap_plan;
+	uint32_t next;                /* next plan index to look at */
+	int64_t pending;              /* plan index waiting for a worker, -1 */
+
+	struct merge m;
+	bool merge_inited;
+	struct pool pool;
+	bool pool_started;
+	uint32_t n_workers;
+	struct worker *inproc;        /* -w 0 */
+	struct pollfd *pfd;           /* one per worker */
+	uint32_t *who;
+	uint32_t *retry;              /* sessions to send again (their worker died) */
+	uint32_t n_retry, cap_retry;
+
+	struct state_file sf;
+	struct buf file, path, err, payload, why, text;
+	struct proto_result res;
+	struct state_writer sw;
+
+	uint32_t n_done, n_processed, n_unchanged, n_gap, n_failed;
+	uint64_t updates;
+	uint64_t bytes_total, bytes_done;
+	char **gaps, **failures;
+	uint32_t n_gaps, cap_gaps, n_failures, cap_failures;
+	double t0, last_progress;
+	bool fatal;
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void note(char ***list, uint32_t *n, uint32_t *cap, struct buf *text)
+{
+	xgrow((void **)list, cap, *n + 1, sizeof(**list));
+	(*list)[(*n)++] = xstrdup(text->data);
+}
+
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static struct bpass_session_key key_of(const struct plan_session *ps)
+{
+	return (struct bpass_session_key){ps->s.node_id, ps->s.context, ps->s.session_id};
+}
+
+static void note_gap(struct run *r, const struct plan_session *ps, int32_t missing)
+{
+	struct bpass_session_key key = key_of(ps);
+	buf_reset(&r->text);
+	buf_puts(&r->text, "session ");
+	worker_key_text(&key, &r->text);
+	if (missing <= 0 && ps->s.first_seq != 0)
+		buf_printf(&r->text, " has no update 0 (its first is %" PRId32 "): not processed",
+			   ps->s.first_seq);
+	else
+		buf_printf(&r->text, " stopped at missing update %" PRId32 " (the index has updates up "
+			   "to %" PRId32 ")", missing, ps->s.last_seq);
+	note(&r->gaps, &r->n_gaps, &r->cap_gaps, &r->text);
+	r->n_gap++;
+}
+
+static void note_failure(struct run *r, const struct plan_session *ps, const char *why)
+{
+	struct bpass_session_key key = key_of(ps);
+	buf_reset(&r->text);
+	worker_key_text(&key, &r->text);
+	buf_puts(&r->text, " failed");
+	if (why && *why)
+		buf_printf(&r->text, ": %s", why);
+	note(&r->failures, &r->n_failures, &r->cap_failures, &r->text);
+	r->n_failed++;
+}
+
+static void progress(struct run *r, bool force)
+{
+	double t = now_s();
+	if (!force && t - r->last_progress < 0.2)
+		return;
+	r->last_progress = t;
+	double el = t - r->t0;
+	double rate = el > 0 ? r->updates / el : 0;
+	char left[32] = "";
+	if (r->bytes_done > 0 && r->bytes_done < r->bytes_total && el > 1) {
+		double rest = el * (double)(r->bytes_total - r->bytes_done) / (double)r->bytes_done;
+		snprintf(left, sizeof(left), ", %d:%02d left", (int)rest / 60, (int)rest % 60);
+	}
+	log_progress("run: sessions %u/%u, updates %" PRIu64 ", %.0f updates/s%s", r->n_done,
+		     r->n_plan, r->updates, rate, left);
+}
+
+/* ---------------------------------------------------------------------------
+ * Planning
+ */
+
+static bool in_list(const char *list, const char *s)
+{
+	size_t n = strlen(s);
+	for (const char *p = list; p && *p;) {
+		const char *e = strchr(p, ',');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		if (len == n && !memcmp(p, s, n))
+			return true;
+		p = e ? e + 1 : NULL;
+	}
+	return false;
+}
+
+static int add_session(void *arg, const struct index_session *s)
+{
+	struct run *r = arg;
+	const struct run_options *o = r->o;
+	if (o->include_nodes && !in_list(o->include_nodes, s->node_id))
+		return 0;
+	if (o->exclude_nodes && in_list(o->exclude_nodes, s->node_id))
+		return 0;
+	if (s->session_id < o->since_us || s->session_id >= o->until_us)
+		return 0;
+	xgrow((void **)&r->plan, &r->cap_plan, r->n_plan + 1, sizeof(*r->plan));
+	r->plan[r->n_plan++].s = *s;
+	r->bytes_total += s->blob_bytes;
+	return 0;
+}
+
+/* Largest first; ties in key order, so plans are reproducible. */
+static int plan_cmp(const void *a, const void *b)
+{
+	const struct index_session *x = &((const struct plan_session *)a)->s;
+	const struct index_session *y = &((const struct plan_session *)b)->s;
+	if (x->blob_bytes != y->blob_bytes)
+		return x->blob_bytes > y->blob_bytes ? -1 : 1;
+	int c = strcmp(x->node_id, y->node_id);
+	if (!c)
+		c = strcmp(x->context, y->context);
+	if (!c)
+		c = (x->session_id > y->session_id) - (x->session_id < y->session_id);
+	return c;
+}
+
+static int plan(struct run *r)
+{
+	struct index_db *db;
+	if (index_db_open(&db, r->o->index_path, INDEX_OPEN_READ))
+		return -1;
+	int rc = index_db_sessions(db, add_session, r);
+	index_db_close(db);
+	if (rc)
+		return -1;
+	if (r->n_plan)
+		qsort(r->plan, r->n_plan, sizeof(*r->plan), plan_cmp);
+	return 0;
+}
+
+/* ---------------------------------------------------------------------------
+ * Sessions
+ */
+
+/*
+ * Handles a session in the parent when its saved state is complete and
+ * current for every selected processor (merging it from the file), or when
+ * it cannot be processed at all. Returns 0 when handled, 1 when a worker
+ * must process it.
+ */
+static int check_session(struct run *r, uint32_t idx)
+{
+	const struct plan_session *ps = &r->plan[idx];
+	struct bpass_session_key key = key_of(ps);
+	if (r->any_recompute)
+		return 1;
+	buf_reset(&r->path);
+	buf_printf(&r->path, "%s/", r->state_dir.data);
+	state_file_name(&key, &r->path);
+	int rc = state_file_read(r->path.data, &r->file);
+	if (rc == 1 && ps->s.first_seq != 0) {
+		note_gap(r, ps, 0);
+		goto done;
+	}
+	if (rc != 0 || ps->s.first_seq != 0 ||
+	    state_file_parse(&r->sf, r->file.data, r->file.len, &key, &r->err))
+		return 1;
+	int32_t end = ps->s.first_gap >= 0 ? ps->s.first_gap - 1 : ps->s.last_seq;
+	for (uint32_t i = 0; i < r->n; i++) {
+		const struct state_entry *e = state_file_find(&r->sf, r->procs[i]->name);
+		if (!e || e->version != r->procs[i]->version || e->last_seq != end)
+			return 1;
+	}
+	if (merge_session(&r->m, &key, r->file.data, r->file.len, NULL, 0)) {
+		note_failure(r, ps, "could not be merged");
+	} else if (end < ps->s.last_seq) {
+		note_gap(r, ps, end + 1);
+	} else {
+		r->n_unchanged++;
+	}
+done:
+	r->n_done++;
+	r->bytes_done += ps->s.blob_bytes;
+	return 0;
+}
+
+/* Merges or records the result a worker sent for plan index idx. */
+static void handle_result(struct run *r, uint32_t idx, const void *payload, size_t len)
+{
+	const struct plan_session *ps = &r->plan[idx];
+	struct bpass_session_key key = key_of(ps);
+	struct proto_result *res = &r->res;
+	r->n_done++;
+	r->bytes_done += ps->s.blob_bytes;
+	if (proto_result_decode(res, payload, len) || strcmp(res->node_id.data, key.node_id) ||
+	    strcmp(res->context.data, key.context) || res->session_id != key.session_id) {
+		log_error("could not read the result of session %s/%s/%" PRId64 " from a worker",
+			  key.node_id, key.context, key.session_id);
+		note_failure(r, ps, "unreadable result from its worker");
+		return;
+	}
+	r->updates += res->updates;
+	if (res->status == PROTO_FAILED) {
+		note_failure(r, ps, "");
+		return;
+	}
+	if (res->status == PROTO_NO_FIRST) {
+		note_gap(r, ps, 0);
+		return;
+	}
+	if (res->state &&
+	    merge_session(&r->m, &key, res->state, res->state_len, res->eph, res->n_eph)) {
+		note_failure(r, ps, "could not be merged");
+		return;
+	}
+	if (res->status == PROTO_GAP)
+		note_gap(r, ps, res->missing_seq);
+	else if (res->status == PROTO_UNCHANGED)
+		r->n_unchanged++;
+	else
+		r->n_processed++;
+}
+
+/* ---------------------------------------------------------------------------
+ * Workers
+ */
+
+static int child_main(void *arg, struct worker_slot *slot, int in, int out)
+{
+	struct run *r = arg;
+	return worker_main(r->o, r->state_dir.data, slot, in, out);
+}
+
+static bool more_to_do(const struct run *r)
+{
+	return r->pending >= 0 || r->n_retry > 0 || r->next < r->n_plan;
+}
+
+static uint32_t live_workers(const struct run *r)
+{
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < r->pool.n; i++)
+		n += r->pool.w[i].pid != 0;
+	return n;
+}
+
+static void requeue(struct run *r, uint32_t idx)
+{
+	xgrow((void **)&r->retry, &r->cap_retry, r->n_retry + 1, sizeof(*r->retry));
+	r->retry[r->n_retry++] = idx;
+}
+
+/*
+ * A worker ended (its result pipe closed): report, replace. The session its
+ * slot names failed; the others sent to it go to another worker.
+ */
+static void worker_ended(struct run *r, uint32_t i)
+{
+	struct pool_worker *w = &r->pool.w[i];
+	const struct worker_slot *slot = &r->pool.slots[i];
+	int64_t failed = -1;
+	for (uint32_t k = 0; k < w->queued && slot->busy; k++) {
+		const struct index_session *s = &r->plan[w->queue[k]].s;
+		if (!strcmp(s->node_id, slot->node_id) && !strcmp(s->context, slot->context) &&
+		    s->session_id == slot->session_id)
+			failed = w->queue[k];
+	}
+	if (failed < 0 && slot->busy && w->queued)
+		failed = w->queue[0];
+	int status = pool_reap(&r->pool, i, true, &r->why);
+	uint32_t queued = w->queued;
+	w->queued = 0;
+	if (harness_stop)
+		return;
+	for (uint32_t k = 0; k < queued; k++)
+		if ((int64_t)w->queue[k] != failed)
+			requeue(r, w->queue[k]);
+	if (failed >= 0) {
+		log_error("%s", r->why.data);
+		note_failure(r, &r->plan[failed], "its worker died");
+		r->n_done++;
+		r->bytes_done += r->plan[failed].s.blob_bytes;
+	} else if (status != 0) {
+		log_warn("%s", r->why.data);
+	}
+	if (status == PROTO_EXIT_INIT || !more_to_do(r))
+		return;
+	/* Guard against a worker that dies at every start. */
+	if (w->spawned > r->n_plan + 2 || pool_spawn(&r->pool, i))
+		return;
+}
+
+static int start_pool(struct run *r)
+{
+	uint32_t left = r->n_plan - r->next + (r->pending >= 0);
+	uint32_t n = r->n_workers < left ? r->n_workers : left;
+	if (n == 0)
+		n = 1;
+	if (pool_init(&r->pool, n, child_main, r))
+		return -1;
+	r->pfd = xcalloc(n, sizeof(*r->pfd));
+	r->who = xcalloc(n, sizeof(*r->who));
+	r->pool.proc_names = r->names;
+	r->pool.n_proc_names = r->n;
+	r->pool_started = true;
+	for (uint32_t i = 0; i < n; i++)
+		if (pool_spawn(&r->pool, i))
+			return -1;
+	return 0;
+}
+
+/* Hands the pending session to the least loaded worker with room (up to
+ * POOL_DEPTH each). Returns true when it did. */
+static bool dispatch(struct run *r)
+{
+	for (uint32_t load = 0; load < POOL_DEPTH; load++) {
+		for (uint32_t i = 0; i < r->pool.n; i++) {
+			struct pool_worker *w = &r->pool.w[i];
+			if (!w->pid || w->queued != load)
+				continue;
+			struct bpass_session_key key = key_of(&r->plan[r->pending]);
+			state_writer_reset(&r->sw);
+			proto_session_encode(&r->sw, &key);
+			if (pool_send(&r->pool, i, PROTO_SESSION, r->sw.sbuf.data, r->sw.sbuf.size)) {
+				worker_ended(r, i);
+				continue;
+			}
+			w->queue[w->queued++] = (uint32_t)r->pending;
+			r->pending = -1;
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Waits up to timeout_ms for results or ended workers and handles them. A
+ * worker that dies closes its result pipe, so poll sees every death; the
+ * SIGCHLD flag only cuts the wait short.
+ */
+static void collect(struct run *r, int timeout_ms)
+{
+	nfds_t n = 0;
+	for (uint32_t i = 0; i < r->pool.n; i++) {
+		if (r->pool.w[i].from < 0)
+			continue;
+		r->pfd[n] = (struct pollfd){.fd = r->pool.w[i].from, .events = POLLIN};
+		r->who[n++] = i;
+	}
+	pool_reap_needed = 0;
+	if (poll(r->pfd, n, timeout_ms) <= 0)
+		return;
+	for (nfds_t j = 0; j < n; j++) {
+		if (!r->pfd[j].revents)
+			continue;
+		uint32_t i = r->who[j];
+		struct pool_worker *w = &r->pool.w[i];
+		uint32_t type;
+		int rc = proto_recv(w->from, &type, &r->payload, NULL);
+		if (rc == 1 && type == PROTO_RESULT && w->queued > 0) {
+			/* Results come back in the order the sessions were sent. */
+			uint32_t idx = w->queue[0];
+			w->queued--;
+			memmove(&w->queue[0], &w->queue[1], w->queued * sizeof(w->queue[0]));
+			handle_result(r, idx, r->payload.data, r->payload.len);
+		} else {
+			worker_ended(r, i);
+		}
+	}
+}
+
+static void in_process(struct run *r)
+{
+	uint32_t idx = (uint32_t)r->pending;
+	r->pending = -1;
+	struct bpass_session_key key = key_of(&r->plan[idx]);
+	const void *payload;
+	size_t len;
+	int rc = worker_session(r->inproc, &key, &payload, &len);
+	if (rc == 1)
+		return;                       /* stopping */
+	if (rc < 0) {
+		r->fatal = true;
+		note_failure(r, &r->plan[idx], "the index could not be read");
+		return;
+	}
+	handle_result(r, idx, payload, len);
+}
+
+static void loop(struct run *r)
+{
+	r->pending = -1;
+	while (!harness_stop && !r->fatal) {
+		/* Sessions of a worker that died come first, */
+		if (r->pending < 0 && r->n_retry > 0)
+			r->pending = r->retry[--r->n_retry];
+		/* then the parent's own checks, a batch at a time. */
+		for (uint32_t budget = 64; r->pending < 0 && r->next < r->n_plan && budget; budget--) {
+			uint32_t idx = r->next++;
+			if (check_session(r, idx) == 1)
+				r->pending = idx;
+		}
+		if (r->pending >= 0 && r->inproc) {
+			in_process(r);
+			progress(r, false);
+			continue;
+		}
+		if (r->pending >= 0 && !r->pool_started && start_pool(r)) {
+			r->fatal = true;
+			break;
+		}
+		if (r->pending >= 0 && dispatch(r))
+			continue;
+		uint32_t busy = 0;
+		for (uint32_t i = 0; i < r->pool.n; i++)
+			busy += r->pool.w[i].queued;
+		if (!more_to_do(r) && busy == 0)
+			break;
+		if (r->pool_started && live_workers(r) == 0) {
+			log_error("no worker left: %u sessions were not processed",
+				  r->n_plan - r->next + (r->pending >= 0) + r->n_retry);
+			r->fatal = true;
+			break;
+		}
+		/* Block only when there is nothing the parent can check meanwhile. */
+		bool can_check = r->pending < 0 && (r->next < r->n_plan || r->n_retry);
+		collect(r, can_check ? 0 : 250);
+		progress(r, false);
+	}
+}
+
+/* ---------------------------------------------------------------------------
+ * Set-up and the end
+ */
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	harness_stop = 1;
+}
+
+static void on_child(int sig)
+{
+	(void)sig;
+	pool_reap_needed = 1;
+}
+
+static int lock_run(struct run *r)
+{
+	buf_reset(&r->path);
+	buf_printf(&r->path, "%s/.lock", r->state_dir.data);
+	r->lock_fd = open(r->path.data, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (r->lock_fd < 0)
+		return log_error("could not open lock file \"%s\": %s", r->path.data, strerror(errno));
+	if (flock(r->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+		if (errno == EWOULDBLOCK)
+			return log_error("run \"%s\" in \"%s\" is in use by another bpass run",
+					 r->o->run_name ? r->o->run_name : "default", r->o->state_root);
+		return log_error("could not lock \"%s\": %s", r->path.data, strerror(errno));
+	}
+	return 0;
+}
+
+static int setup(struct run *r)
+{
+	const struct run_options *o = r->o;
+	const char *run_name = o->run_name ? o->run_name : "default";
+	buf_printf(&r->state_dir, "%s/%s", o->state_root, run_name);
+	if (results_mkdirs(r->state_dir.data) || lock_run(r))
+		return -1;
+	atomic_file_clean_dir(r->state_dir.data);
+	if (registry_setup(&r->reg, o->plugins, o->n_plugins) ||
+	    registry_select(&r->reg, o->select, &r->order, &r->n))
+		return -1;
+	r->procs = xcalloc(r->n + 1, sizeof(*r->procs));
+	r->names = xcalloc(r->n + 1, sizeof(*r->names));
+	for (uint32_t i = 0; i < r->n; i++) {
+		r->procs[i] = &r->reg.procs[r->order[i]].p;
+		r->names[i] = r->procs[i]->name;
+	}
+	if (o->recompute) {
+		r->any_recompute = true;
+		char *copy = xstrdup(o->recompute);
+		int rc = 0;
+		for (char *name = copy, *next; name && *copy; name = next) {
+			next = strchr(name, ',');
+			if (next)
+				*next++ = 0;
+			bool found = false;
+			for (uint32_t i = 0; i < r->n; i++)
+				found = found || !strcmp(r->names[i], name);
+			if (!found && *name)
+				rc = log_error("cannot recompute processor \"%s\": it is not selected in "
+					       "this run", name);
+		}
+		free(copy);
+		if (rc)
+			return -1;
+	}
+	r->merge_inited = true;
+	if (merge_init(&r->m, r->procs, r->n) || plan(r))
+		return -1;
+	r->n_workers = o->workers < 0 ? pool_cores() : (uint32_t)o->workers;
+	if (o->workers == 0) {
+		r->inproc = xmalloc(sizeof(*r->inproc));
+		if (worker_init(r->inproc, o, r->state_dir.data, NULL))
+			return -1;
+	}
+	return 0;
+}
+
+static int finish(struct run *r)
+{
+	int rc = 0;
+	if (merge_complete(&r->m))
+		rc = -1;
+	struct buf out;
+	buf_init(&out);
+	if (r->o->out_dir)
+		buf_puts(&out, r->o->out_dir);
+	else
+		buf_printf(&out, "%s/results", r->state_dir.data);
+	struct results res;
+	if (results_init(&res, out.data, r->o->json) == 0) {
+		atomic_file_clean_dir(out.data);
+		if (merge_write(&r->m, &res.r) || results_failed(&res))
+			rc = -1;
+		/* The default folder is ours: drop tables this run did not write
+		 * (processors selected before, or the other format). */
+		else if (!r->o->out_dir)
+			results_remove_others(&res);
+	} else {
+		rc = -1;
+	}
+	results_release(&res);
+	buf_release(&out);
+	if (r->o->cache_global && merge_save(&r->m, r->o->cache_global))
+		rc = -1;
+	return rc;
+}
+
+static void print_notes(char **list, uint32_t n, bool error)
+{
+	if (n)
+		qsort(list, n, sizeof(*list), str_cmp);
+	for (uint32_t i = 0; i < n && i < RUN_MAX_NOTES; i++) {
+		if (error)
+			log_error("session %s", list[i]);
+		else
+			log_warn("%s", list[i]);
+	}
+	if (n > RUN_MAX_NOTES) {
+		if (error)
+			log_error("... and %u more failed sessions", n - RUN_MAX_NOTES);
+		else
+			log_warn("... and %u more sessions stopped at a gap", n - RUN_MAX_NOTES);
+	}
+}
+
+static void release(struct run *r)
+{
+	if (r->pool_started)
+		pool_release(&r->pool, harness_stop || r->fatal);
+	if (r->inproc) {
+		worker_release(r->inproc);
+		free(r->inproc);
+	}
+	if (r->merge_inited)
+		merge_release(&r->m);
+	registry_release(&r->reg);
+	free(r->order);
+	free(r->procs);
+	free(r->names);
+	free(r->plan);
+	free(r->pfd);
+	free(r->who);
+	free(r->retry);
+	state_file_release(&r->sf);
+	buf_release(&r->state_dir);
+	buf_release(&r->file);
+	buf_release(&r->path);
+	buf_release(&r->err);
+	buf_release(&r->payload);
+	buf_release(&r->why);
+	buf_release(&r->text);
+	proto_result_release(&r->res);
+	state_writer_release(&r->sw);
+	for (uint32_t i = 0; i < r->n_gaps; i++)
+		free(r->gaps[i]);
+	for (uint32_t i = 0; i < r->n_failures; i++)
+		free(r->failures[i]);
+	free(r->gaps);
+	free(r->failures);
+	if (r->lock_fd >= 0)
+		close(r->lock_fd);
+}
+
+int harness_run(const struct run_options *o)
+{
+	struct run *r = xcalloc(1, sizeof(*r));
+	r->o = o;
+	r->lock_fd = -1;
+	registry_init(&r->reg);
+	state_file_init(&r->sf);
+	buf_init(&r->state_dir);
+	buf_init(&r->file);
+	buf_init(&r->path);
+	buf_init(&r->err);
+	buf_init(&r->payload);
+	buf_init(&r->why);
+	buf_init(&r->text);
+	proto_result_init(&r->res);
+	state_writer_init(&r->sw);
+
+	harness_stop = 0;
+	pool_reap_needed = 0;
+	struct sigaction sa, old_int, old_term, old_chld, old_pipe;
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on_stop;
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	sa.sa_handler = on_child;
+	sigaction(SIGCHLD, &sa, &old_chld);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, &old_pipe);
+
+	int status = 0;
+	r->t0 = now_s();
+	if (setup(r)) {
+		status = 1;
+		goto out;
+	}
+	loop(r);
+	log_clear_progress();
+	if (harness_stop) {
+		log_error("run interrupted: %u of %u sessions done, their states are saved; the next "
+			  "run resumes", r->n_done, r->n_plan);
+		status = 1;
+		goto out;
+	}
+	if (r->fatal)
+		status = 1;
+	else if (finish(r) || r->m.failed)
+		status = 1;
+	print_notes(r->gaps, r->n_gaps, false);
+	print_notes(r->failures, r->n_failures, true);
+	if (r->n_failed)
+		status = 1;
+	double el = now_s() - r->t0;
+	log_info("run: sessions %u, processed %u, unchanged %u, stopped at a gap %u, failed %u, "
+		 "updates %" PRIu64 ", seconds %.2f, updates/s %.0f",
+		 r->n_plan, r->n_processed, r->n_unchanged, r->n_gap, r->n_failed, r->updates, el,
+		 el > 0 ? r->updates / el : 0.0);
+	if (o->stats) {
+		struct rusage self;
+		getrusage(RUSAGE_SELF, &self);
+		if (r->pool_started)
+			pool_release(&r->pool, false);
+		r->pool_started = false;
+		struct rusage ch;
+		getrusage(RUSAGE_CHILDREN, &ch);
+		uint64_t wk = r->pool.maxrss_children_kb;
+		if ((uint64_t)ch.ru_maxrss > wk)
+			wk = (uint64_t)ch.ru_maxrss;
+		log_info("stats: maxrss_parent_kb %ld, maxrss_worker_kb %" PRIu64 ", workers %u, "
+			 "cpu_parent_s %.2f, cpu_workers_s %.2f",
+			 self.ru_maxrss, wk, r->n_workers,
+			 self.ru_utime.tv_sec + self.ru_stime.tv_sec +
+				 (self.ru_utime.tv_usec + self.ru_stime.tv_usec) / 1e6,
+			 ch.ru_utime.tv_sec + ch.ru_stime.tv_sec +
+				 (ch.ru_utime.tv_usec + ch.ru_stime.tv_usec) / 1e6);
+	}
+out:
+	release(r);
+	free(r);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	sigaction(SIGCHLD, &old_chld, NULL);
+	sigaction(SIGPIPE, &old_pipe, NULL);
+	return status;
+}

@@ -1,0 +1,55 @@
+/*
+ * harness/run.h: one run of the processors over the indexed sessions
+ * (`bpass run`).
+ *
+ * The parent opens the index read-only, lists and filters the sessions and
+ * plans them largest first. A session whose saved state is complete and
+ * current for every selected processor (nothing new indexed, same versions,
+ * no --recompute) is merged by the parent straight from its state file.
+ * The others are handed out, one at a time, to workers forked once for the
+ * run (harness/pool.h), each pinned to its own core; a worker processes a
+ * session (harness/worker.h), saves its state file atomically and sends the
+ * session's states back (harness/proto.h); the parent merges them into the
+ * global result as they arrive (harness/merge.h). At the end every
+ * processor writes its tables (harness/results.h), and the framework
+ * writes sessions.csv.
+ *
+ * State lives in STATE_DIR/<run-name>/, one file per session
+ * (state/state_file.h), locked against concurrent runs with
+ * STATE_DIR/<run-name>/.lock.
+ */
+#ifndef HARNESS_RUN_H
+#define HARNESS_RUN_H
+
+#include <stdbool.h>
+#include <signal.h>
+#include <stdint.h>
+
+struct run_options {
+	const char *index_path;
+	const char *state_root;       /* STATE_DIR */
+	const char *run_name;         /* "default" when NULL */
+	const char *select;           /* -p list, or NULL for the default selection */
+	char *const *plugins;         /* --plugin paths */
+	uint32_t n_plugins;
+	const char *recompute;        /* NULL: none; "": every selected processor; else a list */
+	int workers;                  /* -1: one per core; 0: in this process */
+	const char *include_nodes;    /* comma-separated node ids, or NULL */
+	const char *exclude_nodes;    /* comma-separated; exclusion wins */
+	int64_t since_us;             /* sessions starting at or after (INT64_MIN: any) */
+	int64_t until_us;             /* sessions starting before (INT64_MAX: any) */
+	const char *out_dir;          /* NULL: STATE_DIR/<run-name>/results */
+	bool json;                    /* JSON Lines tables instead of CSV */
+	const char *cache_global;     /* file to save the completed global result to, or NULL */
+	bool stats;                   /* print peak memory of the parent and workers */
+	bool no_fsync;                /* state files renamed into place without fsync */
+};
+
+/* Runs. Returns the exit status: 0, or 1 when something failed (sessions,
+ * results, or the run was interrupted), after printing why. */
+int harness_run(const struct run_options *o);
+
+/* Set by SIGINT/SIGTERM during a run (in the parent and in workers). */
+extern volatile sig_atomic_t harness_stop;
+
+#endif

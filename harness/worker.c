@@ -1,0 +1,651 @@
+/*
+ * harness/worker.c: one session through the selected processors, and the
+ * loop of a worker process (see worker.h).
+ */
+#include "worker.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "atomic_file.h"
+#include "blob.h"
+#include "log.h"
+
+void worker_key_text(const struct bpass_session_key *key, struct buf *out)
+{
+	buf_printf(out, "%s/%s/%" PRId64, key->node_id, key->context, key->session_id);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* The current session in messages (valid until the next call). */
+static const char *key_text(struct worker *w)
+{
+	buf_reset(&w->ktext);
+	worker_key_text(w->key, &w->ktext);
+	return w->ktext.data;
+}
+
+/* ---------------------------------------------------------------------------
+ * What processors see: bpass_ctx
+ */
+
+static const void *ctx_state_of(struct bpass_ctx *ctx, const char *name)
+{
+	struct worker *w = ctx->impl;
+	const struct worker_proc *cur = &w->wp[w->cur];
+	for (uint32_t k = 0; k < cur->n_deps; k++) {
+		const struct worker_proc *d = &w->wp[cur->deps[k]];
+		if (!strcmp(d->p->name, name))
+			return d->state;
+	}
+	return NULL;
+}
+
+static void ctx_warn(struct bpass_ctx *ctx, const char *fmt, ...)
+{
+	struct worker *w = ctx->impl;
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_warn("processor \"%s\" on session %s: %s", w->wp[w->cur].p->name, key_text(w),
+		 msg);
+}
+
+/* ---------------------------------------------------------------------------
+ * Set-up
+ */
+
+static int run_index(const uint32_t *order, uint32_t n, const struct registry *reg,
+		     const char *name)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (!strcmp(reg->procs[order[i]].p.name, name))
+			return (int)i;
+	return -1;
+}
+
+int worker_init(struct worker *w, const struct run_options *opt, const char *state_dir,
+		struct worker_slot *slot)
+{
+	memset(w, 0, sizeof(*w));
+	w->opt = opt;
+	w->state_dir = state_dir;
+	w->slot = slot ? slot : &w->own_slot;
+	w->slot->proc = -1;
+	w->slot->seq = -1;
+	registry_init(&w->reg);
+	update_buf_init(&w->ub);
+	state_writer_init(&w->data);
+	state_writer_init(&w->file);
+	state_writer_init(&w->msg);
+	state_file_init(&w->sf);
+	state_reader_init(&w->rd);
+	buf_init(&w->saved);
+	buf_init(&w->path);
+	buf_init(&w->err);
+	buf_init(&w->ephbytes);
+	buf_init(&w->ktext);
+	w->ctx = (struct bpass_ctx){.impl = w, .state_of = ctx_state_of, .warn = ctx_warn};
+	w->dir_synced_at = now_s();
+
+	uint32_t *order = NULL;
+	if (registry_setup(&w->reg, opt->plugins, opt->n_plugins) ||
+	    registry_select(&w->reg, opt->select, &order, &w->n))
+		return -1;
+	w->wp = xcalloc(w->n + 1, sizeof(*w->wp));
+	for (uint32_t i = 0; i < w->n; i++) {
+		struct worker_proc *p = &w->wp[i];
+		p->p = &w->reg.procs[order[i]].p;
+		for (const char *const *d = p->p->depends; d && *d; d++) {
+			int j = run_index(order, w->n, &w->reg, *d);
+			if (j < 0)
+				continue;  /* registry_select includes every dependency */
+			p->deps = xrealloc(p->deps, (p->n_deps + 1) * sizeof(*p->deps));
+			p->deps[p->n_deps++] = (uint32_t)j;
+		}
+	}
+	if (opt->recompute) {
+		char *copy = xstrdup(opt->recompute);
+		for (char *name = copy, *next; name; name = next) {
+			next = strchr(name, ',');
+			if (next)
+				*next++ = 0;
+			for (uint32_t i = 0; i < w->n; i++)
+				if (!*copy || !strcmp(w->wp[i].p->name, name))
+					w->wp[i].recompute = true;
+		}
+		free(copy);
+	}
+	free(order);
+	return index_db_open(&w->db, opt->index_path, INDEX_OPEN_READ);
+}
+
+void worker_release(struct worker *w)
+{
+	if (w->dir_dirty)
+		atomic_file_sync_dir(w->state_dir);
+	index_db_close(w->db);
+	for (uint32_t i = 0; i < w->n; i++)
+		free(w->wp[i].deps);
+	free(w->wp);
+	update_buf_release(&w->ub);
+	state_writer_release(&w->data);
+	state_writer_release(&w->file);
+	state_writer_release(&w->msg);
+	state_file_release(&w->sf);
+	state_reader_release(&w->rd);
+	buf_release(&w->saved);
+	buf_release(&w->path);
+	buf_release(&w->err);
+	buf_release(&w->ephbytes);
+	buf_release(&w->ktext);
+	free(w->eph_parts);
+	registry_release(&w->reg);
+	memset(w, 0, sizeof(*w));
+}
+
+/* ---------------------------------------------------------------------------
+ * One session
+ */
+
+/* Reads and checks the saved state file. Returns true when it can be used. */
+static bool load_saved(struct worker *w, const struct bpass_session_key *key)
+{
+	buf_reset(&w->path);
+	buf_printf(&w->path, "%s/", w->state_dir);
+	state_file_name(key, &w->path);
+	int rc = state_file_read(w->path.data, &w->saved);
+	if (rc == 1)
+		return false;
+	if (rc < 0) {
+		log_warn("could not read state file \"%s\": %s; recomputing session %s",
+			 w->path.data, strerror(errno), key_text(w));
+		return false;
+	}
+	if (state_file_parse(&w->sf, w->saved.data, w->saved.len, key, &w->err)) {
+		log_warn("could not read state file \"%s\": %s; recomputing session %s",
+			 w->path.data, w->err.data, key_text(w));
+		return false;
+	}
+	return true;
+}
+
+static void slot_proc(struct worker *w, uint32_t i)
+{
+	w->cur = i;
+	w->slot->proc = (int32_t)i;
+}
+
+/* Creates processor i's persistent state (none when it keeps none). */
+static int new_state(struct worker *w, uint32_t i)
+{
+	struct worker_proc *p = &w->wp[i];
+	p->state = NULL;
+	if (!p->p->session_new)
+		return 0;
+	slot_proc(w, i);
+	p->state = p->p->session_new(w->key);
+	w->slot->proc = -1;
+	if (!p->state)
+		return log_error("processor \"%s\" could not create a state for session %s",
+				 p->p->name, key_text(w));
+	return 0;
+}
+
+static void free_state(struct worker *w, uint32_t i)
+{
+	struct worker_proc *p = &w->wp[i];
+	if (p->state) {
+		slot_proc(w, i);
+		p->p->session_free(p->state);
+		w->slot->proc = -1;
+	}
+	p->state = NULL;
+}
+
+/* Replaces processor i's state by a fresh one (from update 0). */
+static int make_fresh(struct worker *w, uint32_t i, struct proto_result *res)
+{
+	struct worker_proc *p = &w->wp[i];
+	free_state(w, i);
+	if (p->last_seq >= 0)
+		res->recomputed++;
+	p->last_seq = -1;
+	p->updates = 0;
+	p->keep = NULL;
+	p->fresh = true;
+	return new_state(w, i);
+}
+
+/* Decides where processor i starts: after its saved state, or from 0. */
+static int start_proc(struct worker *w, uint32_t i, const struct state_entry *e,
+		      struct proto_result *res)
+{
+	struct worker_proc *p = &w->wp[i];
+	p->state = p->eph = NULL;
+	p->last_seq = -1;
+	p->updates = 0;
+	p->keep = NULL;
+	p->fresh = p->advanced = false;
+	if (!e || p->recompute) {
+		if (e && e->last_seq >= 0)
+			res->recomputed++;
+		return make_fresh(w, i, res);
+	}
+	if (new_state(w, i))
+		return -1;
+	int rc = 0;
+	if (p->state) {
+		state_reader_reset(&w->rd, e->data, e->data_len);
+		slot_proc(w, i);
+		rc = p->p->load(p->state, e->version, &w->rd.r);
+		w->slot->proc = -1;
+		if (w->rd.failed)
+			rc = -1;
+	} else if (e->version != p->p->version) {
+		rc = -1;   /* nothing to upgrade: a new version starts again */
+	}
+	if (rc == 0) {
+		p->last_seq = e->last_seq;
+		p->updates = e->updates_processed;
+		/* An upgraded state (another version) is saved again. */
+		p->keep = e->version == p->p->version ? e : NULL;
+		return 0;
+	}
+	if (e->version == p->p->version)
+		log_warn("could not load the state of processor \"%s\" saved for session %s; "
+			 "recomputing it", p->p->name, key_text(w));
+	p->last_seq = e->last_seq;   /* counted as recomputed by make_fresh */
+	return make_fresh(w, i, res);
+}
+
+/*
+ * Feeds the updates after min_start. Returns 0, 1 when abandoned (stop
+ * requested), 2 when a processor failed (reported), -1 when the index could
+ * not be read.
+ */
+static int feed(struct worker *w, const struct index_session *s, int32_t min_start,
+		struct proto_result *res)
+{
+	struct index_update_iter *it;
+	if (index_db_updates_begin(w->db, s->id, min_start, &it))
+		return -1;
+	int32_t expected = min_start + 1, seq;
+	const void *blob;
+	size_t len;
+	int rc, ret = 0;
+	while ((rc = index_db_updates_next(it, &seq, &blob, &len)) == 1) {
+		if (seq < expected)
+			continue;                       /* a duplicate */
+		if (seq > expected) {
+			res->missing_seq = expected;    /* a gap: stop here for this run */
+			break;
+		}
+		if (harness_stop) {
+			ret = 1;
+			break;
+		}
+		struct update_error err;
+		if (blob_decode(&w->ub, blob, len, &err)) {
+			log_warn("could not decode update %" PRId32 " of session %s in the index: %s; "
+				 "the session stops before it", seq, key_text(w), err.msg);
+			res->missing_seq = seq;
+			break;
+		}
+		w->slot->seq = seq;
+		for (uint32_t i = 0; i < w->n; i++) {
+			struct worker_proc *p = &w->wp[i];
+			if (p->last_seq >= seq)
+				continue;
+			slot_proc(w, i);
+			if (p->p->process(&w->ctx, p->state, p->eph, &w->ub.u)) {
+				log_error("processor \"%s\" failed on update %" PRId32 " of session %s",
+					  p->p->name, seq, key_text(w));
+				ret = 2;
+				goto out;
+			}
+			p->last_seq = seq;
+			p->updates++;
+			p->advanced = true;
+			p->keep = NULL;      /* saved again */
+		}
+		w->slot->proc = -1;
+		res->updates++;
+		expected = seq + 1;
+	}
+	if (rc < 0)
+		ret = -1;
+out:
+	w->slot->proc = -1;
+	w->slot->seq = -1;
+	index_db_updates_end(it);
+	return ret;
+}
+
+/* Saves every ephemeral state into w->ephbytes. Returns 0 or -1 (reported). */
+static int save_ephemeral(struct worker *w)
+{
+	buf_reset(&w->ephbytes);
+	w->n_eph_parts = 0;
+	for (uint32_t i = 0; i < w->n; i++) {
+		struct worker_proc *p = &w->wp[i];
+		if (!p->eph)
+			continue;
+		state_writer_reset(&w->data);
+		slot_proc(w, i);
+		int rc = p->p->ephemeral_save(p->eph, &w->data.w);
+		w->slot->proc = -1;
+		if (rc || state_writer_finish(&w->data))
+			return log_error("processor \"%s\" could not save the ephemeral state of "
+					 "session %s%s%s", p->p->name, key_text(w),
+					 w->data.error ? ": " : "", w->data.error ? w->data.error : "");
+		xgrow((void **)&w->eph_parts, &w->cap_eph_parts, w->n_eph_parts + 1,
+		      sizeof(*w->eph_parts));
+		w->eph_parts[w->n_eph_parts++] = (struct worker_eph){i, w->ephbytes.len, w->data.sbuf.size};
+		buf_append(&w->ephbytes, w->data.sbuf.data, w->data.sbuf.size);
+	}
+	return 0;
+}
+
+/* Encodes the session's container into w->file. Returns 0 or -1 (reported). */
+static int encode_state(struct worker *w, bool have_saved)
+{
+	uint32_t carried = 0;
+	if (have_saved)
+		for (uint32_t e = 0; e < w->sf.n; e++) {
+			bool selected = false;
+			for (uint32_t i = 0; i < w->n && !selected; i++)
+				selected = strlen(w->wp[i].p->name) == w->sf.e[e].name_len &&
+					   !memcmp(w->wp[i].p->name, w->sf.e[e].name, w->sf.e[e].name_len);
+			carried += !selected;
+		}
+	state_writer_reset(&w->file);
+	state_file_begin(&w->file, STATE_KIND_SESSION, w->key, w->n + carried);
+	for (uint32_t i = 0; i < w->n; i++) {
+		struct worker_proc *p = &w->wp[i];
+		if (p->keep) {
+			state_file_entry_raw(&w->file, p->keep);
+			continue;
+		}
+		state_writer_reset(&w->data);
+		slot_proc(w, i);
+		int rc = p->p->save ? p->p->save(p->state, &w->data.w) : 0;
+		w->slot->proc = -1;
+		if (rc || state_writer_finish(&w->data))
+			return log_error("processor \"%s\" could not save the state of session %s%s%s",
+					 p->p->name, key_text(w), w->data.error ? ": " : "",
+					 w->data.error ? w->data.error : "");
+		state_file_entry(&w->file, p->p->name, p->p->version, p->last_seq, p->updates,
+				 w->data.sbuf.data, w->data.sbuf.size);
+	}
+	if (carried)
+		for (uint32_t e = 0; e < w->sf.n; e++) {
+			bool selected = false;
+			for (uint32_t i = 0; i < w->n && !selected; i++)
+				selected = strlen(w->wp[i].p->name) == w->sf.e[e].name_len &&
+					   !memcmp(w->wp[i].p->name, w->sf.e[e].name, w->sf.e[e].name_len);
+			if (!selected)
+				state_file_entry_raw(&w->file, &w->sf.e[e]);
+		}
+	if (state_file_end(&w->file))
+		return log_error("could not encode the state of session %s: %s", key_text(w),
+				 w->file.error);
+	return 0;
+}
+
+static void free_states(struct worker *w)
+{
+	for (uint32_t i = 0; i < w->n; i++) {
+		struct worker_proc *p = &w->wp[i];
+		slot_proc(w, i);
+		if (p->eph)
+			p->p->ephemeral_free(p->eph);
+		p->eph = NULL;
+		free_state(w, i);
+	}
+	w->slot->proc = -1;
+}
+
+int worker_session(struct worker *w, const struct bpass_session_key *key, const void **payload,
+		   size_t *len)
+{
+	struct worker_slot *sl = w->slot;
+	snprintf(sl->node_id, sizeof(sl->node_id), "%s", key->node_id);
+	snprintf(sl->context, sizeof(sl->context), "%s", key->context);
+	sl->session_id = key->session_id;
+	sl->proc = -1;
+	sl->seq = -1;
+	sl->busy = 1;
+	w->key = key;
+	w->ctx.key = key;
+	*payload = NULL;
+	*len = 0;
+
+	struct proto_result res;
+	memset(&res, 0, sizeof(res));
+	res.status = PROTO_PROCESSED;
+	res.last_seq = -1;
+	res.missing_seq = -1;
+	const void *state = NULL;
+	size_t state_len = 0;
+	int ret = 0;
+	w->n_eph_parts = 0;
+
+	struct index_session s;
+	int found = index_db_find_session(w->db, key->node_id, key->session_id, key->context, &s);
+	if (found < 0) {
+		ret = -1;
+		goto out;
+	}
+	if (found == 0) {
+		log_error("session %s is not in the index", key_text(w));
+		res.status = PROTO_FAILED;
+		goto reply;
+	}
+
+	bool have_saved = load_saved(w, key);
+	bool failed = false;
+	for (uint32_t i = 0; i < w->n && !failed; i++)
+		failed = start_proc(w, i, have_saved ? state_file_find(&w->sf, w->wp[i].p->name) : NULL,
+				    &res) != 0;
+	/* A processor reads its dependencies' states for the same update, so
+	 * none of them may be ahead of it: restart those that are (in reverse
+	 * run order, so the dependencies of a restarted one are checked too). */
+	for (uint32_t i = w->n; i-- > 0 && !failed;)
+		for (uint32_t k = 0; k < w->wp[i].n_deps && !failed; k++) {
+			struct worker_proc *d = &w->wp[w->wp[i].deps[k]];
+			if (d->last_seq > w->wp[i].last_seq)
+				failed = make_fresh(w, w->wp[i].deps[k], &res) != 0;
+		}
+	if (failed) {
+		res.status = PROTO_FAILED;
+		goto reply;
+	}
+	int32_t min_start = INT32_MAX;
+	for (uint32_t i = 0; i < w->n; i++)
+		if (w->wp[i].last_seq < min_start)
+			min_start = w->wp[i].last_seq;
+	if (min_start == -1 && (s.first_seq != 0 || s.updates == 0)) {
+		res.status = PROTO_NO_FIRST;
+		res.missing_seq = 0;
+		goto reply;
+	}
+	for (uint32_t i = 0; i < w->n && !failed; i++) {
+		struct worker_proc *p = &w->wp[i];
+		if (!p->p->ephemeral_new)
+			continue;
+		slot_proc(w, i);
+		p->eph = p->p->ephemeral_new(key);
+		sl->proc = -1;
+		if (!p->eph)
+			failed = log_error("processor \"%s\" could not create an ephemeral state for "
+					   "session %s", p->p->name, key_text(w)) != 0;
+	}
+	if (failed) {
+		res.status = PROTO_FAILED;
+		goto reply;
+	}
+
+	int rc = feed(w, &s, min_start, &res);
+	if (rc == 1) {
+		ret = 1;
+		goto out;
+	}
+	if (rc < 0) {
+		ret = -1;
+		goto out;
+	}
+	if (rc == 2) {
+		res.status = PROTO_FAILED;
+		goto reply;
+	}
+	for (uint32_t i = 0; i < w->n; i++) {
+		struct worker_proc *p = &w->wp[i];
+		if (!p->p->session_complete)
+			continue;
+		slot_proc(w, i);
+		if (p->p->session_complete(&w->ctx, p->state, p->eph)) {
+			sl->proc = -1;
+			log_error("processor \"%s\" could not complete session %s", p->p->name,
+				  key_text(w));
+			res.status = PROTO_FAILED;
+			goto reply;
+		}
+	}
+	sl->proc = -1;
+
+	bool changed = !have_saved, anything = false;
+	res.last_seq = INT32_MAX;
+	for (uint32_t i = 0; i < w->n; i++) {
+		struct worker_proc *p = &w->wp[i];
+		changed = changed || !p->keep;
+		anything = anything || p->last_seq >= 0;
+		if (p->last_seq < res.last_seq)
+			res.last_seq = p->last_seq;
+	}
+	if (!anything) {
+		/* Stopped before update 0 (it could not be decoded): nothing to keep. */
+		res.status = PROTO_GAP;
+		res.last_seq = -1;
+		goto reply;
+	}
+	if (save_ephemeral(w) || encode_state(w, have_saved)) {
+		res.status = PROTO_FAILED;
+		goto reply;
+	}
+	if (changed) {
+		buf_reset(&w->path);
+		buf_printf(&w->path, "%s/", w->state_dir);
+		state_file_name(key, &w->path);
+		if (atomic_file_write(w->path.data, w->file.sbuf.data, w->file.sbuf.size, "state file",
+				      ATOMIC_FILE_DEFER_DIRSYNC |
+					      (w->opt->no_fsync ? ATOMIC_FILE_NO_FSYNC : 0))) {
+			res.status = PROTO_FAILED;
+			w->n_eph_parts = 0;
+			goto reply;
+		}
+		res.saved = true;
+		w->dir_dirty = true;
+		double t = now_s();
+		if (t - w->dir_synced_at >= 1.0) {
+			atomic_file_sync_dir(w->state_dir);
+			w->dir_dirty = false;
+			w->dir_synced_at = t;
+		}
+	}
+	state = w->file.sbuf.data;
+	state_len = w->file.sbuf.size;
+	if (res.missing_seq >= 0)
+		res.status = PROTO_GAP;
+	else if (!changed)
+		res.status = PROTO_UNCHANGED;
+
+reply:
+	if (res.status == PROTO_FAILED || res.status == PROTO_NO_FIRST) {
+		state = NULL;
+		w->n_eph_parts = 0;
+	}
+	state_writer_reset(&w->msg);
+	proto_result_head(&w->msg, key, &res, state, state_len, w->n_eph_parts);
+	for (uint32_t k = 0; k < w->n_eph_parts; k++)
+		proto_result_eph(&w->msg, w->wp[w->eph_parts[k].proc].p->name,
+				 w->ephbytes.data + w->eph_parts[k].off, w->eph_parts[k].len);
+	if (state_writer_finish(&w->msg)) {
+		ret = log_error("could not encode the result of session %s: %s", key_text(w),
+				w->msg.error);
+		goto out;
+	}
+	*payload = w->msg.sbuf.data;
+	*len = w->msg.sbuf.size;
+out:
+	free_states(w);
+	sl->busy = 0;
+	return ret;
+}
+
+/* ---------------------------------------------------------------------------
+ * The worker process
+ */
+
+int worker_main(const struct run_options *opt, const char *state_dir, struct worker_slot *slot,
+		int in, int out)
+{
+	struct worker *w = xmalloc(sizeof(*w));
+	if (worker_init(w, opt, state_dir, slot)) {
+		worker_release(w);
+		free(w);
+		return PROTO_EXIT_INIT;
+	}
+	struct buf frame, node, context;
+	buf_init(&frame);
+	buf_init(&node);
+	buf_init(&context);
+	struct state_reader rd;
+	state_reader_init(&rd);
+	int status = 0;
+	while (!harness_stop) {
+		uint32_t type;
+		int rc = proto_recv(in, &type, &frame, &harness_stop);
+		if (rc <= 0 || type == PROTO_QUIT)
+			break;
+		int64_t sid;
+		if (type != PROTO_SESSION ||
+		    proto_session_decode(&rd, frame.data, frame.len, &node, &context, &sid)) {
+			log_error("worker received an unexpected message (type %" PRIu32 ")", type);
+			status = 1;
+			break;
+		}
+		struct bpass_session_key key = {node.data, context.data, sid};
+		const void *p;
+		size_t len;
+		rc = worker_session(w, &key, &p, &len);
+		if (rc == 1)
+			break;
+		if (rc < 0) {
+			status = 1;
+			break;
+		}
+		if (proto_send(out, PROTO_RESULT, p, len))
+			break;
+	}
+	state_reader_release(&rd);
+	buf_release(&frame);
+	buf_release(&node);
+	buf_release(&context);
+	worker_release(w);
+	free(w);
+	return status;
+}

@@ -1,0 +1,132 @@
+/*
+ * harness/worker.h: processing one session, the work of a worker process
+ * (or of the parent itself with -w 0).
+ *
+ * Per session (processors.md "Terms" for the sequence rules):
+ *  1. the saved state file is read; a damaged one is reported and the
+ *     session recomputed, never half used;
+ *  2. each selected processor resumes after its own last_seq when its
+ *     saved part loads (load is told the saved version and may upgrade or
+ *     decline it) and --recompute does not name it; otherwise it starts
+ *     fresh from update 0, and so do its dependencies, so that a processor
+ *     always sees its dependencies' states for the same update;
+ *  3. the index's updates after the lowest start are read in sequence
+ *     order; duplicates are skipped; at the first missing number the
+ *     session stops (the gap is reported); a session that must start at 0
+ *     but has no update 0 is not processed;
+ *  4. each update goes to every processor, in run order, whose last_seq is
+ *     below its number; then session_complete;
+ *  5. when something changed, the state file is rewritten atomically:
+ *     processors that advanced or were recomputed are saved again, the
+ *     others (and processors not selected in this run) are copied byte for
+ *     byte;
+ *  6. the result message (harness/proto.h) carries the container and the
+ *     ephemeral states to the parent.
+ * Buffers, writers and the index statement are reused from one session to
+ * the next; state is saved once per session, never per update.
+ *
+ * A shared-memory slot (struct worker_slot) says which session and which
+ * processor is running, so the parent can name them if the process dies.
+ */
+#ifndef HARNESS_WORKER_H
+#define HARNESS_WORKER_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "bpass.h"
+#include "buf.h"
+#include "index_db.h"
+#include "proto.h"
+#include "registry.h"
+#include "run.h"
+#include "state_file.h"
+#include "update.h"
+
+/* What the worker is doing, in shared memory (written by the worker only). */
+struct worker_slot {
+	volatile int32_t busy;        /* 1 while a session is being processed */
+	volatile int32_t proc;        /* run-order index of the processor called, -1: none */
+	volatile int32_t seq;         /* the update being processed, -1: none */
+	char node_id[72];
+	char context[48];
+	volatile int64_t session_id;
+};
+
+struct worker_proc {
+	const struct bpass_processor *p;
+	uint32_t *deps;               /* run-order indexes of its dependencies */
+	uint32_t n_deps;
+	bool recompute;               /* named by --recompute */
+	/* Per session: */
+	void *state, *eph;
+	int32_t last_seq;             /* -1: nothing processed */
+	uint64_t updates;             /* updates_processed */
+	const struct state_entry *keep; /* saved entry to copy as is, or NULL */
+	bool fresh;                   /* started from update 0 in this run */
+	bool advanced;                /* processed at least one update in this run */
+};
+
+/* A processor's ephemeral state, saved for the result message. */
+struct worker_eph {
+	uint32_t proc;                /* run-order index */
+	size_t off, len;              /* in ephbytes */
+};
+
+struct worker {
+	const struct run_options *opt;
+	const char *state_dir;        /* STATE_DIR/<run> (borrowed) */
+	struct index_db *db;
+	struct registry reg;
+	struct worker_proc *wp;       /* selected processors in run order */
+	uint32_t n;
+	struct update_buf ub;
+	struct state_writer data;     /* one processor's save */
+	struct state_writer file;     /* the container */
+	struct state_writer msg;      /* the result payload */
+	struct state_file sf;         /* the saved container, parsed */
+	struct state_reader rd;       /* for load callbacks */
+	struct buf saved;             /* the saved file's bytes */
+	struct buf path, err;
+	struct worker_slot *slot;     /* shared slot, or a private one */
+	struct worker_slot own_slot;
+	struct bpass_ctx ctx;
+	const struct bpass_session_key *key;
+	uint32_t cur;                 /* processor being called */
+	struct buf ephbytes;          /* the saved ephemeral states of the session */
+	struct worker_eph *eph_parts;
+	uint32_t n_eph_parts, cap_eph_parts;
+	struct buf ktext;             /* the session's name, for messages */
+	bool dir_dirty;               /* state files renamed since the last folder fsync */
+	double dir_synced_at;
+};
+
+/*
+ * Opens the index, loads the processors (built-ins and plugins, as the
+ * parent did) and resolves the selection. slot may be NULL. Returns 0, or -1
+ * after a message.
+ */
+int worker_init(struct worker *w, const struct run_options *opt, const char *state_dir,
+		struct worker_slot *slot);
+/* Syncs the state folder if needed and frees everything. */
+void worker_release(struct worker *w);
+
+/*
+ * Processes one session. On return *payload and *len hold the PROTO_RESULT
+ * payload (borrowed until the next call). Returns 0, 1 when abandoned
+ * because harness_stop was set (nothing saved, no payload), or -1 when the
+ * worker cannot go on (the index became unreadable).
+ */
+int worker_session(struct worker *w, const struct bpass_session_key *key, const void **payload,
+		   size_t *len);
+
+/* The loop of a worker process: reads PROTO_SESSION frames from in and
+ * answers each with a PROTO_RESULT on out. Returns the exit status. */
+int worker_main(const struct run_options *opt, const char *state_dir, struct worker_slot *slot,
+		int in, int out);
+
+/* "NODE/CONTEXT/SESSION_ID", appended to out. */
+void worker_key_text(const struct bpass_session_key *key, struct buf *out);
+
+#endif

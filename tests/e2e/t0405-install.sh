@@ -1,0 +1,42 @@
+#!/bin/sh
+# tests/e2e/t0405-install.sh: `make install PREFIX=...` lets a researcher
+# build a plugin the way docs/plugins.md says, with nothing but the
+# installed header and pkg-config:
+#   cc -shared -fPIC $(pkg-config --cflags bpass) myproc.c -o myproc.so
+# and the installed bpass runs it.
+. "$TOP/tests/e2e/lib.sh"
+
+if ! command -v pkg-config >/dev/null 2>&1 || ! command -v make >/dev/null 2>&1; then
+	ok "# SKIP pkg-config or make is not installed"
+	done_testing
+	exit 0
+fi
+PREFIX="$T/prefix"
+make -s -C "$TOP" install BUILD="$BUILD" PREFIX="$PREFIX" >"$T/out" 2>&1
+check_eq "make install: exit 0" "$?" "0"
+check "installed: bpass" test -x "$PREFIX/bin/bpass"
+check "installed: bpass.h" test -f "$PREFIX/include/bpass/bpass.h"
+check "installed: bpass_update.h" test -f "$PREFIX/include/bpass/bpass_update.h"
+check "installed: bpass.pc" test -f "$PREFIX/lib/pkgconfig/bpass.pc"
+export PKG_CONFIG_PATH="$PREFIX/lib/pkgconfig"
+check_eq "pkg-config --cflags bpass" "$(pkg-config --cflags bpass | tr -d " ")" "-I$PREFIX/include/bpass"
+
+# The tutorial's plugin, copied out of the source tree, built against the install.
+mkdir "$T/mine"
+cp "$TOP/processors/example/byte_count_plugin.c" "$T/mine/myproc.c"
+(cd "$T/mine" && cc -std=c11 -Wall -Wextra -Werror -shared -fPIC $(pkg-config --cflags bpass) myproc.c -o myproc.so) >"$T/out" 2>&1
+check_eq "a plugin builds against the installed header" "$?" "0"
+sed 's/^/# /' "$T/out" | head -5
+
+B="$PREFIX/bin/bpass"
+"$B" generate "$T/g" --seed 2 --updates 120 --nodes 2 -q
+"$B" index -q "$T/g" "$T/idx"
+"$B" processors --plugin "$T/mine/myproc.so" >"$T/procs"
+check_grep "the installed bpass lists it" "^example-byte-count +1 +$T/mine/myproc.so " "$T/procs"
+check_status "the installed bpass runs it" 0 "$B" run -q "$T/idx" "$T/s" -w 1 --plugin "$T/mine/myproc.so" -p example-byte-count,byte-count
+R="$T/s/default/results"
+tail -n +2 "$R/bytes_per_node.csv" >"$T/a"
+tail -n +2 "$R/example_bytes_per_node.csv" >"$T/b"
+check "its table agrees with byte-count" diff "$T/a" "$T/b"
+check "its table is not empty" test -s "$T/b"
+done_testing

@@ -1,0 +1,287 @@
+/*
+ * tests/unit/test_results.c: the result tables writer (harness/results.h):
+ * CSV quoting by RFC 4180, JSON Lines, every cell kind, ISO-8601 times
+ * worked out by hand (including before 1970 and the fraction's zeros),
+ * wrong cell counts, bad and repeated table names, and that a table appears
+ * only when closed (temporary name, then rename).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "results.h"
+#include "state_file.h"
+
+static char dir[256];
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/bpass-results.XXXXXX",
+		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	if (!mkdtemp(dir))
+		return -1;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	char cmd[300];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static char *slurp(const char *name)
+{
+	char path[400];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	struct buf b;
+	buf_init(&b);
+	if (state_file_read(path, &b) != 0) {
+		buf_release(&b);
+		return NULL;
+	}
+	return b.data;
+}
+
+static void test_iso(void **unused)
+{
+	(void)unused;
+	struct buf b;
+	buf_init(&b);
+	/* 1337104800 s is 2012-05-15T18:00:00Z (15,477 days after 1970-01-01 + 18 h). */
+	results_iso_us(&b, 1337104800512345LL);
+	assert_string_equal(b.data, "2012-05-15T18:00:00.512345Z");
+	buf_reset(&b);
+	results_iso_us(&b, 1337104800000001LL);
+	assert_string_equal(b.data, "2012-05-15T18:00:00.000001Z");
+	buf_reset(&b);
+	results_iso_s(&b, 1337104800);
+	assert_string_equal(b.data, "2012-05-15T18:00:00Z");
+	buf_reset(&b);
+	results_iso_s(&b, 0);
+	assert_string_equal(b.data, "1970-01-01T00:00:00Z");
+	buf_reset(&b);
+	/* -1 µs is the last microsecond of 1969. */
+	results_iso_us(&b, -1);
+	assert_string_equal(b.data, "1969-12-31T23:59:59.999999Z");
+	buf_reset(&b);
+	/* 951782400 s is 2000-02-29T00:00:00Z (a leap day). */
+	results_iso_s(&b, 951782400 + 86399);
+	assert_string_equal(b.data, "2000-02-29T23:59:59Z");
+	buf_reset(&b);
+	/* Outside years 0-9999: the integer itself. */
+	results_iso_s(&b, INT64_MAX);
+	assert_string_equal(b.data, "9223372036854775807");
+	buf_release(&b);
+}
+
+static const char *const cols[] = {"name", "n", "u", "x", "empty", "t_us", "t_s", NULL};
+
+static void write_rows(struct bpass_results *r, struct bpass_table *t)
+{
+	r->str(t, "plain");
+	r->i64(t, -42);
+	r->u64(t, UINT64_MAX);
+	r->f64(t, 0.1);
+	r->null(t);
+	r->iso_us(t, 1337104800512345LL);
+	r->iso_s(t, 1337104800);
+	assert_int_equal(r->row_end(t), 0);
+	r->str(t, "a,b \"q\"\nline");
+	r->i64(t, 0);
+	r->u64(t, 0);
+	r->f64(t, INFINITY);
+	r->str(t, "");
+	r->iso_us(t, 0);
+	r->iso_s(t, 0);
+	assert_int_equal(r->row_end(t), 0);
+}
+
+static void test_csv(void **unused)
+{
+	(void)unused;
+	struct results res;
+	assert_int_equal(results_init(&res, dir, false), 0);
+	struct bpass_results *r = &res.r;
+	struct bpass_table *t = r->table(r, "kinds", cols);
+	assert_non_null(t);
+	write_rows(r, t);
+	/* Not visible before close. */
+	assert_null(slurp("kinds.csv"));
+	assert_int_equal(r->close(t), 0);
+	char *got = slurp("kinds.csv");
+	assert_non_null(got);
+	assert_string_equal(got,
+			    "name,n,u,x,empty,t_us,t_s\n"
+			    "plain,-42,18446744073709551615,0.10000000000000001,,"
+			    "2012-05-15T18:00:00.512345Z,2012-05-15T18:00:00Z\n"
+			    "\"a,b \"\"q\"\"\nline\",0,0,inf,,1970-01-01T00:00:00.000000Z,"
+			    "1970-01-01T00:00:00Z\n");
+	free(got);
+	/* A header cell that needs quoting is quoted too. */
+	static const char *const odd[] = {"a,b", NULL};
+	t = r->table(r, "odd", odd);
+	r->i64(t, 1);
+	assert_int_equal(r->row_end(t), 0);
+	assert_int_equal(r->close(t), 0);
+	got = slurp("odd.csv");
+	assert_string_equal(got, "\"a,b\"\n1\n");
+	free(got);
+	assert_false(results_failed(&res));
+	results_release(&res);
+}
+
+static void test_json(void **unused)
+{
+	(void)unused;
+	struct results res;
+	assert_int_equal(results_init(&res, dir, true), 0);
+	struct bpass_results *r = &res.r;
+	struct bpass_table *t = r->table(r, "kinds", cols);
+	assert_non_null(t);
+	write_rows(r, t);
+	assert_int_equal(r->close(t), 0);
+	char *got = slurp("kinds.jsonl");
+	assert_non_null(got);
+	assert_string_equal(got,
+			    "{\"name\":\"plain\",\"n\":-42,\"u\":18446744073709551615,"
+			    "\"x\":0.10000000000000001,\"empty\":null,"
+			    "\"t_us\":\"2012-05-15T18:00:00.512345Z\",\"t_s\":\"2012-05-15T18:00:00Z\"}\n"
+			    "{\"name\":\"a,b \\\"q\\\"\\u000aline\",\"n\":0,\"u\":0,\"x\":null,\"empty\":\"\","
+			    "\"t_us\":\"1970-01-01T00:00:00.000000Z\",\"t_s\":\"1970-01-01T00:00:00Z\"}\n");
+	free(got);
+	results_release(&res);
+}
+
+static void test_errors(void **unused)
+{
+	(void)unused;
+	log_set_quiet(true);
+	struct results res;
+	assert_int_equal(results_init(&res, dir, false), 0);
+	struct bpass_results *r = &res.r;
+	static const char *const two[] = {"a", "b", NULL};
+	/* Too few cells. */
+	struct bpass_table *t = r->table(r, "short_row", two);
+	r->i64(t, 1);
+	assert_int_equal(r->row_end(t), -1);
+	assert_int_equal(r->close(t), -1);
+	assert_null(slurp("short_row.csv"));
+	assert_true(results_failed(&res));
+	/* Too many cells. */
+	t = r->table(r, "long_row", two);
+	r->i64(t, 1);
+	r->i64(t, 2);
+	r->i64(t, 3);
+	assert_int_equal(r->row_end(t), -1);
+	assert_int_equal(r->close(t), -1);
+	assert_null(slurp("long_row.csv"));
+	/* A row left open. */
+	t = r->table(r, "open_row", two);
+	r->i64(t, 1);
+	assert_int_equal(r->close(t), -1);
+	/* Names that would escape the folder, and names used twice. */
+	assert_null(r->table(r, "../x", two));
+	assert_null(r->table(r, "", two));
+	assert_null(r->table(r, "Upper", two));
+	t = r->table(r, "once", two);
+	assert_non_null(t);
+	assert_int_equal(r->close(t), 0);
+	assert_null(r->table(r, "once", two));
+	/* No columns. */
+	static const char *const none[] = {NULL};
+	assert_null(r->table(r, "none", none));
+	/* A table left open is dropped by results_release. */
+	t = r->table(r, "left_open", two);
+	assert_non_null(t);
+	r->i64(t, 1);
+	r->i64(t, 2);
+	assert_int_equal(r->row_end(t), 0);
+	results_release(&res);
+	assert_null(slurp("left_open.csv"));
+	/* Only the good table exists, with its header. */
+	char *got = slurp("once.csv");
+	assert_string_equal(got, "a,b\n");
+	free(got);
+	char path[400];
+	snprintf(path, sizeof(path), "%s/none.csv", dir);
+	assert_int_not_equal(access(path, F_OK), 0);
+	/* An output folder that cannot be created. */
+	assert_int_equal(results_init(&res, "/proc/no/such/folder", false), -1);
+	results_release(&res);
+}
+
+/* The output folder and its parents are created. */
+static void test_mkdirs(void **unused)
+{
+	(void)unused;
+	char sub[400];
+	snprintf(sub, sizeof(sub), "%s/a/b/c", dir);
+	struct results res;
+	assert_int_equal(results_init(&res, sub, false), 0);
+	static const char *const one[] = {"v", NULL};
+	struct bpass_table *t = res.r.table(&res.r, "t", one);
+	res.r.f64(t, 2.5);
+	assert_int_equal(res.r.row_end(t), 0);
+	assert_int_equal(res.r.close(t), 0);
+	results_release(&res);
+	char name[40];
+	snprintf(name, sizeof(name), "a/b/c/t.csv");
+	char *got = slurp(name);
+	assert_string_equal(got, "v\n2.5\n");
+	free(got);
+}
+
+/* Tables a run did not write are removed from a folder bpass owns; other files stay. */
+static void test_remove_others(void **unused)
+{
+	(void)unused;
+	char sub[400];
+	snprintf(sub, sizeof(sub), "%s/own", dir);
+	const char *const names[] = {"kept.csv", "old.csv", "old.jsonl", "notes.txt"};
+	struct results res;
+	assert_int_equal(results_init(&res, sub, false), 0);
+	for (int i = 0; i < 4; i++) {
+		char path[500];
+		snprintf(path, sizeof(path), "%s/%s", sub, names[i]);
+		FILE *f = fopen(path, "w");
+		fclose(f);
+	}
+	static const char *const one[] = {"v", NULL};
+	struct bpass_table *t = res.r.table(&res.r, "kept", one);
+	assert_int_equal(res.r.close(t), 0);
+	assert_int_equal(results_remove_others(&res), 2);
+	results_release(&res);
+	char *got = slurp("own/kept.csv");
+	assert_string_equal(got, "v\n");
+	free(got);
+	got = slurp("own/notes.txt");
+	assert_non_null(got);
+	free(got);
+	assert_null(slurp("own/old.csv"));
+	assert_null(slurp("own/old.jsonl"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_iso),
+		cmocka_unit_test(test_csv),
+		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_mkdirs),
+		cmocka_unit_test(test_remove_others),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
