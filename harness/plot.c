@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "atomic_file.h"
 #include "buf.h"
 #include "log.h"
 #include "plot_csv.h"
@@ -738,35 +739,6 @@ static int cmp_node(const void *a, const void *b)
 	return strcmp((*(struct node *const *)a)->id, (*(struct node *const *)b)->id);
 }
 
-static int mkdir_p(const char *dir)
-{
-	struct buf p;
-	buf_init(&p);
-	buf_puts(&p, dir);
-	for (size_t i = 1; i <= p.len; i++) {
-		if (p.data[i] != '/' && p.data[i] != 0)
-			continue;
-		char saved = p.data[i];
-		p.data[i] = 0;
-		if (mkdir(p.data, 0755) < 0 && errno != EEXIST) {
-			int e = errno;
-			buf_release(&p);
-			errno = e;
-			return -1;
-		}
-		p.data[i] = saved;
-	}
-	buf_release(&p);
-	struct stat st;
-	if (stat(dir, &st) < 0)
-		return -1;
-	if (!S_ISDIR(st.st_mode)) {
-		errno = ENOTDIR;
-		return -1;
-	}
-	return 0;
-}
-
 static double availability_percent(const struct node *n)
 {
 	if (!n->niv)
@@ -834,7 +806,7 @@ int plot_run(const struct plot_options *o)
 	if (stat(o->results_dir, &st) < 0 || !S_ISDIR(st.st_mode))
 		return log_error("could not read results \"%s\": %s", o->results_dir,
 				 stat(o->results_dir, &st) < 0 ? strerror(errno) : "Not a directory");
-	if (mkdir_p(o->out_dir) < 0)
+	if (atomic_mkdirs(o->out_dir) < 0)
 		return log_error("could not create plot folder \"%s\": %s", o->out_dir,
 				 strerror(errno));
 	struct ctx c = {.o = o};

@@ -231,7 +231,7 @@ static int avg_save(const void *global, struct bpass_writer *w)
 	for (uint32_t i = 0; i < g->n; i++) {
 		const struct av_interval *v = &g->ivs[i];
 		w->array(w, 3);
-		w->str(w, strtab_str(&g->nodes, v->node), strtab_len(&g->nodes, v->node));
+		serial_put_str(w, &g->nodes, v->node);
 		w->i64(w, v->lo);
 		w->i64(w, v->hi);
 	}

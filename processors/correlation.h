@@ -156,5 +156,20 @@ void domains_finish(struct domains_state *s);
 /* Canonical (sorted) save, and a strict load into an empty state. */
 int domains_save(const struct domains_state *s, struct bpass_writer *w);
 int domains_load(struct domains_state *s, struct bpass_reader *r);
+/* A CNAME seen at ct_us with ttl, whose target has A-map key k (from
+ * domains_find_akey): for every A record (ip, a_ttl, ta) remembered under k,
+ * adds (anon, domain, max(ct, ta), min(ct + ttl, ta + a_ttl)) under (the
+ * key's address_id, ip) when start <= end. domain is an id in s->names. */
+void domains_join_cname(struct domains_state *s, uint32_t k, int64_t ct_us, int32_t ttl,
+			uint8_t anon, uint32_t domain);
+
+/* The processor callbacks domains and whitelisted-domains share: the session
+ * state is a malloc'ed struct domains_state (session_free takes NULL), the
+ * end of a run is domains_finish, and the saved form is version 1. */
+void *domains_session_new(const struct bpass_session_key *key);
+void domains_session_free(void *state);
+int domains_session_complete(struct bpass_ctx *ctx, void *state, void *eph);
+int domains_session_save(const void *state, struct bpass_writer *w);
+int domains_session_load(void *state, uint32_t saved_version, struct bpass_reader *r);
 
 #endif

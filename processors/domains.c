@@ -406,11 +406,6 @@ static int cmp_str(const void *a, const void *b, void *arg)
 	return strtab_cmp(arg, *(const uint32_t *)a, *(const uint32_t *)b);
 }
 
-static void put_name(struct bpass_writer *w, const struct strtab *t, uint32_t id)
-{
-	w->str(w, strtab_str(t, id), strtab_len(t, id));
-}
-
 static uint32_t *iota(uint32_t n)
 {
 	uint32_t *v = xmalloc((size_t)n * sizeof(*v) + 1);
@@ -453,13 +448,13 @@ int domains_save(const struct domains_state *s, struct bpass_writer *w)
 		qsort_r(list, n, sizeof(*list), cmp_rec, arg);
 		w->array(w, 3);
 		w->u64(w, key->address_id);
-		put_name(w, &s->names, key->ip);
+		serial_put_str(w, &s->names, key->ip);
 		w->array(w, n);
 		for (uint32_t j = 0; j < n; j++) {
 			const struct domains_record *r = &s->recs[list[j]];
 			w->array(w, 4);
 			w->u64(w, r->anon);
-			put_name(w, &s->names, r->domain);
+			serial_put_str(w, &s->names, r->domain);
 			w->i64(w, r->start_us);
 			w->i64(w, r->end_us);
 		}
@@ -477,12 +472,12 @@ int domains_save(const struct domains_state *s, struct bpass_writer *w)
 		w->array(w, 4);
 		w->u64(w, key->address_id);
 		w->u64(w, key->anon);
-		put_name(w, &s->names, key->domain);
+		serial_put_str(w, &s->names, key->domain);
 		w->array(w, n);
 		for (uint32_t j = 0; j < n; j++) {
 			const struct domains_arec *a = &s->arecs[list[j]];
 			w->array(w, 3);
-			put_name(w, &s->names, a->ip);
+			serial_put_str(w, &s->names, a->ip);
 			w->i64(w, a->ttl);
 			w->i64(w, a->ta_us);
 		}
@@ -493,7 +488,7 @@ int domains_save(const struct domains_state *s, struct bpass_writer *w)
 	qsort_r(order, s->whitelist.n, sizeof(*order), cmp_str, (void *)&s->whitelist);
 	w->array(w, s->whitelist.n);
 	for (uint32_t i = 0; i < s->whitelist.n; i++)
-		put_name(w, &s->whitelist, order[i]);
+		serial_put_str(w, &s->whitelist, order[i]);
 	free(order);
 	free(list);
 	return 0;
@@ -573,9 +568,23 @@ int domains_load(struct domains_state *s, struct bpass_reader *r)
 	return 0;
 }
 
-/* ---- the "domains" processor ---- */
+/* ---- shared by domains and whitelisted-domains ---- */
 
-static void *domains_new(const struct bpass_session_key *key)
+void domains_join_cname(struct domains_state *s, uint32_t k, int64_t ct_us, int32_t ttl,
+			uint8_t anon, uint32_t domain)
+{
+	int64_t cend = usec_add(ct_us, usec_from_s(ttl));
+	for (uint32_t j = s->akeys[k].head; j != ITAB_NONE; j = s->arecs[j].next) {
+		const struct domains_arec *a = &s->arecs[j];
+		int64_t start = ct_us > a->ta_us ? ct_us : a->ta_us;
+		int64_t aend = arec_end(a->ta_us, a->ttl);
+		int64_t end = cend < aend ? cend : aend;
+		if (start <= end)
+			domains_add(s, s->akeys[k].address_id, a->ip, anon, domain, start, end);
+	}
+}
+
+void *domains_session_new(const struct bpass_session_key *key)
 {
 	(void)key;
 	struct domains_state *s = xmalloc(sizeof(*s));
@@ -583,13 +592,36 @@ static void *domains_new(const struct bpass_session_key *key)
 	return s;
 }
 
-static void domains_free(void *state)
+void domains_session_free(void *state)
 {
 	if (!state)
 		return;
 	domains_state_release(state);
 	free(state);
 }
+
+int domains_session_complete(struct bpass_ctx *ctx, void *state, void *eph)
+{
+	(void)ctx;
+	(void)eph;
+	domains_finish(state);
+	return 0;
+}
+
+int domains_session_save(const void *state, struct bpass_writer *w)
+{
+	return domains_save(state, w);
+}
+
+int domains_session_load(void *state, uint32_t saved_version, struct bpass_reader *r)
+{
+	if (saved_version != 1)
+		return -1;
+	return domains_load(state, r);
+}
+
+/* ---- the "domains" processor ---- */
+
 
 static uint32_t intern(struct domains_state *s, const char *str)
 {
@@ -619,41 +651,11 @@ static int domains_process(struct bpass_ctx *ctx, void *state, void *eph,
 		uint32_t k = domains_find_akey(s, c->address_id, c->cname_anonymized, c->cname);
 		if (k == ITAB_NONE)
 			continue;
-		int64_t ct = u->packets[c->packet_id].time_us;
-		int64_t cend = usec_add(ct, usec_from_s(c->ttl));
-		uint32_t domain = intern(s, c->domain);
-		for (uint32_t j = s->akeys[k].head; j != ITAB_NONE; j = s->arecs[j].next) {
-			const struct domains_arec *a = &s->arecs[j];
-			int64_t start = ct > a->ta_us ? ct : a->ta_us;
-			int64_t aend = arec_end(a->ta_us, a->ttl);
-			int64_t end = cend < aend ? cend : aend;
-			if (start <= end)
-				domains_add(s, s->akeys[k].address_id, a->ip, c->domain_anonymized,
-					    domain, start, end);
-		}
+		domains_join_cname(s, k, u->packets[c->packet_id].time_us, c->ttl,
+				   c->domain_anonymized, intern(s, c->domain));
 	}
 	domains_advance(s, u->timestamp_s);
 	return 0;
-}
-
-static int domains_complete(struct bpass_ctx *ctx, void *state, void *eph)
-{
-	(void)ctx;
-	(void)eph;
-	domains_finish(state);
-	return 0;
-}
-
-static int domains_save_cb(const void *state, struct bpass_writer *w)
-{
-	return domains_save(state, w);
-}
-
-static int domains_load_cb(void *state, uint32_t saved_version, struct bpass_reader *r)
-{
-	if (saved_version != 1)
-		return -1;
-	return domains_load(state, r);
 }
 
 static int domains_figures(const void *state, const void *eph, struct bpass_figures *f)
@@ -670,11 +672,11 @@ const struct bpass_processor proc_domains = {
 	.name = "domains",
 	.version = 1,
 	.description = "DNS correlation: (address id, ip) to the domains and time windows that resolved to it",
-	.session_new = domains_new,
-	.session_free = domains_free,
+	.session_new = domains_session_new,
+	.session_free = domains_session_free,
 	.process = domains_process,
-	.session_complete = domains_complete,
-	.save = domains_save_cb,
-	.load = domains_load_cb,
+	.session_complete = domains_session_complete,
+	.save = domains_session_save,
+	.load = domains_session_load,
 	.session_figures = domains_figures,
 };

@@ -99,11 +99,6 @@ static int flows_cmp_pos(const void *a, const void *b, void *arg)
 	return (x > y) - (x < y);
 }
 
-static void flows_put_str(struct bpass_writer *w, const struct strtab *t, uint32_t id)
-{
-	w->str(w, strtab_str(t, id), strtab_len(t, id));
-}
-
 static int flows_save(const void *state, struct bpass_writer *w)
 {
 	const struct flows_state *s = state;
@@ -117,9 +112,9 @@ static int flows_save(const void *state, struct bpass_writer *w)
 		w->array(w, 8);
 		w->i64(w, e->flow_id);
 		w->u64(w, e->src_anon);
-		flows_put_str(w, &s->ips, e->src_ip);
+		serial_put_str(w, &s->ips, e->src_ip);
 		w->u64(w, e->dst_anon);
-		flows_put_str(w, &s->ips, e->dst_ip);
+		serial_put_str(w, &s->ips, e->dst_ip);
 		w->u64(w, e->proto);
 		w->u64(w, e->src_port);
 		w->u64(w, e->dst_port);

@@ -173,8 +173,8 @@ static int msg_save(const void *global, struct bpass_writer *w)
 	for (uint32_t i = 0; i < g->n; i++) {
 		const struct ms_entry *e = &g->entries[i];
 		w->array(w, 4);
-		w->str(w, strtab_str(&g->names, e->node), strtab_len(&g->names, e->node));
-		w->str(w, strtab_str(&g->names, e->ctx), strtab_len(&g->names, e->ctx));
+		serial_put_str(w, &g->names, e->node);
+		serial_put_str(w, &g->names, e->ctx);
 		w->i64(w, e->oldest_s);
 		w->i64(w, e->newest_s);
 	}

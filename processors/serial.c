@@ -78,3 +78,8 @@ int serial_str(struct bpass_reader *r, const char **s, size_t *len)
 	*len = n;
 	return 0;
 }
+
+void serial_put_str(struct bpass_writer *w, const struct strtab *t, uint32_t id)
+{
+	w->str(w, strtab_str(t, id), strtab_len(t, id));
+}

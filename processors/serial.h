@@ -2,7 +2,8 @@
  * processors/serial.h: strict reading helpers for the built-in processors'
  * load callbacks. Each returns 0, or -1 when the next value is missing, of
  * another type or out of range, so a load can reject malformed data with
- * `if (serial_...(...)) return -1;`.
+ * `if (serial_...(...)) return -1;`. serial_put_str is the one writing
+ * helper: an interned string, for the save callbacks.
  */
 #ifndef PROCESSORS_SERIAL_H
 #define PROCESSORS_SERIAL_H
@@ -12,6 +13,7 @@
 #include <stdint.h>
 
 #include "bpass.h"
+#include "strtab.h"
 
 /* An array of exactly n values. */
 int serial_array(struct bpass_reader *r, uint32_t n);
@@ -26,5 +28,8 @@ int serial_u8(struct bpass_reader *r, uint8_t *v);
 int serial_bool(struct bpass_reader *r, bool *v);
 /* A string without NUL bytes (borrowed, not NUL-terminated). */
 int serial_str(struct bpass_reader *r, const char **s, size_t *len);
+
+/* Writes string id of t (strtab_intern) as a string value. */
+void serial_put_str(struct bpass_writer *w, const struct strtab *t, uint32_t id);
 
 #endif

@@ -227,7 +227,7 @@ static int tpg_save(const void *global, struct bpass_writer *w)
 	for (uint32_t i = 0; i < g->map.n; i++) {
 		const struct tp_bucket *b = &g->map.b[i];
 		w->array(w, 4);
-		w->str(w, strtab_str(&g->nodes, b->node), strtab_len(&g->nodes, b->node));
+		serial_put_str(w, &g->nodes, b->node);
 		w->i64(w, b->minute);
 		w->u64(w, b->bytes);
 		w->u64(w, b->packets);

@@ -307,11 +307,6 @@ static int usg_complete(void *global)
 	return 0;
 }
 
-static void usg_put_str(struct bpass_writer *w, const struct strtab *t, uint32_t id)
-{
-	w->str(w, strtab_str(t, id), strtab_len(t, id));
-}
-
 static int usg_save(const void *global, struct bpass_writer *w)
 {
 	const struct us_global *g = global;
@@ -319,8 +314,8 @@ static int usg_save(const void *global, struct bpass_writer *w)
 	for (uint32_t i = 0; i < g->n_sessions; i++) {
 		const struct us_session *se = &g->sessions[i];
 		w->array(w, 4);
-		usg_put_str(w, &g->names, se->node);
-		usg_put_str(w, &g->names, se->ctx);
+		serial_put_str(w, &g->names, se->node);
+		serial_put_str(w, &g->names, se->ctx);
 		w->i64(w, se->session_id);
 		w->array(w, se->n);
 		for (uint32_t j = 0; j < se->n; j++)

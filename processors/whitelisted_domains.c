@@ -37,22 +37,6 @@ static uint32_t wl_matches(const struct domains_state *s, const char *name, uint
 	return n;
 }
 
-static void *wl_new(const struct bpass_session_key *key)
-{
-	(void)key;
-	struct domains_state *s = xmalloc(sizeof(*s));
-	domains_state_init(s);
-	return s;
-}
-
-static void wl_free(void *state)
-{
-	if (!state)
-		return;
-	domains_state_release(state);
-	free(state);
-}
-
 static uint32_t intern(struct domains_state *s, const char *str)
 {
 	return strtab_intern(&s->names, str, strlen(str));
@@ -92,40 +76,12 @@ static int wl_process(struct bpass_ctx *ctx, void *state, void *eph, const struc
 		if (k == ITAB_NONE)
 			continue;
 		uint32_t n = wl_matches(s, c->domain, match, WL_MAX_MATCHES);
-		int64_t ct = u->packets[c->packet_id].time_us;
-		int64_t cend = usec_add(ct, usec_from_s(c->ttl));
 		for (uint32_t m = 0; m < n; m++)
-			for (uint32_t j = s->akeys[k].head; j != ITAB_NONE; j = s->arecs[j].next) {
-				const struct domains_arec *a = &s->arecs[j];
-				int64_t start = ct > a->ta_us ? ct : a->ta_us;
-				int64_t aend = usec_add(a->ta_us, usec_from_s(a->ttl));
-				int64_t end = cend < aend ? cend : aend;
-				if (start <= end)
-					domains_add(s, s->akeys[k].address_id, a->ip, 0, match[m], start, end);
-			}
+			domains_join_cname(s, k, u->packets[c->packet_id].time_us, c->ttl, 0,
+					   match[m]);
 	}
 	domains_advance(s, u->timestamp_s);
 	return 0;
-}
-
-static int wl_complete(struct bpass_ctx *ctx, void *state, void *eph)
-{
-	(void)ctx;
-	(void)eph;
-	domains_finish(state);
-	return 0;
-}
-
-static int wl_save(const void *state, struct bpass_writer *w)
-{
-	return domains_save(state, w);
-}
-
-static int wl_load(void *state, uint32_t saved_version, struct bpass_reader *r)
-{
-	if (saved_version != 1)
-		return -1;
-	return domains_load(state, r);
 }
 
 static int wl_figures(const void *state, const void *eph, struct bpass_figures *f)
@@ -142,11 +98,11 @@ const struct bpass_processor proc_whitelisted_domains = {
 	.name = "whitelisted-domains",
 	.version = 1,
 	.description = "DNS correlation for clear names on the session's whitelist, stored as the whitelist entry",
-	.session_new = wl_new,
-	.session_free = wl_free,
+	.session_new = domains_session_new,
+	.session_free = domains_session_free,
 	.process = wl_process,
-	.session_complete = wl_complete,
-	.save = wl_save,
-	.load = wl_load,
+	.session_complete = domains_session_complete,
+	.save = domains_session_save,
+	.load = domains_session_load,
 	.session_figures = wl_figures,
 };

@@ -55,6 +55,35 @@ int atomic_file_sync_dir(const char *dir)
 	return 0;
 }
 
+int atomic_mkdirs(const char *dir)
+{
+	struct buf p;
+	buf_init(&p);
+	buf_puts(&p, dir);
+	for (size_t i = 1; i <= p.len; i++) {
+		if (p.data[i] != '/' && p.data[i] != 0)
+			continue;
+		char saved = p.data[i];
+		p.data[i] = 0;
+		if (mkdir(p.data, 0755) < 0 && errno != EEXIST) {
+			int e = errno;
+			buf_release(&p);
+			errno = e;
+			return -1;
+		}
+		p.data[i] = saved;
+	}
+	buf_release(&p);
+	struct stat st;
+	if (stat(dir, &st) < 0)
+		return -1;
+	if (!S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;
+		return -1;
+	}
+	return 0;
+}
+
 static int open_tmp(const char *tmp)
 {
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);

@@ -11,6 +11,8 @@
  * atomic_file_sync_dir once for the batch: until then a power loss may bring
  * back the previous version of a file, never a damaged one.
  *
+ * atomic_mkdirs creates the folder such files go into (mkdir -p).
+ *
  * Messages name the file and what it is, e.g.
  *   could not write state file "s/x.state": No space left on device
  */
@@ -54,6 +56,11 @@ int atomic_file_write(const char *path, const void *data, size_t len, const char
 
 /* fsyncs the folder dir. Returns 0, or -1 after a message. */
 int atomic_file_sync_dir(const char *dir);
+
+/* Creates dir and its missing parents (mode 0755), like mkdir -p; an
+ * existing folder is fine. Returns 0, or -1 with errno set (ENOTDIR when
+ * dir exists but is not a folder); prints nothing. */
+int atomic_mkdirs(const char *dir);
 
 /* Removes the temporary files that atomic_file writers killed before commit
  * or abort left in dir (names ".*.tmp"). Only call it when no other process

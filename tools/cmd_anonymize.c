@@ -21,7 +21,6 @@
 #include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <md5.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,8 +31,10 @@
 #include <zlib.h>
 
 #include "buf.h"
+#include "atomic_file.h"
 #include "commands.h"
 #include "log.h"
+#include "ops_cli.h"
 #include "ops_fs.h"
 #include "tarball.h"
 
@@ -508,39 +509,18 @@ static bool keep_tmp(const char *name, void *arg)
 
 int cmd_anonymize(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"quiet", no_argument, NULL, 'q'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
-	int ch;
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'q':
-			log_set_quiet(true);
-			break;
-		case 'h':
-			usage(stdout);
-			return EXIT_OK;
-		default:
-			usage(stderr);
-			return EXIT_USAGE;
-		}
-	}
-	if (argc - optind != 2) {
-		log_error("expected SRC_DIR and DST_DIR");
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	struct anon a = {.src = argv[optind], .dst = argv[optind + 1]};
+	const char *dirs[2];
+	int rc = ops_cli_parse(argc, argv, usage, "expected SRC_DIR and DST_DIR", dirs);
+	if (rc >= 0)
+		return rc;
+	struct anon a = {.src = dirs[0], .dst = dirs[1]};
 	char **names = NULL;
 	int n = ops_list(a.src, keep_tar, NULL, &names);
 	if (n < 0) {
 		log_error("could not list tarballs in \"%s\": %s", a.src, strerror(errno));
 		return EXIT_FAILURES;
 	}
-	if (ops_mkdir_p(a.dst) < 0) {
+	if (atomic_mkdirs(a.dst) < 0) {
 		log_error("could not create folder \"%s\": %s", a.dst, strerror(errno));
 		ops_names_free(names, n);
 		return EXIT_FAILURES;

@@ -25,7 +25,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,8 +33,10 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "atomic_file.h"
 #include "commands.h"
 #include "log.h"
+#include "ops_cli.h"
 #include "ops_fs.h"
 
 #define CRASH_VAR "BPASS_COLLECT_CRASH_AT"
@@ -384,32 +385,11 @@ out:
 
 int cmd_collect(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"quiet", no_argument, NULL, 'q'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
-	int ch;
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'q':
-			log_set_quiet(true);
-			break;
-		case 'h':
-			usage(stdout);
-			return EXIT_OK;
-		default:
-			usage(stderr);
-			return EXIT_USAGE;
-		}
-	}
-	if (argc - optind != 2) {
-		log_error("expected UPLOADS_DIR and UPDATES_DIR");
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	struct collect c = {.uploads = argv[optind], .updates = argv[optind + 1]};
+	const char *dirs[2];
+	int rc = ops_cli_parse(argc, argv, usage, "expected UPLOADS_DIR and UPDATES_DIR", dirs);
+	if (rc >= 0)
+		return rc;
+	struct collect c = {.uploads = dirs[0], .updates = dirs[1]};
 	buf_init(&c.data);
 	struct stat st;
 	if (stat(c.uploads, &st) < 0 || !S_ISDIR(st.st_mode)) {
@@ -417,7 +397,7 @@ int cmd_collect(int argc, char **argv)
 			  stat(c.uploads, &st) < 0 ? strerror(errno) : "Not a directory");
 		return EXIT_FAILURES;
 	}
-	if (ops_mkdir_p(c.updates) < 0) {
+	if (atomic_mkdirs(c.updates) < 0) {
 		log_error("could not create updates folder \"%s\": %s", c.updates, strerror(errno));
 		return EXIT_FAILURES;
 	}

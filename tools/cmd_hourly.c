@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "atomic_file.h"
 #include "commands.h"
 #include "log.h"
 #include "ops_fs.h"
@@ -393,7 +394,7 @@ static int pipeline(struct hourly *h)
 		collected = count_tarballs(h->val[K_UPDATES]) - before;
 		if (collected < 0)
 			collected = 0;
-	} else if (ops_mkdir_p(h->val[K_UPDATES]) < 0) {
+	} else if (atomic_mkdirs(h->val[K_UPDATES]) < 0) {
 		return log_error("could not create updates folder \"%s\": %s", h->val[K_UPDATES],
 				 strerror(errno));
 	}
@@ -543,7 +544,7 @@ int cmd_hourly(int argc, char **argv)
 	char *slash = strrchr(lock.data, '/');
 	if (slash && slash != lock.data) {
 		*slash = 0;
-		if (ops_mkdir_p(lock.data) < 0) {
+		if (atomic_mkdirs(lock.data) < 0) {
 			log_error("could not create folder \"%s\": %s", lock.data, strerror(errno));
 			*slash = '/';
 			buf_release(&lock);

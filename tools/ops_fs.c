@@ -33,35 +33,6 @@ int ops_fsync_dir(const char *dir)
 	return 0;
 }
 
-int ops_mkdir_p(const char *dir)
-{
-	struct buf p;
-	buf_init(&p);
-	buf_puts(&p, dir);
-	for (size_t i = 1; i <= p.len; i++) {
-		if (p.data[i] != '/' && p.data[i] != 0)
-			continue;
-		char saved = p.data[i];
-		p.data[i] = 0;
-		if (mkdir(p.data, 0755) < 0 && errno != EEXIST) {
-			int e = errno;
-			buf_release(&p);
-			errno = e;
-			return -1;
-		}
-		p.data[i] = saved;
-	}
-	buf_release(&p);
-	struct stat st;
-	if (stat(dir, &st) < 0)
-		return -1;
-	if (!S_ISDIR(st.st_mode)) {
-		errno = ENOTDIR;
-		return -1;
-	}
-	return 0;
-}
-
 int ops_write_all(int fd, const void *p, size_t n)
 {
 	const char *c = p;

@@ -18,9 +18,6 @@
  * Returns 0, or -1 after printing why. */
 int ops_fsync_dir(const char *dir);
 
-/* Creates dir and its missing parents (mode 0755). Returns 0, or -1 with errno set. */
-int ops_mkdir_p(const char *dir);
-
 /* Writes all n bytes to fd (retrying short writes). Returns 0, or -1 with errno set. */
 int ops_write_all(int fd, const void *p, size_t n);
 
