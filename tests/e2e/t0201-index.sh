@@ -3,8 +3,8 @@
 # from the update-format.md §13 examples: the sessions listed (text and CSV,
 # worked out by hand from the examples), `show` printing each update exactly
 # as the original file, JSON, a re-run that reads nothing, .tar.gz tarballs,
-# files that are not tarballs, and the usage and exit statuses of index,
-# sessions, rejects and show.
+# files that are not tarballs (dot files included), and the usage and exit
+# statuses of index, sessions, rejects and show.
 . "$TOP/tests/e2e/lib.sh"
 
 SPEC="$TOP/tests/fixtures/spec"
@@ -30,6 +30,8 @@ mkdir -p "$T/u"
 mk_tar "$T/u/${NODE}_2012-05-15_18-00-00.tar" \
 	"$SPEC/v5-seq0.txt:$NODE-$S5-0" "$SPEC/v5-seq1.txt:$NODE-$S5-1"
 mk_tar "$T/u/${NODE}_2011-12-09_20-00-00.tar.tmp" "$SPEC/v2-http.txt:$NODE-$S2-17"
+# A dot file (say, a copy in progress) is not a tarball to index either.
+mk_tar "$T/u/.${NODE}_2012-05-15_19-00-00.tar" "$SPEC/v5-seq1.txt:$NODE-$S5-1"
 # The v2 update arrives in a .tar.gz.
 mk_tar "$T/v2.tar" "$SPEC/v2-http.txt:$NODE-$S2-17"
 gzip -c "$T/v2.tar" >"$T/u/${NODE}_2011-12-09_20-00-00.tar.gz"

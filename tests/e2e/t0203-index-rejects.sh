@@ -5,7 +5,7 @@
 # member ("partial") and is read again, without counting duplicates, once the
 # complete file arrives; a wrong md5 in the name rejects the whole tarball,
 # which is not read again until the file changes. All are listed by
-# `bpass rejects`, and the exit status stays 0.
+# `bpass rejects`, and the exit status stays 0. Tarballs are read in name order.
 . "$TOP/tests/e2e/lib.sh"
 
 SPEC="$TOP/tests/fixtures/spec"
@@ -109,4 +109,40 @@ check "complete files: sessions" diff "$T/want3" "$T/csv3"
 "$BPASS" rejects --csv "$T/idx" >"$T/rj3"
 check_eq "complete files: their rejects are gone" "$(wc -l <"$T/rj3" | tr -d ' ')" "5"
 check_status "complete files: the md5 tarball's update is there" 0 "$BPASS" show "$T/idx" $NODE $S 6
+
+# --- tolerated: an update with an extra section is indexed, with a warning ---------------
+mkdir -p "$T/w" "$T/m5"
+{ cat "$SPEC/v5-seq1.txt"; printf '0 \n\n1 2 3\n'; } >"$T/x7"
+sed -i "3s/^$NODE $S 1 1337104860\$/$NODE $S 7 1337105040/" "$T/x7"
+gzip -c "$T/x7" >"$T/m5/$NODE-$S-7.gz"
+(cd "$T/m5" && tar -cf "$T/w/${NODE}_2012-05-15_22-00-00.tar" "$NODE-$S-7.gz")
+# ... and an empty tarball file (a copy just started) is rejected, to be read later.
+: >"$T/w/${NODE}_2012-05-15_23-00-00.tar"
+"$BPASS" index --stats "$T/w" "$T/idx" >"$T/out5" 2>"$T/err5"
+check_eq "warning: exit 0" "$?" "0"
+check_grep "warning: the update is indexed, the empty file rejected" \
+	"^indexed: tarballs 2 \(rejected 1, partial 0\), unchanged 0, changed 0, updates 1, rejected members 0, duplicates 0," "$T/out5"
+check_grep "warning: counted" "warnings 1\$" "$T/out5"
+check_grep "warning: names the tarball, member and line" \
+	"warning: tarball \"${NODE}_2012-05-15_22-00-00.tar\" member \"$NODE-$S-7.gz\": ignored 1 extra section from line 30 on, beyond the layout of version 5" "$T/err5"
+check_grep "empty file: rejected" "rejected tarball \"${NODE}_2012-05-15_23-00-00.tar\": empty file" "$T/err5"
+check_status "warning: the update is there" 0 "$BPASS" show "$T/idx" $NODE $S 7
+cp "$T/m5/$NODE-$S-7.gz" "$T/m5/$NODE-$S-8.gz"
+(cd "$T/m5" && tar -cf "$T/w/${NODE}_2012-05-15_23-00-00.tar" "$NODE-$S-8.gz")
+"$BPASS" index "$T/w" "$T/idx" >"$T/out6" 2>"$T/err6"
+check_grep "empty file filled in: read again, its member is a duplicate of seq 7" \
+	"^indexed: tarballs 1 \(rejected 0, partial 0\), unchanged 1, changed 0, updates 0, rejected members 0, duplicates 1," "$T/out6"
+
+# --- tarballs are read in name order, whatever order the folder lists them in -----------
+# Six tarballs made out of order, each with one empty member: the rejections are
+# reported as each tarball is read.
+mkdir -p "$T/o" "$T/m4"
+: >"$T/m4/empty.gz"
+for h in 03 00 05 01 04 02; do
+	(cd "$T/m4" && tar -cf "$T/o/${NODE}_2012-05-16_$h-00-00.tar" empty.gz)
+done
+"$BPASS" index "$T/o" "$T/o.idx" >/dev/null 2>"$T/err4"
+check_eq "name order: one rejection per tarball, in name order" \
+	"$(sed -n 's/^.*rejected member "empty.gz" of tarball "\([^"]*\)": empty member$/\1/p' "$T/err4" | tr '\n' ' ')" \
+	"$(for h in 00 01 02 03 04 05; do printf '%s ' "${NODE}_2012-05-16_$h-00-00.tar"; done)"
 done_testing

@@ -91,32 +91,13 @@ static void check_equal(const struct bpass_update *a, const struct bpass_update 
 		      str_eq(a->http_urls[i].hash, b->http_urls[i].hash));
 }
 
-static void ub_init(struct update_buf *b)
-{
-	memset(b, 0, sizeof(*b));
-	buf_init(&b->scratch);
-}
-
-static void ub_release(struct update_buf *b)
-{
-	free(b->whitelist);
-	free(b->packets);
-	free(b->flows);
-	free(b->a_records);
-	free(b->cname_records);
-	free(b->addresses);
-	free(b->drop_stats);
-	free(b->http_urls);
-	buf_release(&b->scratch);
-}
-
 static void decode_and_check(const uint8_t *data, size_t size)
 {
 	struct update_buf b1, b2;
 	struct update_error err;
 	struct buf enc1, enc2;
-	ub_init(&b1);
-	ub_init(&b2);
+	update_buf_init(&b1);
+	update_buf_init(&b2);
 	buf_init(&enc1);
 	buf_init(&enc2);
 	if (blob_decode(&b1, data, size, &err) == 0) {
@@ -131,8 +112,8 @@ static void decode_and_check(const uint8_t *data, size_t size)
 	}
 	buf_release(&enc1);
 	buf_release(&enc2);
-	ub_release(&b1);
-	ub_release(&b2);
+	update_buf_release(&b1);
+	update_buf_release(&b2);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

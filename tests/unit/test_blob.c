@@ -1,7 +1,8 @@
 /*
  * tests/unit/test_blob.c: the index blob codec. Hand-built updates covering
  * every field and edge (empty sections, 65536+ packets, negative and extreme
- * times, strings of any bytes, legacy CNAME, UNANONYMIZED, v2 HTTP) must come
+ * times, time columns of every width, strings of any bytes, a full flow table
+ * of 130,000 distinct strings, legacy CNAME, UNANONYMIZED, v2 HTTP) must come
  * back identical; truncated, bit-flipped and forged blobs must fail cleanly;
  * a realistic 1000-packet update must encode smaller than its gzipped text.
  * Randomized cases print their seed; set BLOB_SEED to replay one.
@@ -18,30 +19,6 @@
 #include <zlib.h>
 
 #include "blob.h"
-
-/* ---------------------------------------------------------------------------
- * Local stand-ins for update_buf_init/release (update_buf.c is not ours).
- */
-
-static void ub_init(struct update_buf *b)
-{
-	memset(b, 0, sizeof(*b));
-	buf_init(&b->scratch);
-}
-
-static void ub_release(struct update_buf *b)
-{
-	free(b->whitelist);
-	free(b->packets);
-	free(b->flows);
-	free(b->a_records);
-	free(b->cname_records);
-	free(b->addresses);
-	free(b->drop_stats);
-	free(b->http_urls);
-	buf_release(&b->scratch);
-	memset(b, 0, sizeof(*b));
-}
 
 /* ---------------------------------------------------------------------------
  * Comparison
@@ -170,7 +147,7 @@ static size_t round_trip(const struct bpass_update *u)
 	memcpy(copy, out.data + 3, len);
 	struct update_buf b;
 	struct update_error err;
-	ub_init(&b);
+	update_buf_init(&b);
 	int rc = blob_decode(&b, copy, len, &err);
 	free(copy);
 	if (rc)
@@ -203,7 +180,7 @@ static size_t round_trip(const struct bpass_update *u)
 	buf_release(&again);
 	buf_release(&other);
 	buf_release(&out);
-	ub_release(&b);
+	update_buf_release(&b);
 	return len;
 }
 
@@ -666,6 +643,101 @@ static void test_many_packets(void **state)
 	free(pk);
 }
 
+/* An invertible 64-bit mix (MurmurHash3's finalizer): distinct in, distinct out. */
+static uint64_t fmix64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ull;
+	x ^= x >> 33;
+	return x;
+}
+
+/* A full flow table (65,529 flows, §9) of distinct 16-hex IPs, plus full
+ * DNS and address sections of distinct names: over 130,000 distinct strings
+ * of equal length, enough that some share a 32-bit hash. Every string must
+ * come back as itself, never as another string of its hash. */
+static void test_many_distinct_strings(void **state)
+{
+	(void)state;
+	enum { FLOWS = 65529, DNS = 1024, ADDRS = 256 };
+	char (*ips)[17] = malloc((size_t)(2 * FLOWS + DNS + 2 * ADDRS) * sizeof(*ips));
+	char (*names)[41] = malloc((size_t)3 * DNS * sizeof(*names));
+	struct bpass_flow *flows = calloc(FLOWS, sizeof(*flows));
+	struct bpass_a_record *a = calloc(DNS, sizeof(*a));
+	struct bpass_cname_record *cn = calloc(DNS, sizeof(*cn));
+	struct bpass_address *ad = calloc(ADDRS, sizeof(*ad));
+	uint32_t k = 0;
+	for (uint32_t i = 0; i < 2 * FLOWS + DNS + 2 * ADDRS; i++)
+		snprintf(ips[i], sizeof(ips[i]), "%016llx", (unsigned long long)fmix64(i));
+	for (uint32_t i = 0; i < 3 * DNS; i++)
+		snprintf(names[i], sizeof(names[i]), "%016llx%016llx%08x",
+			 (unsigned long long)fmix64(i + (1ull << 40)),
+			 (unsigned long long)fmix64(i + (1ull << 41)), i);
+	for (uint32_t i = 0; i < FLOWS; i++) {
+		flows[i] = (struct bpass_flow){ (int32_t)(7 + i), 1, 1, 6, 1024, 80,
+						ips[k], ips[k + 1] };
+		k += 2;
+	}
+	for (uint32_t i = 0; i < DNS; i++) {
+		a[i] = (struct bpass_a_record){ i, i % 256, 1, 300, names[3 * i], ips[k++] };
+		cn[i] = (struct bpass_cname_record){ i, i % 256, 1, 1, 0, 60, names[3 * i + 1],
+						     names[3 * i + 2] };
+	}
+	for (uint32_t i = 0; i < ADDRS; i++) {
+		ad[i] = (struct bpass_address){ ips[k], ips[k + 1] };
+		k += 2;
+	}
+	struct bpass_update u;
+	empty_update(&u);
+	u.version = 5;
+	u.flows = flows;
+	u.n_flows = FLOWS;
+	u.a_records = a;
+	u.n_a_records = DNS;
+	u.cname_records = cn;
+	u.n_cname_records = DNS;
+	u.addresses_capacity = 256;
+	u.addresses = ad;
+	u.n_addresses = ADDRS;
+	round_trip(&u);
+	free(ips);
+	free(names);
+	free(flows);
+	free(a);
+	free(cn);
+	free(ad);
+}
+
+/* Time columns of every width up to 64 bits: deltas that need w bits once
+ * zigzagged (so the column is w wide), for n values that cross many 64-bit
+ * words. Times wrap; any values must round-trip (blob.c). */
+static void test_wide_columns(void **state)
+{
+	(void)state;
+	static struct bpass_packet pk[100];
+	uint32_t counts[] = { 1, 2, 3, 7, 64, 100 };
+	for (unsigned w = 2; w <= 64; w++)
+		for (size_t k = 0; k < sizeof(counts) / sizeof(counts[0]); k++) {
+			uint64_t t = 0x0123456789abcdefull;
+			for (uint32_t i = 0; i < counts[k]; i++) {
+				/* 2^(w-2) <= delta < 2^(w-1): zigzag has exactly w bits. */
+				uint64_t d = (1ull << (w - 2)) + (((uint64_t)i * 2654435761u) &
+								  ((1ull << (w - 2)) - 1));
+				t += d;
+				pk[i] = (struct bpass_packet){ (int64_t)t, (int32_t)i, (uint16_t)i };
+			}
+			struct bpass_update u;
+			empty_update(&u);
+			u.version = 5;
+			u.packets_first_us = 0x0123456789abcdefll;
+			u.packets = pk;
+			u.n_packets = counts[k];
+			round_trip(&u);
+		}
+}
+
 /* Size dictionary: 1, 2, 15, 16 and 65536 distinct sizes; flows likewise. */
 static void test_size_and_flow_dictionaries(void **state)
 {
@@ -868,7 +940,7 @@ static void check_corruptions(const struct buf *blob, bool flips)
 	size_t len = blob->len;
 	struct update_buf b;
 	struct update_error err;
-	ub_init(&b);
+	update_buf_init(&b);
 	assert_int_equal(blob_decode(&b, orig, len, &err), 0);
 	assert_int_equal(le32(orig + 2), (uint32_t)crc32(0, orig + 6, (uInt)(len - 6)));
 
@@ -902,10 +974,10 @@ static void check_corruptions(const struct buf *blob, bool flips)
 				buf_reset(&re);
 				blob_encode(&b.u, &re);
 				struct update_buf b2;
-				ub_init(&b2);
+				update_buf_init(&b2);
 				assert_int_equal(blob_decode(&b2, re.data, re.len, &err), 0);
 				assert_update_equal(&b.u, &b2.u);
-				ub_release(&b2);
+				update_buf_release(&b2);
 			} else {
 				assert_true(strlen(err.msg) > 0);
 			}
@@ -914,7 +986,7 @@ static void check_corruptions(const struct buf *blob, bool flips)
 	buf_release(&re);
 	free(m);
 out:
-	ub_release(&b);
+	update_buf_release(&b);
 }
 
 static void test_corrupt_blobs(void **state)
@@ -945,7 +1017,7 @@ static void test_bad_headers(void **state)
 	blob_encode(&u, &blob);
 	struct update_buf b;
 	struct update_error err;
-	ub_init(&b);
+	update_buf_init(&b);
 
 	uint8_t *p = (uint8_t *)blob.data;
 	p[0] = 9;
@@ -973,6 +1045,16 @@ static void test_bad_headers(void **state)
 	assert_string_equal(err.msg, "corrupt blob: 1 trailing bytes");
 	assert_int_equal(blob_decode(&b, p, blob.len - 1, &err), -1);   /* CRC now wrong */
 
+	/* Update flags beyond the four known ones (CRC forged): byte 6 is the
+	 * flags varint, 0x07 here (pcap line, anonymized, drop section). */
+	assert_int_equal(p[6], 0x07);
+	p[6] = 0x17;
+	fix_crc(p, blob.len - 1);
+	assert_int_equal(blob_decode(&b, p, blob.len - 1, &err), -1);
+	assert_string_equal(err.msg, "corrupt blob: unknown update flags 0x17");
+	assert_int_equal(err.section, UPDATE_SECTION_INTRO);
+	p[6] = 0x07;
+
 	/* A forged huge packet count with zero-width columns must not allocate. */
 	uint8_t forged[64];
 	size_t n = 0;
@@ -998,8 +1080,42 @@ static void test_bad_headers(void **state)
 	assert_non_null(strstr(err.msg, "packets in a column of width 0"));
 	assert_int_equal(err.section, UPDATE_SECTION_PACKETS);
 
+	/* A column wider than 64 bits: one packet, time column width 65. */
+	n = 13;
+	forged[n++] = 1;              /* n_packets */
+	forged[n++] = 65;             /* time column width */
+	forged[n++] = 0;
+	fix_crc(forged, n);
+	assert_int_equal(blob_decode(&b, forged, n, &err), -1);
+	assert_string_equal(err.msg, "corrupt blob: time column width 65");
+	assert_int_equal(err.section, UPDATE_SECTION_PACKETS);
+
+	/* A port beyond 16 bits: the flow's source port 65535 (varint ff ff 03)
+	 * rewritten as 65536 (80 80 04), CRC forged. */
+	static const struct bpass_flow one_flow[] = {
+		{ 7, 1, 1, 6, 65535, 80, "d80a91fad852ec49", "6315897dcc4446c3" },
+	};
+	struct bpass_update f;
+	empty_update(&f);
+	f.version = 5;
+	f.flows = one_flow;
+	f.n_flows = 1;
+	buf_reset(&blob);
+	blob_encode(&f, &blob);
+	p = (uint8_t *)blob.data;
+	uint8_t *port = memmem(p + 6, blob.len - 6, "\xff\xff\x03\x50", 4);
+	assert_non_null(port);
+	assert_null(memmem(port + 1, blob.len - (size_t)(port + 1 - p), "\xff\xff\x03", 3));
+	assert_int_equal(blob_decode(&b, p, blob.len, &err), 0);
+	assert_int_equal(b.u.flows[0].src_port, 65535);
+	memcpy(port, "\x80\x80\x04", 3);
+	fix_crc(p, blob.len);
+	assert_int_equal(blob_decode(&b, p, blob.len, &err), -1);
+	assert_string_equal(err.msg, "corrupt blob: port out of range");
+	assert_int_equal(err.section, UPDATE_SECTION_FLOWS);
+
 	buf_release(&blob);
-	ub_release(&b);
+	update_buf_release(&b);
 }
 
 /* ---------------------------------------------------------------------------
@@ -1039,7 +1155,7 @@ static void test_deflated_whitelist(void **state)
 	/* Corrupt deflate data under a forged CRC. */
 	struct update_buf b;
 	struct update_error err;
-	ub_init(&b);
+	update_buf_init(&b);
 	uint8_t *p = (uint8_t *)blob.data;
 	for (size_t k = 8; k < blob.len; k += 3) {
 		p[k] ^= 0x5a;
@@ -1048,7 +1164,7 @@ static void test_deflated_whitelist(void **state)
 			assert_true(strlen(err.msg) > 0);
 		p[k] ^= 0x5a;
 	}
-	ub_release(&b);
+	update_buf_release(&b);
 	buf_release(&blob);
 }
 
@@ -1250,6 +1366,8 @@ int main(void)
 		cmocka_unit_test(test_extremes),
 		cmocka_unit_test(test_strings),
 		cmocka_unit_test(test_many_packets),
+		cmocka_unit_test(test_many_distinct_strings),
+		cmocka_unit_test(test_wide_columns),
 		cmocka_unit_test(test_size_and_flow_dictionaries),
 		cmocka_unit_test(test_random_round_trips),
 		cmocka_unit_test(test_corrupt_blobs),

@@ -154,6 +154,7 @@ static void test_store_and_gap(void **state)
 	s = find(db, NODE, 1000);
 	assert_int_equal(s.updates, 5);
 	assert_int_equal(s.duplicates, 2);
+	assert_int_equal(s.blob_bytes, 63 + 42);   /* the two new 21-byte blobs added */
 	assert_int_equal(s.first_seq, 0);
 	assert_int_equal(s.last_seq, 5);
 	assert_int_equal(s.first_gap, 4);

@@ -451,6 +451,32 @@ static void test_json_escapes_and_nulls(void **state)
 	parsed_release(&p);
 }
 
+/* Signed fields stay signed in JSON: flow id -1 (§7.1), negative TTLs
+ * (§12.16) in both DNS sections, negative deltas giving earlier times. */
+static void test_json_signed_fields(void **state)
+{
+	(void)state;
+	struct parsed p;
+	assert_int_equal(parse_str(&p, "5\nUNKNOWN\nOW1 1 0 5\n\n\nUNANONYMIZED\n\n"
+				   "100 0\n0 60 -1\n-30 60 65535\n\n0 0 0 0\n\n0 0\n"
+				   "0 0 0 a.example 1 -5\n\n0 0 0 a.example 0 b.example -7\n"
+				   "0 0 0 c.example d.example -2147483648\n\n0 256\n\n\n"), 0);
+	struct buf out;
+	buf_init(&out);
+	update_format_json(&p.b.u, &out);
+	assert_non_null(strstr(out.data, "\"packets\":[{\"time_us\":100,\"size\":60,"
+			       "\"flow_id\":-1},{\"time_us\":70,\"size\":60,\"flow_id\":65535}]"));
+	assert_non_null(strstr(out.data, "\"a_records\":[{\"packet_id\":0,\"address_id\":0,"
+			       "\"anonymized\":0,\"domain\":\"a.example\",\"ip\":\"1\","
+			       "\"ttl\":-5}]"));
+	assert_non_null(strstr(out.data, "\"cname\":\"b.example\",\"ttl\":-7,"
+			       "\"legacy\":false}"));
+	assert_non_null(strstr(out.data, "\"cname\":\"d.example\",\"ttl\":-2147483648,"
+			       "\"legacy\":true}"));
+	buf_release(&out);
+	parsed_release(&p);
+}
+
 /* ---------------------------------------------------------------------------
  * Error formatting, section names, buffer reuse
  */
@@ -561,6 +587,7 @@ int main(void)
 		cmocka_unit_test(test_json_v5_seq1),
 		cmocka_unit_test(test_json_v2_http),
 		cmocka_unit_test(test_json_escapes_and_nulls),
+		cmocka_unit_test(test_json_signed_fields),
 		cmocka_unit_test(test_error_format),
 		cmocka_unit_test(test_buffer_reuse),
 		cmocka_unit_test(test_failure_clears),

@@ -232,6 +232,11 @@ static void test_04_glued_http(void **state)
 	assert_true(p.b.u.has_http);
 	assert_int_equal(p.b.u.n_drop_stats, 1);
 	parsed_release(&p);
+	/* Once the block has begun, every line is HTTP, even one of 2 numbers. */
+	doc_set(&d, 24, "4 ");
+	doc_set(&d, 25, "1400 7");
+	err_doc(&d, UPDATE_SECTION_HTTP, 25, "HTTP URL line has 2 fields, expected 3");
+	doc_set(&d, 25, "6021 0 c211928ea2774fbe2da74ce09849cadfad689226 ");
 	/* Two fields and a trailing space: an HTTP header, a malformed one. */
 	doc_set(&d, 24, "12 5 ");
 	err_doc(&d, UPDATE_SECTION_HTTP, 24, "HTTP header line has 2 fields, expected 1");
@@ -384,6 +389,26 @@ static void test_08_negative_deltas(void **state)
 	err_doc(&d, UPDATE_SECTION_PACKETS, 11,
 		"packet line field 1 (delta) is out of range: -2147483649 "
 		"(expected -2147483648 to 2147483647)");
+	/* One past INT32_MAX, read straight from the text and, with a trailing
+	 * blank, line by line: both readers keep the int32 range. */
+	doc_set(&d, 11, "2147483648 60 2");
+	err_doc(&d, UPDATE_SECTION_PACKETS, 11,
+		"packet line field 1 (delta) is out of range: 2147483648 "
+		"(expected -2147483648 to 2147483647)");
+	doc_set(&d, 11, "2147483648 60 2 ");
+	err_doc(&d, UPDATE_SECTION_PACKETS, 11,
+		"packet line field 1 (delta) is out of range: 2147483648 "
+		"(expected -2147483648 to 2147483647)");
+	/* The extremes with a trailing blank (line by line) are accepted. */
+	doc_set(&d, 11, "-2147483648 60 2 ");
+	doc_set(&d, 12, "-2147483648 60 -1 ");
+	doc_set(&d, 13, "2147483647 60 2 ");
+	ok_doc(&p, &d);
+	assert_true(p.b.u.packets[1].time_us == 5 - 2147483648LL);
+	assert_true(p.b.u.packets[2].time_us == 5 - 4294967296LL);
+	assert_int_equal(p.b.u.packets[2].flow_id, -1);
+	assert_true(p.b.u.packets[3].time_us == 5 - 4294967296LL + 2147483647LL);
+	parsed_release(&p);
 	/* The running sum may not overflow 64 bits. */
 	doc_base(&d);
 	doc_set(&d, 9, "9223372036854775807 0");
@@ -412,6 +437,17 @@ static void test_09_packet_flow_ids(void **state)
 	doc_set(&d, 12, "3 66 65536");
 	err_doc(&d, UPDATE_SECTION_PACKETS, 12,
 		"packet line field 3 (flow id) is out of range: 65536 (expected -1 to 65535)");
+	/* HTTP URL lines carry the raw 16-bit flow id, never mapped to -1 (§4.10). */
+	doc_base(&d);
+	doc_insert(&d, 25, "0 ");
+	doc_insert(&d, 26, "65535 0 c211928ea2774fbe2da74ce09849cadfad689226 ");
+	doc_insert(&d, 27, "");
+	ok_doc(&p, &d);
+	assert_int_equal(p.b.u.http_urls[0].flow_id, 65535);
+	parsed_release(&p);
+	doc_set(&d, 26, "65536 0 c211928ea2774fbe2da74ce09849cadfad689226 ");
+	err_doc(&d, UPDATE_SECTION_HTTP, 26,
+		"HTTP URL line field 1 (flow id) is out of range: 65536 (expected 0 to 65535)");
 }
 
 /* §12.10: the same flow id twice in one update: both lines are kept, in order. */
@@ -449,6 +485,25 @@ static void test_11_12_dns_ids(void **state)
 	doc_set(&d, 16, "1 256 0 www.example.com 73c65311b2a3835d 300");
 	err_doc(&d, UPDATE_SECTION_DNS_A, 16,
 		"A record line field 2 (address id) is out of range: 256 (expected 0 to 255)");
+	/* The same ranges in both CNAME forms. */
+	doc_base(&d);
+	doc_set(&d, 18, "65535 255 0 www.example.com 0 example.net 86400");
+	doc_insert(&d, 19, "65535 255 0 www.example.com example.net -1");
+	ok_doc(&p, &d);
+	assert_int_equal(p.b.u.n_cname_records, 2);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(p.b.u.cname_records[i].packet_id, 65535);
+		assert_int_equal(p.b.u.cname_records[i].address_id, 255);
+	}
+	assert_int_equal(p.b.u.cname_records[1].legacy, 1);
+	assert_int_equal(p.b.u.cname_records[1].ttl, -1);
+	parsed_release(&p);
+	doc_set(&d, 18, "1 256 0 www.example.com 0 example.net 86400");
+	err_doc(&d, UPDATE_SECTION_DNS_CNAME, 18,
+		"CNAME line field 2 (address id) is out of range: 256 (expected 0 to 255)");
+	doc_set(&d, 18, "65536 0 0 www.example.com example.net 86400");
+	err_doc(&d, UPDATE_SECTION_DNS_CNAME, 18,
+		"CNAME line field 1 (packet id) is out of range: 65536 (expected 0 to 65535)");
 }
 
 /* §12.13: occupancy and capacity are read, never used as line counts. */
@@ -523,9 +578,24 @@ static void test_17_unanonymized(void **state)
 	assert_string_equal(p.b.u.context, BPASS_UNANONYMIZED);
 	assert_false(p.b.u.anonymized);
 	parsed_release(&p);
+	/* Blanks around it are tolerated, as around the fields of every line. */
+	doc_set(&d, 7, " \t" SIG40 " ");
+	ok_doc(&p, &d);
+	assert_string_equal(p.b.u.context, SIG40);
+	assert_true(p.b.u.anonymized);
+	parsed_release(&p);
 	doc_set(&d, 7, "D8ED5ACEBAA9C7D364D16687864CCC2666576188");
 	err_doc(&d, UPDATE_SECTION_SIGNATURE, 7,
 		"anonymization signature \"D8ED5ACEBAA9C7D364D16687864CCC26...\" is neither "
+		"40 lowercase hex digits nor UNANONYMIZED");
+	/* Exactly 40 digits: one more or one less is not a signature. */
+	doc_set(&d, 7, SIG40 "0");
+	err_doc(&d, UPDATE_SECTION_SIGNATURE, 7,
+		"anonymization signature \"d8ed5acebaa9c7d364d16687864ccc26...\" is neither "
+		"40 lowercase hex digits nor UNANONYMIZED");
+	doc_set(&d, 7, "d8ed5acebaa9c7d364d16687864ccc266657618");
+	err_doc(&d, UPDATE_SECTION_SIGNATURE, 7,
+		"anonymization signature \"d8ed5acebaa9c7d364d16687864ccc26...\" is neither "
 		"40 lowercase hex digits nor UNANONYMIZED");
 	doc_set(&d, 7, SIG40);
 	doc_insert(&d, 8, SIG40);
@@ -755,6 +825,25 @@ static void test_27_integer_ranges(void **state)
 	doc_set(&d, 13, "6021 1 988425d2def59ffb 1 d80a91fad852ec49 256 123 123");
 	err_doc(&d, UPDATE_SECTION_FLOWS, 13,
 		"flow line field 6 (protocol) is out of range: 256 (expected 0 to 255)");
+	/* Flow ids and ports are 16 bits, 65535 included (the last IPv4 flow id,
+	 * §7.1), with single spaces or any other spacing. */
+	doc_set(&d, 13, "65535 1 988425d2def59ffb 1 d80a91fad852ec49 17 65535 65535");
+	doc_insert(&d, 14, "65535\t1  988425d2def59ffb 1 d80a91fad852ec49 17 65535\t65535");
+	ok_doc(&p, &d);
+	assert_int_equal(p.b.u.n_flows, 2);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(p.b.u.flows[i].flow_id, 65535);
+		assert_int_equal(p.b.u.flows[i].src_port, 65535);
+		assert_int_equal(p.b.u.flows[i].dst_port, 65535);
+	}
+	parsed_release(&p);
+	doc_delete(&d, 14);
+	doc_set(&d, 13, "65536 1 988425d2def59ffb 1 d80a91fad852ec49 17 123 123");
+	err_doc(&d, UPDATE_SECTION_FLOWS, 13,
+		"flow line field 1 (flow id) is out of range: 65536 (expected 0 to 65535)");
+	doc_set(&d, 13, "6021 1 988425d2def59ffb 1 d80a91fad852ec49 17 123 65536");
+	err_doc(&d, UPDATE_SECTION_FLOWS, 13,
+		"flow line field 8 (destination port) is out of range: 65536 (expected 0 to 65535)");
 }
 
 /* §12.28: repeated drop sizes are kept as written. */
