@@ -5,21 +5,22 @@
  * file per line. A file that cannot be read or parsed gets a located message
  * ("bpass: FILE: line N (section NAME): MSG") and the next file is tried;
  * the exit status is then 1. Gzip is recognized by its magic bytes and
- * inflated here with zlib (concatenated members included), at most 64 MiB.
+ * inflated by the tarball reader's tarball_gunzip, so a file is accepted or
+ * rejected exactly as the same member inside a tarball would be by bpass index.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
 #include "buf.h"
 #include "commands.h"
 #include "log.h"
+#include "tarball.h"
 #include "update.h"
 
-#define PARSE_MAX_INFLATED (64u << 20)
+#define PARSE_MAX_INFLATED TARBALL_MAX_INFLATED
 
 static void usage(FILE *f)
 {
@@ -54,52 +55,6 @@ static int read_file(const char *path, struct buf *out)
 	return 0;
 }
 
-/* Inflates the gzip stream(s) in in into out (windowBits 15+32). */
-static int gunzip(const char *path, const struct buf *in, struct buf *out)
-{
-	z_stream z;
-	memset(&z, 0, sizeof(z));
-	if (inflateInit2(&z, 15 + 32) != Z_OK)
-		return log_error("could not gunzip \"%s\": %s", path, "zlib initialization failed");
-	buf_reset(out);
-	z.next_in = (Bytef *)in->data;
-	z.avail_in = (uInt)in->len;
-	int rc = Z_OK;
-	for (;;) {
-		buf_reserve(out, 65536);
-		size_t room = out->cap - out->len;
-		z.next_out = (Bytef *)out->data + out->len;
-		z.avail_out = (uInt)room;
-		rc = inflate(&z, Z_NO_FLUSH);
-		out->len += room - z.avail_out;
-		out->data[out->len] = 0;
-		if (out->len > PARSE_MAX_INFLATED) {
-			inflateEnd(&z);
-			return log_error("could not gunzip \"%s\": inflates past 64 MiB", path);
-		}
-		if (rc == Z_STREAM_END) {
-			/* Another gzip member may follow (like gzip -d); anything else ends it. */
-			if (z.avail_in >= 2 && z.next_in[0] == 0x1f && z.next_in[1] == 0x8b) {
-				inflateReset(&z);
-				continue;
-			}
-			break;
-		}
-		if (rc == Z_OK)
-			continue;
-		if (rc == Z_BUF_ERROR) {
-			/* There is always output room, so the input ran out mid-stream. */
-			inflateEnd(&z);
-			return log_error("could not gunzip \"%s\": unexpected end of data", path);
-		}
-		const char *msg = z.msg ? z.msg : zError(rc);
-		inflateEnd(&z);
-		return log_error("could not gunzip \"%s\": %s", path, msg);
-	}
-	inflateEnd(&z);
-	return 0;
-}
-
 static void summary(const char *path, const struct bpass_update *u, struct buf *out)
 {
 	buf_printf(out, "%s: node %s session %lld seq %d version %d packets %u flows %u "
@@ -111,6 +66,7 @@ static void summary(const char *path, const struct bpass_update *u, struct buf *
 struct parse_ctx {
 	struct buf raw, text, out;
 	struct update_buf ub;
+	struct tarball_reader *gz;
 	bool json;
 };
 
@@ -121,8 +77,9 @@ static int parse_one(struct parse_ctx *c, const char *path)
 	struct buf *text = &c->raw;
 	if (c->raw.len >= 2 && (unsigned char)c->raw.data[0] == 0x1f &&
 	    (unsigned char)c->raw.data[1] == 0x8b) {
-		if (gunzip(path, &c->raw, &c->text))
-			return -1;
+		const char *reason;
+		if (tarball_gunzip(c->gz, c->raw.data, c->raw.len, &c->text, &reason))
+			return log_error("could not gunzip \"%s\": %s", path, reason);
 		text = &c->text;
 	}
 	struct update_error err;
@@ -175,12 +132,14 @@ int cmd_parse(int argc, char **argv)
 	buf_init(&c.text);
 	buf_init(&c.out);
 	update_buf_init(&c.ub);
+	c.gz = tarball_reader_new();
 	int failures = 0;
 	for (int i = optind; i < argc; i++)
 		if (parse_one(&c, argv[i]))
 			failures++;
 	fflush(stdout);
 	update_buf_release(&c.ub);
+	tarball_reader_free(c.gz);
 	buf_release(&c.raw);
 	buf_release(&c.text);
 	buf_release(&c.out);
