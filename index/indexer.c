@@ -286,6 +286,33 @@ static int on_member(void *arg, const struct tarball_member *m)
 	return 0;
 }
 
+
+/* Copies the fourth '_'-separated field of a tarball name (extension
+ * ".tar" or ".tar.gz" removed) into out: the md5 field of the reference
+ * reader. Returns false when the name has fewer than four fields. */
+static bool name_md5_field(const char *name, char *out, size_t n)
+{
+	size_t len = strlen(name);
+	if (len > 7 && !strcmp(name + len - 7, ".tar.gz"))
+		len -= 7;
+	else if (len > 4 && !strcmp(name + len - 4, ".tar"))
+		len -= 4;
+	const char *p = name, *end = name + len;
+	for (int i = 0; i < 3; i++) {
+		p = memchr(p, '_', (size_t)(end - p));
+		if (!p)
+			return false;
+		p++;
+	}
+	const char *q = memchr(p, '_', (size_t)(end - p));
+	size_t m = (size_t)((q ? q : end) - p);
+	if (m >= n)
+		m = n - 1;
+	memcpy(out, p, m);
+	out[m] = 0;
+	return true;
+}
+
 /* Reads one tarball into r->b. Never fails: problems become rejections. */
 static void fill_batch(struct reader *r, struct batch *b, const struct plan_item *it)
 {
@@ -306,8 +333,10 @@ static void fill_batch(struct reader *r, struct batch *b, const struct plan_item
 		b->status = INDEX_TARBALL_REJECTED;
 		return;
 	}
-	struct tarball_name tn;
-	if (tarball_parse_name(it->name, &tn) == 0 && tn.md5[0]) {
+	/* Like the reference reader (update-format.md §10.3): a fourth field of
+	 * the name is the md5 of the whole file; a mismatch rejects the tarball. */
+	char md5[64];
+	if (name_md5_field(it->name, md5, sizeof(md5))) {
 		char got[33];
 		if (tarball_md5_file(it->path, got)) {
 			buf_printf(&b->reason, "could not read tarball \"%s\": %s", it->path,
@@ -315,9 +344,9 @@ static void fill_batch(struct reader *r, struct batch *b, const struct plan_item
 			b->status = INDEX_TARBALL_REJECTED;
 			return;
 		}
-		if (strcmp(got, tn.md5)) {
+		if (strcmp(got, md5)) {
 			buf_printf(&b->reason, "wrong md5: the name says %s, the file's md5 is %s",
-				   tn.md5, got);
+				   md5, got);
 			b->status = INDEX_TARBALL_REJECTED;
 			return;
 		}

@@ -27,7 +27,8 @@ struct tarball_name {
 	char md5[33];         /* lowercase hex, "" when the name has no md5 field */
 };
 /* Splits a base name (no directory). Returns 0, or -1 when it does not have
- * the NODEID_DATE_TIME form (such names are still indexed, without md5 check). */
+ * the NODEID_DATE_TIME form. The indexer checks the md5 of any name with a
+ * fourth field, as the reference reader did (update-format.md §10.3). */
 int tarball_parse_name(const char *base, struct tarball_name *out);
 
 /* Lowercase hex MD5 of a whole file into out[33]. Returns 0 or -1 (errno set). */

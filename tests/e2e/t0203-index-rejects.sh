@@ -145,4 +145,12 @@ done
 check_eq "name order: one rejection per tarball, in name order" \
 	"$(sed -n 's/^.*rejected member "empty.gz" of tarball "\([^"]*\)": empty member$/\1/p' "$T/err4" | tr '\n' ' ')" \
 	"$(for h in 00 01 02 03 04 05; do printf '%s ' "${NODE}_2012-05-16_$h-00-00.tar"; done)"
+# --- a name whose fourth field is no md5 at all: the reference compares it anyway --------
+mkdir -p "$T/n"
+(cd "$T/m3" && tar -cf "$T/n/${NODE}_2012-05-17_00-00-00_0123.tar" c.gz)
+"$BPASS" index "$T/n" "$T/n.idx" >"$T/outn" 2>"$T/errn"
+check_eq "bad md5 field: exit 0" "$?" "0"
+check_grep "bad md5 field: the tarball is rejected" \
+	"rejected tarball \"${NODE}_2012-05-17_00-00-00_0123.tar\": wrong md5: the name says 0123, the file's md5 is $sum" "$T/errn"
+check_grep "bad md5 field: nothing indexed" "^indexed: tarballs 1 \(rejected 1, partial 0\),.* updates 0," "$T/outn"
 done_testing
