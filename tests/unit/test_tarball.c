@@ -418,6 +418,9 @@ static void test_gunzip(void **state)
 	assert_string_equal(reason, "not gzip");
 	assert_int_equal(tarball_gunzip(r, "\x1f", 1, &out, &reason), -1);
 	assert_string_equal(reason, "not gzip");
+	/* The first magic byte alone is not enough (compress(1) starts 1f 9d). */
+	assert_int_equal(tarball_gunzip(r, "\x1f\x9d\x90", 3, &out, &reason), -1);
+	assert_string_equal(reason, "not gzip");
 	assert_int_equal(tarball_gunzip(r, "", 0, &out, &reason), -1);
 	assert_string_equal(reason, "empty member");
 	assert_int_equal(tarball_gunzip(r, gz.data, gz.len - 4, &out, &reason), -1);
