@@ -572,10 +572,33 @@ static void test_failure_clears(void **state)
 	free(t);
 }
 
+/* update_diff, which the fuzz targets rely on: equal updates compare equal,
+ * and one changed field is named. */
+static void test_update_diff(void **state)
+{
+	(void)state;
+	struct parsed a, b, c;
+	parse_fixture(&a, FIX "v5-seq0.txt");
+	parse_fixture(&b, FIX "v5-seq0.txt");
+	parse_fixture(&c, FIX "v5-seq1.txt");
+	assert_null(update_diff(&a.b.u, &b.b.u));
+	assert_string_equal(update_diff(&a.b.u, &c.b.u), "intro");   /* seq 0 vs 1 */
+	struct bpass_packet *pk = (struct bpass_packet *)&b.b.u.packets[17];
+	pk->time_us += 1;                                               /* one µs off */
+	assert_string_equal(update_diff(&a.b.u, &b.b.u), "packets");
+	pk->time_us -= 1;
+	b.b.u.n_addresses = 1;
+	assert_string_equal(update_diff(&a.b.u, &b.b.u), "address table header");
+	parsed_release(&a);
+	parsed_release(&b);
+	parsed_release(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_v5_seq0_intro),
+		cmocka_unit_test(test_update_diff),
 		cmocka_unit_test(test_v5_seq0_packets),
 		cmocka_unit_test(test_v5_seq0_flows_dns_addresses),
 		cmocka_unit_test(test_v5_seq1),
