@@ -20,7 +20,7 @@ FUZZ_SECONDS ?= 30
 PKGS     := sqlite3 zlib libarchive hwloc msgpack cairo libmd
 WARN     := -Wall -Wextra -Werror -Wshadow -Wvla -Wstrict-prototypes \
             -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral
-INCLUDES := -Iindex -Iprocessors -Istate -Iharness
+INCLUDES := -Icommon -Iindex -Iprocessors -Istate -Iharness -Iplot -Igen
 CFLAGS   ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -fPIC -MMD -MP $(WARN) $(INCLUDES) \
              $(shell pkg-config --cflags $(PKGS)) $(CFLAGS)
@@ -31,7 +31,7 @@ ALL_CFLAGS += $(SAN_FLAGS)
 LDFLAGS  += $(SAN_FLAGS)
 endif
 
-MODULES   := index state processors harness
+MODULES   := common index state processors harness plot gen
 LIB_SRCS  := $(foreach m,$(MODULES),$(wildcard $(m)/*.c))
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 TOOL_SRCS := $(wildcard tools/*.c)
@@ -49,6 +49,8 @@ HELPER_SRCS := $(wildcard tests/helper/*.c)
 LIB := $(BUILD)/libbpass.a
 
 .PHONY: all tests check test bench fuzz demo install clean browser-test
+# Keep test objects between builds (they are intermediate files of the test binaries).
+.SECONDARY:
 all: $(BUILD)/bpass $(PLUGIN_SOS)
 
 $(BUILD)/%.o: %.c

@@ -1,6 +1,6 @@
 /*
  * tools/cmd_plot.c: `bpass plot RESULTS_DIR --out DIR`: per-node PNG (and
- * SVG) plots and an HTML report from the result tables (harness/plot.h).
+ * SVG) plots and an HTML report from the result tables (plot/plot.h).
  */
 #include <getopt.h>
 #include <stdio.h>

@@ -1,6 +1,6 @@
 /*
  * tests/unit/test_state_file.c: the state container (state/state_file.h)
- * and atomic file replacement (state/atomic_file.h): round trip of header
+ * and atomic file replacement (common/atomic_file.h): round trip of header
  * and entries, raw entry copies byte for byte, the CRC trailer, every
  * single-byte corruption and every truncation rejected (never a crash,
  * never a half-read container), a state of another session refused, file

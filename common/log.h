@@ -1,0 +1,24 @@
+/*
+ * common/log.h: the one place messages to the user are printed.
+ *
+ * Messages follow style.md: "bpass: " then a lower-case message with no final
+ * period, the failure first, names in quotes, the reason after ": ".
+ * log_error returns -1 so that library code can write `return log_error(...)`.
+ */
+#ifndef COMMON_LOG_H
+#define COMMON_LOG_H
+
+#include <stdbool.h>
+
+int log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Informational output (summaries); suppressed by log_set_quiet(true). */
+void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_set_quiet(bool quiet);
+bool log_is_quiet(void);
+/* Clears the current terminal line if a progress bar was drawn on stderr. */
+void log_clear_progress(void);
+/* Draws a one-line progress bar on stderr when it is a terminal (and not quiet). */
+void log_progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif
