@@ -12,7 +12,7 @@ static char buf_empty[1];
 
 static void oom(size_t n)
 {
-	fprintf(stderr, "bpass: out of memory allocating %zu bytes\n", n);
+	fprintf(stderr, "bpass: error: out of memory allocating %zu bytes\n", n);
 	abort();
 }
 

@@ -1,5 +1,6 @@
 /*
- * common/log.c: user-facing messages, warnings and the terminal progress line.
+ * common/log.c: user-facing messages (errors, warnings, hints, information)
+ * and the terminal progress line (see log.h).
  */
 #include "log.h"
 
@@ -28,20 +29,22 @@ void log_clear_progress(void)
 	}
 }
 
-static void vlog(FILE *f, const char *fmt, va_list ap)
+/* "bpass: KIND: message" on stderr, as one line. */
+static void vlog(const char *kind, const char *fmt, va_list ap)
 {
 	log_clear_progress();
-	fputs("bpass: ", f);
-	vfprintf(f, fmt, ap);
-	fputc('\n', f);
-	fflush(f);
+	fputs("bpass: ", stderr);
+	fputs(kind, stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	fflush(stderr);
 }
 
 int log_error(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vlog(stderr, fmt, ap);
+	vlog("error: ", fmt, ap);
 	va_end(ap);
 	return -1;
 }
@@ -50,7 +53,15 @@ void log_warn(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vlog(stderr, fmt, ap);
+	vlog("warning: ", fmt, ap);
+	va_end(ap);
+}
+
+void log_hint(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vlog("hint: ", fmt, ap);
 	va_end(ap);
 }
 

@@ -3,6 +3,18 @@
  *
  * Messages follow style.md: "bpass: " then a lower-case message with no final
  * period, the failure first, names in quotes, the reason after ": ".
+ * Errors, warnings and hints are told apart by a word after the prefix, as
+ * git does:
+ *   bpass: error: could not open index "x": No such file or directory
+ *   bpass: warning: tarball "t.tar" changed since it was indexed (...)
+ *   bpass: hint: try again later or use --wait
+ * so callers never write "warning:" themselves. An error is something that
+ * failed (the command exits 1 because of it); a warning is reported and the
+ * work goes on; a hint is advice for the user that follows an error (only
+ * tools/ give hints: they know the command line, the library does not).
+ * Errors, warnings and hints go to stderr and are never silenced; information
+ * goes to stdout and is silenced by log_set_quiet(true).
+ *
  * log_error returns -1 so that library code can write `return log_error(...)`.
  */
 #ifndef COMMON_LOG_H
@@ -12,6 +24,7 @@
 
 int log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_hint(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Informational output (summaries); suppressed by log_set_quiet(true). */
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_set_quiet(bool quiet);

@@ -410,7 +410,7 @@ static int apply_batch(struct writer *w, struct batch *b)
 	for (uint32_t i = 0; i < b->n_recs; i++) {
 		const struct rec *r = &b->recs[i];
 		if (r->kind == REC_WARN) {
-			log_warn("warning: tarball \"%s\" member \"%s\": %s", name, arena + r->a,
+			log_warn("tarball \"%s\" member \"%s\": %s", name, arena + r->a,
 				 arena + r->b);
 			st->warnings++;
 		} else if (r->kind == REC_REJECT) {

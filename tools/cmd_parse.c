@@ -89,7 +89,7 @@ static int parse_one(struct parse_ctx *c, const char *path)
 		return log_error("%s", c->out.data);
 	}
 	if (err.warning[0])
-		log_warn("%s: warning: %s", path, err.warning);
+		log_warn("%s: %s", path, err.warning);
 	if (c->json)
 		update_format_json(&c->ub.u, &c->out);
 	else

@@ -50,7 +50,7 @@ for f in "$BAD"/*.txt; do
 	"$BPASS" parse "$f" >"$T/out" 2>"$T/err"
 	rc=$?
 	check_eq "$n: exit status 1" "$rc" "1"
-	check_eq "$n: message" "$(cat "$T/err")" "bpass: $f: $(cat "$BAD/$n.err")"
+	check_eq "$n: message" "$(cat "$T/err")" "bpass: error: $f: $(cat "$BAD/$n.err")"
 	check_eq "$n: nothing on stdout" "$(cat "$T/out")" ""
 done
 
@@ -59,7 +59,7 @@ gzip -c "$SPEC/v5-seq0.txt" >"$T/full.gz"
 head -c 200 "$T/full.gz" >"$T/cut.gz"
 "$BPASS" parse "$T/cut.gz" >"$T/out" 2>"$T/err"
 check_eq "truncated gzip fails" "$?" "1"
-check_eq "truncated gzip message" "$(cat "$T/err")" "bpass: could not gunzip \"$T/cut.gz\": truncated gzip"
+check_eq "truncated gzip message" "$(cat "$T/err")" "bpass: error: could not gunzip \"$T/cut.gz\": truncated gzip"
 # Trailing bytes after the gzip data: rejected, as bpass index rejects such a member.
 cp "$T/full.gz" "$T/trailing.gz"
 printf 'garbage' >>"$T/trailing.gz"
@@ -70,7 +70,7 @@ check_status "corrupt gzip fails" 1 "$BPASS" parse "$T/corrupt.gz"
 check_grep "corrupt gzip message" "could not gunzip" "$T/.out"
 : >"$T/empty.gz"
 "$BPASS" parse "$T/empty.gz" >"$T/out" 2>"$T/err"
-check_eq "empty file message" "$(cat "$T/err")" "bpass: $T/empty.gz: line 1 (section intro): update is empty"
+check_eq "empty file message" "$(cat "$T/err")" "bpass: error: $T/empty.gz: line 1 (section intro): update is empty"
 check_status "missing file fails" 1 "$BPASS" parse "$T/nope.gz"
 check_grep "missing file message" "could not open \"$T/nope.gz\": No such file or directory" "$T/.out"
 
@@ -86,6 +86,6 @@ check_grep "summary after a failure" "^$T/full.gz: node OW0123456789AB .* packet
 "$BPASS" parse "$T/extra.txt" >"$T/out" 2>"$T/err"
 check_eq "extra sections exit 0" "$?" "0"
 check_eq "extra sections warning" "$(cat "$T/err")" \
-	"bpass: $T/extra.txt: warning: ignored 1 extra section from line 30 on, beyond the layout of version 5"
+	"bpass: warning: $T/extra.txt: ignored 1 extra section from line 30 on, beyond the layout of version 5"
 
 done_testing

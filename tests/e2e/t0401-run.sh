@@ -125,10 +125,10 @@ check_status "run: bad run name" 2 "$BPASS" run "$T/idx" "$T/u" --run-name ../x
 check_status "run --help" 0 "$BPASS" run --help
 "$BPASS" run "$T/idx" "$T/u" -p nope 2>"$T/err"
 check_eq "run: unknown processor: exit 1" "$?" "1"
-check_grep "run: unknown processor: message" '^bpass: unknown processor "nope"' "$T/err"
+check_grep "run: unknown processor: message" '^bpass: error: unknown processor "nope"' "$T/err"
 "$BPASS" run "$T/idx" "$T/u" -p byte-count --recompute=flows 2>"$T/err"
 check_eq "run: --recompute of an unselected processor: exit 1" "$?" "1"
-check_grep "run: --recompute message" '^bpass: cannot recompute processor "flows": it is not selected in this run' "$T/err"
+check_grep "run: --recompute message" '^bpass: error: cannot recompute processor "flows": it is not selected in this run' "$T/err"
 "$BPASS" run "$T/none.idx" "$T/u" 2>"$T/err"
 check_eq "run: missing index: exit 1" "$?" "1"
 
@@ -136,7 +136,7 @@ check_eq "run: missing index: exit 1" "$?" "1"
 if command -v flock >/dev/null 2>&1; then
 	flock "$T/s0/default/.lock" "$BPASS" run "$T/idx" "$T/s0" -w 0 >"$T/out" 2>"$T/err"
 	check_eq "locked: exit 1" "$?" "1"
-	check_grep "locked: message" "^bpass: run \"default\" in \"$T/s0\" is in use by another bpass run" "$T/err"
+	check_grep "locked: message" "^bpass: error: run \"default\" in \"$T/s0\" is in use by another bpass run" "$T/err"
 else
 	ok "# SKIP flock(1) is not installed"
 fi

@@ -64,7 +64,7 @@ link "$T/without" "$T/gap"
 check_eq "held back: exit 0" "$?" "0"
 gapped=$(awk -F, 'NR > 1 && $6 == 0 && $8 != ""' "$T/gap.sessions" | wc -l)
 check "held back: some sessions have a gap" test "$gapped" -gt 0
-check_grep "held back: a gap is reported" "^bpass: session .* stopped at missing update [0-9]+ \\(the index has updates up to [0-9]+\\)" "$T/err"
+check_grep "held back: a gap is reported" "^bpass: warning: session .* stopped at missing update [0-9]+ \\(the index has updates up to [0-9]+\\)" "$T/err"
 # Each gapped session was processed up to just before its gap.
 awk -F, 'NR > 1 && $6 == 0 && $8 != "" { print $1 "," $2 "," $3 "," ($8 - 1) }' "$T/gap.sessions" |
 	LC_ALL=C sort >"$T/want"

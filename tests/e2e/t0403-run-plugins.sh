@@ -22,10 +22,10 @@ refused() { # NAME.so EXPECTED_MESSAGE
 	check_grep "$1: message" "$2" "$T/err"
 	check "$1: nothing was run" test ! -e "$T/r/default/results"
 }
-refused bad_abi.so "^bpass: incompatible processor plugin \"$P/bad_abi.so\": ABI version 999, bpass expects 1\$"
-refused no_entry.so "^bpass: could not load processor plugin \"$P/no_entry.so\": no entry point \"bpass_processors\"\$"
-refused dup_name.so "^bpass: duplicate processor \"byte-count\" in plugin \"$P/dup_name.so\": already registered by built-in\$"
-refused cycle.so "^bpass: circular dependency between processors: \"cycle-a\" -> \"cycle-b\" -> \"cycle-a\"\$"
+refused bad_abi.so "^bpass: error: incompatible processor plugin \"$P/bad_abi.so\": ABI version 999, bpass expects 1\$"
+refused no_entry.so "^bpass: error: could not load processor plugin \"$P/no_entry.so\": no entry point \"bpass_processors\"\$"
+refused dup_name.so "^bpass: error: duplicate processor \"byte-count\" in plugin \"$P/dup_name.so\": already registered by built-in\$"
+refused cycle.so "^bpass: error: circular dependency between processors: \"cycle-a\" -> \"cycle-b\" -> \"cycle-a\"\$"
 "$BPASS" processors --plugin "$P/cycle.so" >"$T/out" 2>"$T/err"
 check_eq "processors: a cycle: exit 1" "$?" "1"
 
@@ -66,8 +66,8 @@ for w in 2 1; do
 	CRASHY_SESSION=$sid "$BPASS" run "$T/idx" "$T/cr" -w $w -p crashy,byte-count --plugin "$P/crash.so" >"$T/out" 2>"$T/err"
 	check_eq "crash -w $w: exit 1" "$?" "1"
 	check_grep "crash -w $w: the death is reported" \
-		"^bpass: worker [0-9]+ \\(pid [0-9]+\\) died on signal 11 while processor \"crashy\" was processing session $node/$ctx/$sid \\(update 0\\)\$" "$T/err"
-	check_grep "crash -w $w: listed as failed at the end" "^bpass: session $node/$ctx/$sid failed: its worker died\$" "$T/err"
+		"^bpass: error: worker [0-9]+ \\(pid [0-9]+\\) died on signal 11 while processor \"crashy\" was processing session $node/$ctx/$sid \\(update 0\\)\$" "$T/err"
+	check_grep "crash -w $w: listed as failed at the end" "^bpass: error: session $node/$ctx/$sid failed: its worker died\$" "$T/err"
 	check_grep "crash -w $w: one failure in the summary" ", failed 1, " "$T/out"
 	check "crash -w $w: its state is untouched" cmp "$state" "$T/before.state"
 	check_eq "crash -w $w: the others are merged" "$(($(wc -l <"$T/cr/default/results/sessions.csv") - 1))" "$((merged - 1))"

@@ -34,7 +34,7 @@ printf 'not a state file at all' >"$f5"
 check_eq "damaged: exit 0" "$?" "0"
 for f in "$f1" "$f2" "$f3" "$f4" "$f5"; do
 	check_grep "damaged: warning for $(basename "$f")" \
-		"^bpass: could not read state file \"$f\": .*; recomputing session " "$T/err"
+		"^bpass: warning: could not read state file \"$f\": .*; recomputing session " "$T/err"
 done
 check_grep "damaged: a checksum mismatch is named" "\": checksum mismatch; recomputing" "$T/err"
 check_grep "damaged: another session's state is named" "\": belongs to session .*; recomputing" "$T/err"
@@ -78,7 +78,7 @@ wait $pid
 rc=$?
 if grep -q "run interrupted" "$T/err"; then
 	check_eq "SIGTERM: exit 1" "$rc" "1"
-	check_grep "SIGTERM: message" "^bpass: run interrupted: [0-9]+ of [0-9]+ sessions done, their states are saved; the next run resumes\$" "$T/err"
+	check_grep "SIGTERM: message" "^bpass: error: run interrupted: [0-9]+ of [0-9]+ sessions done, their states are saved; the next run resumes\$" "$T/err"
 	check "SIGTERM: no result tables" test ! -e "$T/t/default/results/sessions.csv"
 else
 	ok "# SKIP the run finished before SIGTERM ($rc)"

@@ -107,26 +107,26 @@ static void test_descriptor_errors(void **unused)
 	(void)unused;
 	struct bpass_processor p = DESC("x");
 	p.abi_version = 2;
-	expect_add_error(&p, "x.so", "bpass: incompatible processor plugin \"x.so\": ABI version 2, "
+	expect_add_error(&p, "x.so", "bpass: error: incompatible processor plugin \"x.so\": ABI version 2, "
 				     "bpass expects 1");
 	p = (struct bpass_processor)DESC("x");
 	p.struct_size = 16;
 	char want[300];
-	snprintf(want, sizeof(want), "bpass: incompatible processor plugin \"x.so\": processor "
+	snprintf(want, sizeof(want), "bpass: error: incompatible processor plugin \"x.so\": processor "
 		 "descriptor of 16 bytes, bpass expects at least %zu", sizeof(struct bpass_processor));
 	expect_add_error(&p, "x.so", want);
 	p = (struct bpass_processor)DESC("Bad Name");
-	expect_add_error(&p, "x.so", "bpass: invalid processor name \"Bad Name\" in plugin \"x.so\": "
+	expect_add_error(&p, "x.so", "bpass: error: invalid processor name \"Bad Name\" in plugin \"x.so\": "
 				     "use 1-64 lower-case letters, digits and dashes");
 	p = (struct bpass_processor)DESC("x");
 	p.version = 0;
-	expect_add_error(&p, REGISTRY_BUILTIN, "bpass: invalid processor \"x\" in built-in: version "
+	expect_add_error(&p, REGISTRY_BUILTIN, "bpass: error: invalid processor \"x\" in built-in: version "
 					       "must be at least 1");
 	p = (struct bpass_processor)DESC("x");
 	p.process = NULL;
 	p.session_new = (void *(*)(const struct bpass_session_key *))1;
 	p.global_save = (int (*)(const void *, struct bpass_writer *))1;
-	expect_add_error(&p, "x.so", "bpass: invalid processor \"x\" in plugin \"x.so\": missing "
+	expect_add_error(&p, "x.so", "bpass: error: invalid processor \"x\" in plugin \"x.so\": missing "
 				     "callbacks process, session_free, save, load, global_load");
 }
 
@@ -141,14 +141,14 @@ static void test_duplicate_and_dependencies(void **unused)
 	add_ok(&r, &b);
 	capture_begin();
 	assert_int_equal(registry_add(&r, &b, "other.so", UINT32_MAX, false), -1);
-	assert_string_equal(capture_end(), "bpass: duplicate processor \"b\" in plugin \"other.so\": "
+	assert_string_equal(capture_end(), "bpass: error: duplicate processor \"b\" in plugin \"other.so\": "
 					   "already registered by built-in");
 	assert_int_equal(registry_check(&r), 0);
 	const struct bpass_processor z = DESC("z", .depends = dep_zz);
 	add_ok(&r, &z);
 	capture_begin();
 	assert_int_equal(registry_check(&r), -1);
-	assert_string_equal(capture_end(), "bpass: processor \"z\" (built-in) depends on unknown "
+	assert_string_equal(capture_end(), "bpass: error: processor \"z\" (built-in) depends on unknown "
 					   "processor \"zz\"");
 	registry_release(&r);
 
@@ -163,7 +163,7 @@ static void test_duplicate_and_dependencies(void **unused)
 	add_ok(&r, &c3);
 	capture_begin();
 	assert_int_equal(registry_check(&r), -1);
-	assert_string_equal(capture_end(), "bpass: circular dependency between processors: \"c1\" -> "
+	assert_string_equal(capture_end(), "bpass: error: circular dependency between processors: \"c1\" -> "
 					   "\"c2\" -> \"c3\" -> \"c1\"");
 	registry_release(&r);
 
@@ -173,7 +173,7 @@ static void test_duplicate_and_dependencies(void **unused)
 	add_ok(&r, &self);
 	capture_begin();
 	assert_int_equal(registry_check(&r), -1);
-	assert_string_equal(capture_end(), "bpass: circular dependency between processors: \"self\" "
+	assert_string_equal(capture_end(), "bpass: error: circular dependency between processors: \"self\" "
 					   "-> \"self\"");
 	registry_release(&r);
 }
@@ -217,10 +217,10 @@ static void test_select(void **unused)
 	capture_begin();
 	assert_int_equal(registry_select(&r, "c,nope", &order, &n), -1);
 	assert_string_equal(capture_end(),
-			    "bpass: unknown processor \"nope\" (bpass processors lists them)");
+			    "bpass: error: unknown processor \"nope\" (bpass processors lists them)");
 	capture_begin();
 	assert_int_equal(registry_select(&r, "", &order, &n), -1);
-	assert_string_equal(capture_end(), "bpass: no processor selected");
+	assert_string_equal(capture_end(), "bpass: error: no processor selected");
 	registry_release(&r);
 }
 
@@ -247,13 +247,13 @@ static void expect_plugin_error(const char *name, const char *want_fmt)
 static void test_plugins(void **unused)
 {
 	(void)unused;
-	expect_plugin_error("bad_abi", "bpass: incompatible processor plugin \"%s\": ABI version 999, "
+	expect_plugin_error("bad_abi", "bpass: error: incompatible processor plugin \"%s\": ABI version 999, "
 				       "bpass expects 1");
-	expect_plugin_error("no_entry", "bpass: could not load processor plugin \"%s\": no entry "
+	expect_plugin_error("no_entry", "bpass: error: could not load processor plugin \"%s\": no entry "
 					"point \"bpass_processors\"");
-	expect_plugin_error("dup_name", "bpass: duplicate processor \"byte-count\" in plugin \"%s\": "
+	expect_plugin_error("dup_name", "bpass: error: duplicate processor \"byte-count\" in plugin \"%s\": "
 					"already registered by built-in");
-	expect_plugin_error("cycle", "bpass: circular dependency between processors: \"cycle-a\" -> "
+	expect_plugin_error("cycle", "bpass: error: circular dependency between processors: \"cycle-a\" -> "
 				     "\"cycle-b\" -> \"cycle-a\"");
 
 	struct registry r;
@@ -261,7 +261,7 @@ static void test_plugins(void **unused)
 	capture_begin();
 	assert_int_equal(registry_load_plugin(&r, "/nonexistent/x.so", false), -1);
 	const char *got = capture_end();
-	assert_non_null(strstr(got, "bpass: could not load processor plugin \"/nonexistent/x.so\": "));
+	assert_non_null(strstr(got, "bpass: error: could not load processor plugin \"/nonexistent/x.so\": "));
 
 	/* A good plugin, loaded twice (once as requested), registers once. */
 	assert_int_equal(registry_add_builtins(&r), 0);
@@ -316,7 +316,7 @@ static void test_plugin_path(void **unused)
 	capture_begin();
 	assert_int_equal(registry_setup(&r, NULL, 0), -1);
 	char want[800];
-	snprintf(want, sizeof(want), "bpass: incompatible processor plugin \"%s\": ABI version 999, "
+	snprintf(want, sizeof(want), "bpass: error: incompatible processor plugin \"%s\": ABI version 999, "
 		 "bpass expects 1", bad);
 	assert_string_equal(capture_end(), want);
 	registry_release(&r);

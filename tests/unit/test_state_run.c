@@ -184,9 +184,9 @@ static void test_first_run(void **unused)
 	expect_file("w0", "results/sessions.csv",
 		    HEAD A "," CTX ",1000000,2,3,3,350\n" A "," CTX ",2000000,0,1,1,10\n" B "," CTX
 			   ",4000000,0,1,2,1001\n");
-	assert_non_null(strstr(errs, "bpass: session " A "/" CTX "/2000000 stopped at missing update "
+	assert_non_null(strstr(errs, "bpass: warning: session " A "/" CTX "/2000000 stopped at missing update "
 				     "1 (the index has updates up to 2)\n"));
-	assert_non_null(strstr(errs, "bpass: session " B "/" CTX "/3000000 has no update 0 (its "
+	assert_non_null(strstr(errs, "bpass: warning: session " B "/" CTX "/3000000 has no update 0 (its "
 				     "first is 1): not processed\n"));
 	/* The saved container of A/1000000. */
 	char *bytes = slurp("w0", A "_" CTX "_1000000.state");
@@ -267,7 +267,7 @@ static void test_damaged_and_recompute(void **unused)
 	fclose(f);
 	assert_int_equal(run("byte-count", 0, NULL, "w0"), 0);
 	char want[900];
-	snprintf(want, sizeof(want), "bpass: could not read state file \"%s\": truncated or not a "
+	snprintf(want, sizeof(want), "bpass: warning: could not read state file \"%s\": truncated or not a "
 		 "state file; recomputing session " B "/" CTX "/4000000\n", path);
 	assert_non_null(strstr(errs, want));
 	expect_file("w0", "results/bytes_per_node.csv", "node_id,bytes\n" A ",415\n" B ",1001\n");
