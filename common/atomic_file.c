@@ -5,7 +5,6 @@
  */
 #include "atomic_file.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -41,49 +40,6 @@ static char *tmp_name(const char *path)
 	return b.data;
 }
 
-int atomic_file_sync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return log_error("could not open folder \"%s\": %s", dir, strerror(errno));
-	if (fsync(fd) != 0 && errno != EINVAL) {
-		int e = errno;
-		close(fd);
-		return log_error("could not sync folder \"%s\": %s", dir, strerror(e));
-	}
-	close(fd);
-	return 0;
-}
-
-int atomic_mkdirs(const char *dir)
-{
-	struct buf p;
-	buf_init(&p);
-	buf_puts(&p, dir);
-	for (size_t i = 1; i <= p.len; i++) {
-		if (p.data[i] != '/' && p.data[i] != 0)
-			continue;
-		char saved = p.data[i];
-		p.data[i] = 0;
-		if (mkdir(p.data, 0755) < 0 && errno != EEXIST) {
-			int e = errno;
-			buf_release(&p);
-			errno = e;
-			return -1;
-		}
-		p.data[i] = saved;
-	}
-	buf_release(&p);
-	struct stat st;
-	if (stat(dir, &st) < 0)
-		return -1;
-	if (!S_ISDIR(st.st_mode)) {
-		errno = ENOTDIR;
-		return -1;
-	}
-	return 0;
-}
-
 static int open_tmp(const char *tmp)
 {
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
@@ -107,7 +63,7 @@ static int finish(const char *path, const char *tmp, const char *what, int flags
 	struct buf dir;
 	buf_init(&dir);
 	dir_of(path, &dir);
-	int rc = atomic_file_sync_dir(dir.data);
+	int rc = fs_fsync_dir(dir.data);
 	buf_release(&dir);
 	return rc;
 }
@@ -122,17 +78,8 @@ int atomic_file_write(const char *path, const void *data, size_t len, const char
 		free(tmp);
 		return log_error("could not write %s \"%s\": %s", what, path, strerror(e));
 	}
-	const char *p = data;
-	size_t left = len;
-	while (left > 0) {
-		ssize_t n = write(fd, p, left);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			goto fail;
-		p += n;
-		left -= (size_t)n;
-	}
+	if (fs_write_all(fd, data, len) < 0)
+		goto fail;
 	if (!(flags & ATOMIC_FILE_NO_FSYNC) && fsync(fd) != 0)
 		goto fail;
 	if (close(fd) != 0) {
@@ -211,25 +158,29 @@ void atomic_file_abort(struct atomic_file *af)
 	af_release(af);
 }
 
+/* Names atomic_file writers use for temporary files: ".*.tmp". */
+static bool is_tmp_name(const char *name, void *arg)
+{
+	(void)arg;
+	return name[0] == '.' && strlen(name) >= 6 && fs_has_suffix(name, ".tmp");
+}
+
 int atomic_file_clean_dir(const char *dir)
 {
-	DIR *d = opendir(dir);
-	if (!d)
+	char **names;
+	int n = fs_list(dir, is_tmp_name, NULL, &names);
+	if (n < 0)
 		return log_error("could not read folder \"%s\": %s", dir, strerror(errno));
 	int removed = 0;
-	struct dirent *de;
 	struct buf path;
 	buf_init(&path);
-	while ((de = readdir(d))) {
-		size_t n = strlen(de->d_name);
-		if (de->d_name[0] != '.' || n < 6 || strcmp(de->d_name + n - 4, ".tmp") != 0)
-			continue;
+	for (int i = 0; i < n; i++) {
 		buf_reset(&path);
-		buf_printf(&path, "%s/%s", dir, de->d_name);
+		buf_printf(&path, "%s/%s", dir, names[i]);
 		if (unlink(path.data) == 0)
 			removed++;
 	}
-	closedir(d);
 	buf_release(&path);
+	fs_names_free(names, n);
 	return removed;
 }

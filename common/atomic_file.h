@@ -7,11 +7,10 @@
  * file is left as it was.
  *
  * The folder fsync makes the rename itself durable. A caller that replaces
- * many files may defer it (ATOMIC_FILE_DEFER_DIRSYNC) and call
- * atomic_file_sync_dir once for the batch: until then a power loss may bring
- * back the previous version of a file, never a damaged one.
- *
- * atomic_mkdirs creates the folder such files go into (mkdir -p).
+ * many files may defer it (ATOMIC_FILE_DEFER_DIRSYNC) and call fs_fsync_dir
+ * (fs.h) once for the batch: until then a power loss may bring back the
+ * previous version of a file, never a damaged one. fs_mkdirs creates the
+ * folder such files go into.
  *
  * Messages name the file and what it is, e.g.
  *   could not write state file "s/x.state": No space left on device
@@ -22,6 +21,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+
+#include "fs.h"
 
 enum atomic_file_flags {
 	ATOMIC_FILE_DEFER_DIRSYNC = 1 << 0,  /* skip the folder fsync (see above) */
@@ -54,17 +55,18 @@ void atomic_file_abort(struct atomic_file *af);
 int atomic_file_write(const char *path, const void *data, size_t len, const char *what,
 		      int flags);
 
-/* fsyncs the folder dir. Returns 0, or -1 after a message. */
-int atomic_file_sync_dir(const char *dir);
-
-/* Creates dir and its missing parents (mode 0755), like mkdir -p; an
- * existing folder is fine. Returns 0, or -1 with errno set (ENOTDIR when
- * dir exists but is not a folder); prints nothing. */
-int atomic_mkdirs(const char *dir);
-
 /* Removes the temporary files that atomic_file writers killed before commit
  * or abort left in dir (names ".*.tmp"). Only call it when no other process
  * can be writing into dir. Returns the number removed, or -1. */
 int atomic_file_clean_dir(const char *dir);
+
+/*
+ * The old names of fs_mkdirs and fs_fsync_dir. Only the files another change
+ * is moving right now still use them (tools/cmd_collect.c, cmd_anonymize.c,
+ * cmd_hourly.c, harness/worker.c); they go once those call fs_* directly.
+ * New code calls fs_mkdirs and fs_fsync_dir.
+ */
+#define atomic_mkdirs(dir) fs_mkdirs(dir)
+#define atomic_file_sync_dir(dir) fs_fsync_dir(dir)
 
 #endif

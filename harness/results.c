@@ -3,18 +3,17 @@
  */
 #include "results.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "atomic_file.h"
+#include "fs.h"
 #include "log.h"
 
 struct bpass_table {
@@ -31,21 +30,9 @@ struct bpass_table {
 
 int results_mkdirs(const char *path)
 {
-	char *p = xstrdup(path);
-	int rc = 0;
-	for (char *s = p + 1; rc == 0; s++) {
-		if (*s != '/' && *s != 0)
-			continue;
-		char c = *s;
-		*s = 0;
-		if (mkdir(p, 0755) != 0 && errno != EEXIST)
-			rc = log_error("could not create folder \"%s\": %s", p, strerror(errno));
-		*s = c;
-		if (!c)
-			break;
-	}
-	free(p);
-	return rc;
+	if (fs_mkdirs(path) < 0)
+		return log_error("could not create folder \"%s\": %s", path, strerror(errno));
+	return 0;
 }
 
 /* ---------------------------------------------------------------------------
@@ -378,39 +365,44 @@ void results_release(struct results *res)
 		t_close(t);
 	}
 	if (res->dir && res->names.len > 1)
-		atomic_file_sync_dir(res->dir);
+		fs_fsync_dir(res->dir);
 	free(res->dir);
 	buf_release(&res->names);
 	memset(res, 0, sizeof(*res));
 }
 
+/* Result tables: visible names ending in .csv or .jsonl. */
+static bool is_table_file(const char *name, void *arg)
+{
+	(void)arg;
+	return name[0] != '.' && (fs_has_suffix(name, ".csv") || fs_has_suffix(name, ".jsonl"));
+}
+
 int results_remove_others(struct results *res)
 {
-	DIR *d = opendir(res->dir);
-	if (!d)
+	char **files;
+	int n = fs_list(res->dir, is_table_file, NULL, &files);
+	if (n < 0)
 		return 0;
 	int removed = 0;
-	struct dirent *de;
 	struct buf name, path;
 	buf_init(&name);
 	buf_init(&path);
-	while ((de = readdir(d))) {
-		const char *dot = strrchr(de->d_name, '.');
-		if (de->d_name[0] == '.' || !dot || (strcmp(dot, ".csv") && strcmp(dot, ".jsonl")))
-			continue;
+	for (int i = 0; i < n; i++) {
+		const char *dot = strrchr(files[i], '.');
 		buf_reset(&name);
 		buf_putc(&name, '\n');
-		buf_append(&name, de->d_name, (size_t)(dot - de->d_name));
+		buf_append(&name, files[i], (size_t)(dot - files[i]));
 		buf_putc(&name, '\n');
 		bool ours = !strcmp(dot, res->json ? ".jsonl" : ".csv");
 		if (ours && strstr(res->names.data, name.data))
 			continue;
 		buf_reset(&path);
-		buf_printf(&path, "%s/%s", res->dir, de->d_name);
+		buf_printf(&path, "%s/%s", res->dir, files[i]);
 		if (unlink(path.data) == 0)
 			removed++;
 	}
-	closedir(d);
+	fs_names_free(files, n);
 	buf_release(&name);
 	buf_release(&path);
 	return removed;

@@ -18,7 +18,6 @@
  */
 #include "indexer.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -31,6 +30,7 @@
 
 #include "blob.h"
 #include "buf.h"
+#include "fs.h"
 #include "index_db.h"
 #include "log.h"
 #include "tarball.h"
@@ -81,45 +81,11 @@ static int cmp_known(const void *a, const void *b)
 	return strcmp(((const struct known *)a)->name, ((const struct known *)b)->name);
 }
 
-static int cmp_str(const void *a, const void *b)
+static bool is_tarball_name(const char *n, void *arg)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static bool is_tarball_name(const char *n)
-{
-	size_t len = strlen(n);
-	if (n[0] == '.')
-		return false;
-	return (len > 4 && !strcmp(n + len - 4, ".tar")) ||
-	       (len > 7 && !strcmp(n + len - 7, ".tar.gz"));
-}
-
-/* Lists dir's tarball names, sorted. */
-static int list_dir(const char *dir, char ***names, uint32_t *n)
-{
-	DIR *d = opendir(dir);
-	if (!d)
-		return log_error("could not open updates folder \"%s\": %s", dir, strerror(errno));
-	uint32_t cap = 0;
-	*names = NULL;
-	*n = 0;
-	struct dirent *e;
-	errno = 0;
-	while ((e = readdir(d)) != NULL) {
-		if (!is_tarball_name(e->d_name))
-			continue;
-		if (*n == cap)
-			xgrow((void **)names, &cap, *n + 1, sizeof(**names));
-		(*names)[(*n)++] = xstrdup(e->d_name);
-	}
-	int e2 = errno;
-	closedir(d);
-	if (e2)
-		return log_error("could not read updates folder \"%s\": %s", dir, strerror(e2));
-	if (*n)
-		qsort(*names, *n, sizeof(**names), cmp_str);
-	return 0;
+	(void)arg;
+	return n[0] != '.' && ((fs_has_suffix(n, ".tar") && strlen(n) > 4) ||
+			       (fs_has_suffix(n, ".tar.gz") && strlen(n) > 7));
 }
 
 /* ---------------------------------------------------------------------------
@@ -645,8 +611,12 @@ int indexer_run(const char *dir, const char *index_path, const struct indexer_op
 		if (known.n)
 			qsort(known.v, known.n, sizeof(*known.v), cmp_known);
 	}
-	if (list_dir(dir, &names, &n_names))
+	int listed = fs_list(dir, is_tarball_name, NULL, &names);
+	if (listed < 0) {
+		log_error("could not read updates folder \"%s\": %s", dir, strerror(errno));
 		goto out;
+	}
+	n_names = (uint32_t)listed;
 	st->tarballs_found = n_names;
 	items = n_names ? xcalloc(n_names, sizeof(*items)) : NULL;
 	struct buf path, msg;
@@ -709,9 +679,7 @@ out:
 	for (uint32_t i = 0; i < n_items; i++)
 		free(items[i].path);
 	free(items);
-	for (uint32_t i = 0; i < n_names; i++)
-		free(names[i]);
-	free(names);
+	fs_names_free(names, (int)n_names);
 	st->seconds = now_s() - t0;
 	return ret;
 }

@@ -5,7 +5,6 @@
  */
 #include "plot.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
@@ -14,8 +13,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "atomic_file.h"
 #include "buf.h"
+#include "fs.h"
 #include "log.h"
 #include "plot_csv.h"
 #include "plot_draw.h"
@@ -645,35 +644,20 @@ done:
 
 /* ---- plugin series ---- */
 
-static int cmp_str(const void *a, const void *b)
+/* Plugin series tables: series_NAME.csv with a non-empty NAME. */
+static bool is_series_table(const char *name, void *arg)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static bool ends_with(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), m = strlen(suffix);
-	return n >= m && !strcmp(s + n - m, suffix);
+	(void)arg;
+	return !strncmp(name, "series_", 7) && fs_has_suffix(name, ".csv") && strlen(name) > 11;
 }
 
 static void plugin_series(struct ctx *c)
 {
-	DIR *d = opendir(c->o->results_dir);
-	if (!d)
+	char **files;
+	int listed = fs_list(c->o->results_dir, is_series_table, NULL, &files);
+	if (listed < 0)
 		return;
-	char **files = NULL;
-	uint32_t nfiles = 0, cap = 0;
-	struct dirent *e;
-	while ((e = readdir(d))) {
-		if (strncmp(e->d_name, "series_", 7) || !ends_with(e->d_name, ".csv") ||
-		    strlen(e->d_name) <= 11)
-			continue;
-		xgrow((void **)&files, &cap, nfiles + 1, sizeof(*files));
-		files[nfiles++] = xstrdup(e->d_name);
-	}
-	closedir(d);
-	if (nfiles)
-		qsort(files, nfiles, sizeof(*files), cmp_str);
+	uint32_t nfiles = (uint32_t)listed;
 	for (uint32_t f = 0; f < nfiles; f++) {
 		size_t len = strlen(files[f]) - 11;
 		char *raw = xmalloc(len + 1);
@@ -700,7 +684,7 @@ static void plugin_series(struct ctx *c)
 			for (uint32_t k = 0; k < csv.ncols && ncols < 64; k++) {
 				const char *h = csv.names[k];
 				if (!strcmp(h, "node_id") || !strcmp(h, "time_us") || !strcmp(h, "iso") ||
-				    ends_with(h, "_iso") || !*h)
+				    fs_has_suffix(h, "_iso") || !*h)
 					continue;
 				xgrow((void **)&cols, &capc, ncols + 1, sizeof(*cols));
 				cols[ncols++] = xstrdup(h);
@@ -727,9 +711,8 @@ static void plugin_series(struct ctx *c)
 		buf_release(&path);
 		free(name);
 		free(raw);
-		free(files[f]);
 	}
-	free(files);
+	fs_names_free(files, listed);
 }
 
 /* ---- the run ---- */
@@ -806,7 +789,7 @@ int plot_run(const struct plot_options *o)
 	if (stat(o->results_dir, &st) < 0 || !S_ISDIR(st.st_mode))
 		return log_error("could not read results \"%s\": %s", o->results_dir,
 				 stat(o->results_dir, &st) < 0 ? strerror(errno) : "Not a directory");
-	if (atomic_mkdirs(o->out_dir) < 0)
+	if (fs_mkdirs(o->out_dir) < 0)
 		return log_error("could not create plot folder \"%s\": %s", o->out_dir,
 				 strerror(errno));
 	struct ctx c = {.o = o};

@@ -5,13 +5,12 @@
 #include "state_file.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <zlib.h>
+
+#include "fs.h"
 
 static const char *const kind_names[] = {"session", "global"};
 
@@ -236,36 +235,8 @@ const struct state_entry *state_file_find(const struct state_file *sf, const cha
 
 int state_file_read(const char *path, struct buf *out)
 {
-	buf_reset(out);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (fs_read_file(path, out) < 0)
 		return errno == ENOENT ? 1 : -1;
-	struct stat st;
-	if (fstat(fd, &st) != 0) {
-		int e = errno;
-		close(fd);
-		errno = e;
-		return -1;
-	}
-	buf_reserve(out, st.st_size > 0 ? (size_t)st.st_size + 1 : 4096);
-	for (;;) {
-		if (out->cap - out->len < 1)
-			buf_reserve(out, 65536);
-		ssize_t n = read(fd, out->data + out->len, out->cap - out->len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int e = errno;
-			close(fd);
-			errno = e;
-			return -1;
-		}
-		if (n == 0)
-			break;
-		out->len += (size_t)n;
-	}
-	out->data[out->len] = 0;
-	close(fd);
 	return 0;
 }
 

@@ -19,11 +19,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include "buf.h"
 #include "commands.h"
+#include "fs.h"
 #include "gen_collect.h"
 #include "gen_gzip.h"
 #include "gen_node.h"
@@ -208,18 +208,6 @@ static int parse_options(int argc, char **argv, struct options *o)
 	return 0;
 }
 
-static int make_dir(const char *path)
-{
-	struct stat st;
-	if (mkdir(path, 0777) == 0)
-		return 0;
-	if (errno == EEXIST && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-		return 0;
-	if (errno == EEXIST)
-		errno = ENOTDIR;
-	return log_error("could not create output folder \"%s\": %s", path, strerror(errno));
-}
-
 /* Writes a deliberately broken member from the update just simulated. */
 static int add_broken_member(struct run *R, int kind)
 {
@@ -388,8 +376,10 @@ int cmd_generate(int argc, char **argv)
 		return EXIT_OK;
 	if (rc)
 		return rc;
-	if (make_dir(o.out_dir) < 0)
+	if (fs_mkdirs(o.out_dir) < 0) {
+		log_error("could not create output folder \"%s\": %s", o.out_dir, strerror(errno));
 		return EXIT_FAILURES;
+	}
 
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
