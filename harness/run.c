@@ -19,6 +19,7 @@
 
 #include "atomic_file.h"
 #include "index_db.h"
+#include "lock_file.h"
 #include "log.h"
 #include "merge.h"
 #include "pool.h"
@@ -519,15 +520,13 @@ static int lock_run(struct run *r)
 {
 	buf_reset(&r->path);
 	buf_printf(&r->path, "%s/.lock", r->state_dir.data);
-	r->lock_fd = open(r->path.data, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (r->lock_fd < 0)
-		return log_error("could not open lock file \"%s\": %s", r->path.data, strerror(errno));
-	if (flock(r->lock_fd, LOCK_EX | LOCK_NB) != 0) {
-		if (errno == EWOULDBLOCK)
-			return log_error("run \"%s\" in \"%s\" is in use by another bpass run",
-					 r->o->run_name ? r->o->run_name : "default", r->o->state_root);
-		return log_error("could not lock \"%s\": %s", r->path.data, strerror(errno));
-	}
+	int fd = lock_file_take(r->path.data, false, true);
+	if (fd == LOCK_FILE_BUSY)
+		return log_error("run \"%s\" in \"%s\" is in use by another bpass run",
+				 r->o->run_name ? r->o->run_name : "default", r->o->state_root);
+	if (fd < 0)
+		return -1;
+	r->lock_fd = fd;
 	return 0;
 }
 

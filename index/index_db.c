@@ -43,8 +43,10 @@
  * is only synced at checkpoints: still never corrupt, but the last tarballs
  * committed before a power loss may be lost (the next run indexes them again).
  *
- * The writer lock: an exclusive flock(2) on INDEX.lock, held from open to
- * close; the file holds the pid of the holder for the message of the next one.
+ * The writer lock: an exclusive lock file (lock_file.h) on INDEX.lock, held
+ * from open to close; the file holds the pid of the holder for the message of
+ * the next one. A second writer gets INDEX_DB_BUSY, or waits with
+ * INDEX_OPEN_WAIT.
  */
 #include "index_db.h"
 
@@ -54,12 +56,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sqlite3.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
+#include "fs.h"
+#include "lock_file.h"
 #include "log.h"
 
 #define INDEX_SCHEMA_VERSION 1
@@ -295,51 +298,49 @@ static int status_of_name(const char *s)
  * Opening
  */
 
-/* Takes the writer lock on INDEX.lock. */
+/* " (pid N)" from the first line of the lock file at lp, or "" when it
+ * holds none (the pid is only for messages). */
+static void lock_holder(const char *lp, char *who, size_t size)
+{
+	struct buf text;
+	buf_init(&text);
+	who[0] = 0;
+	if (fs_read_file(lp, &text) == 0) {
+		size_t n = strcspn(text.data, "\n");
+		if (n > 0 && n < 32)
+			snprintf(who, size, " (pid %.*s)", (int)n, text.data);
+	}
+	buf_release(&text);
+}
+
+/* Takes the writer lock on INDEX.lock and writes our pid into it. Returns
+ * 0, INDEX_DB_BUSY after a message when another writer holds it and wait is
+ * false, or INDEX_DB_ERROR after a message. */
 static int take_lock(struct index_db *db, bool wait)
 {
 	char lp[4096];
 	index_db_lock_path(db->path, lp, sizeof(lp));
-	int fd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return log_error("could not open lock file \"%s\": %s", lp, strerror(errno));
-	while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-		if (errno == EINTR)
-			continue;
-		if (errno != EWOULDBLOCK) {
-			int e = errno;
-			close(fd);
-			return log_error("could not lock \"%s\": %s", lp, strerror(e));
-		}
-		char pid[32] = "";
-		ssize_t n = pread(fd, pid, sizeof(pid) - 1, 0);
-		pid[n > 0 ? n : 0] = 0;
-		pid[strcspn(pid, "\n")] = 0;
+	int fd = lock_file_take(lp, false, true);
+	if (fd == LOCK_FILE_BUSY) {
 		char who[64];
-		snprintf(who, sizeof(who), pid[0] ? " (pid %s)" : "%s", pid);
+		lock_holder(lp, who, sizeof(who));
 		if (!wait) {
-			close(fd);
-			return log_error("index \"%s\" is being written by another bpass index%s; "
-					 "try again later or use --wait", db->path, who);
+			log_error("index \"%s\" is being written by another bpass index%s", db->path,
+				  who);
+			return INDEX_DB_BUSY;
 		}
 		log_warn("waiting for index \"%s\": another bpass index%s is writing it", db->path, who);
-		int rc;
-		while ((rc = flock(fd, LOCK_EX)) != 0 && errno == EINTR)
-			;
-		if (rc != 0) {
-			int e = errno;
-			close(fd);
-			return log_error("could not lock \"%s\": %s", lp, strerror(e));
-		}
-		break;
+		fd = lock_file_take(lp, true, true);
 	}
+	if (fd < 0)
+		return INDEX_DB_ERROR;
 	char pid[32];
 	int n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
 	if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)n, 0) != n) {
 		/* The pid is only for messages: not worth failing over. */
 	}
 	db->lock_fd = fd;
-	return 0;
+	return INDEX_DB_OK;
 }
 
 static int exec_sql(struct index_db *db, const char *sql, const char *what)
@@ -425,9 +426,11 @@ int index_db_open(struct index_db **out, const char *path, int flags)
 	db->writer = (flags & INDEX_OPEN_WRITE) != 0;
 
 	int oflags;
+	int rc = INDEX_DB_ERROR;
 	if (db->writer) {
-		if (take_lock(db, (flags & INDEX_OPEN_WAIT) != 0))
+		if ((rc = take_lock(db, (flags & INDEX_OPEN_WAIT) != 0)) != INDEX_DB_OK)
 			goto fail;
+		rc = INDEX_DB_ERROR;
 		oflags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
 	} else {
 		struct stat st;
@@ -476,10 +479,10 @@ int index_db_open(struct index_db **out, const char *path, int flags)
 		}
 	}
 	*out = db;
-	return 0;
+	return INDEX_DB_OK;
 fail:
 	index_db_close(db);
-	return -1;
+	return rc;
 }
 
 void index_db_close(struct index_db *db)

@@ -30,7 +30,18 @@ enum index_open_flags {
 				       * loss, never corrupted) */
 };
 
-/* Opens the index at path. Returns 0, or -1 after printing why. */
+/* What index_db_open returns. */
+enum index_db_status {
+	INDEX_DB_OK = 0,
+	INDEX_DB_ERROR = -1,   /* could not open it (a message was printed) */
+	INDEX_DB_BUSY = -2,    /* INDEX_OPEN_WRITE without INDEX_OPEN_WAIT: another writer
+				* holds the lock (a message naming its pid was printed;
+				* the caller may suggest waiting) */
+};
+
+/* Opens the index at path into *db (NULL on failure; close with
+ * index_db_close). Returns an enum index_db_status: INDEX_DB_OK, or
+ * INDEX_DB_ERROR / INDEX_DB_BUSY after printing why. */
 int index_db_open(struct index_db **db, const char *path, int flags);
 void index_db_close(struct index_db *db);  /* NULL is a no-op */
 

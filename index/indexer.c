@@ -596,7 +596,7 @@ int indexer_run(const char *dir, const char *index_path, const struct indexer_op
 	uint32_t n_names = 0;
 	struct plan_item *items = NULL;
 	uint32_t n_items = 0;
-	int ret = -1;
+	int ret = INDEXER_FAILED;
 
 	if (!o->parse_only) {
 		int flags = INDEX_OPEN_WRITE;
@@ -604,8 +604,12 @@ int indexer_run(const char *dir, const char *index_path, const struct indexer_op
 			flags |= INDEX_OPEN_WAIT;
 		if (o->sync_normal)
 			flags |= INDEX_OPEN_SYNC_NORMAL;
-		if (index_db_open(&db, index_path, flags))
+		int rc = index_db_open(&db, index_path, flags);
+		if (rc != INDEX_DB_OK) {
+			if (rc == INDEX_DB_BUSY)
+				ret = INDEXER_BUSY;
 			goto out;
+		}
 		if (index_db_tarballs(db, known_add, &known))
 			goto out;
 		if (known.n)
@@ -664,7 +668,7 @@ int indexer_run(const char *dir, const char *index_path, const struct indexer_op
 
 	struct writer w = { .db = db, .st = st, .o = o, .todo = n_items, .t0 = t0 };
 	if (n_items == 0)
-		ret = 0;
+		ret = INDEXER_OK;
 	else if (o->jobs >= 2)
 		ret = run_two_jobs(&w, items, n_items);
 	else

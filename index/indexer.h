@@ -47,12 +47,21 @@ struct indexer_stats {
 	double write_seconds;        /* wall time writing them (SQLite, fsync) */
 };
 
+/* What indexer_run returns. */
+enum indexer_status {
+	INDEXER_OK = 0,
+	INDEXER_FAILED = -1,   /* the run itself failed (a message was printed) */
+	INDEXER_BUSY = -2,     /* another writer holds the index and o->wait is false
+				* (a message naming it was printed) */
+};
+
 /*
  * Indexes the new tarballs of dir into the index at index_path (created if
  * missing). Rejected members and tarballs are recorded in the index and
- * counted in st; they are not errors. Returns 0, or -1 when the run itself
- * failed (folder or index unreadable, index locked by another writer, SQLite
- * error), after printing why; tarballs committed before the failure stay.
+ * counted in st; they are not errors. Returns INDEXER_OK; INDEXER_BUSY when
+ * another writer holds the index; or INDEXER_FAILED when the run itself
+ * failed (folder or index unreadable, SQLite error). Failures are printed;
+ * tarballs committed before a failure stay.
  */
 int indexer_run(const char *dir, const char *index_path, const struct indexer_options *o,
 		struct indexer_stats *st);

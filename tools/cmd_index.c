@@ -110,6 +110,8 @@ int cmd_index(int argc, char **argv)
 	}
 	struct indexer_stats st;
 	int rc = indexer_run(argv[optind], argv[optind + 1], &o, &st);
+	if (rc == INDEXER_BUSY)
+		log_hint("try again later, or use --wait to wait for it");
 	uint32_t examined = st.tarballs_indexed + st.tarballs_partial + st.tarballs_rejected;
 	char unreadable_s[48] = "";
 	if (st.tarballs_unreadable)

@@ -1,8 +1,8 @@
 #!/bin/sh
 # tests/e2e/t0204-index-lock.sh: one writer at a time. While another process
 # holds INDEX.lock (held here with flock(1) from util-linux), `bpass index`
-# refuses with a message naming the holder's pid and exits 1, leaving the
-# index untouched; readers still work; with --wait it waits and then indexes.
+# refuses with a message naming the holder's pid (and a hint naming --wait)
+# and exits 1, leaving the index untouched; readers still work; with --wait it waits and then indexes.
 . "$TOP/tests/e2e/lib.sh"
 
 SPEC="$TOP/tests/fixtures/spec"
@@ -39,7 +39,8 @@ check "the lock is held" test -e "$T/held"
 "$BPASS" index "$T/u" "$T/idx" >"$T/out" 2>"$T/err"
 check_eq "second writer: exit 1" "$?" "1"
 check_grep "second writer: says who holds it" \
-	"index \".*idx\" is being written by another bpass index \(pid 4242\)" "$T/err"
+	"^bpass: error: index \".*idx\" is being written by another bpass index \(pid 4242\)\$" "$T/err"
+check_grep "second writer: a hint names --wait" "^bpass: hint: .*--wait" "$T/err"
 check_eq "second writer: nothing indexed" "$("$BPASS" sessions --csv "$T/idx" | tail -1 | cut -d, -f4)" "1"
 check_status "a reader works meanwhile" 0 "$BPASS" sessions "$T/idx"
 check_status "show works meanwhile" 0 "$BPASS" show "$T/idx" $NODE $S 0

@@ -432,8 +432,25 @@ static void test_lock(void **state)
 	remove_index();
 	struct index_db *a, *b;
 	assert_int_equal(index_db_open(&a, path, INDEX_OPEN_WRITE), 0);
-	assert_int_equal(index_db_open(&b, path, INDEX_OPEN_WRITE), -1);
+	/* A second writer is told "busy", by name, without a word about flags. */
+	fflush(stderr);
+	FILE *cap = tmpfile();
+	int saved = dup(2);
+	dup2(fileno(cap), 2);
+	int rc = index_db_open(&b, path, INDEX_OPEN_WRITE);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	rewind(cap);
+	char msg[1000] = "";
+	msg[fread(msg, 1, sizeof(msg) - 1, cap)] = 0;
+	fclose(cap);
+	assert_int_equal(rc, INDEX_DB_BUSY);
 	assert_null(b);
+	char want[1000];
+	snprintf(want, sizeof(want), "bpass: error: index \"%s\" is being written by another "
+		 "bpass index (pid %ld)\n", path, (long)getpid());
+	assert_string_equal(msg, want);
 	/* Readers are not locked out, even during a write; they see committed data only. */
 	assert_int_equal(index_db_tarball_begin(a, "a.tar", 1, 1, NULL), 0);
 	assert_int_equal(add(a, NODE, CTX, 1, 0, 10), 1);
