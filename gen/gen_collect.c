@@ -12,6 +12,7 @@
 #include "buf.h"
 #include "gen_node.h"
 #include "log.h"
+#include "timeutil.h"
 
 struct gen_entry {
 	char name[64];
@@ -102,8 +103,8 @@ static int cmp_entry(const void *a, const void *b)
 
 static void tar_name(const struct gen_collect *c, int64_t t, const char *md5, char out[128])
 {
-	char when[20];
-	gen_format_time(t, when);
+	char when[24];
+	time_stamp(t, when);
 	if (md5)
 		snprintf(out, 128, "%s_%s_%s.tar", c->node_id, when, md5);
 	else

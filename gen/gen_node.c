@@ -21,49 +21,6 @@ int64_t gen_days_from_civil(int64_t y, unsigned m, unsigned d)
 	return era * 146097 + (int64_t)doe - 719468;
 }
 
-static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
-{
-	z += 719468;
-	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-	unsigned doe = (unsigned)(z - era * 146097);
-	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	unsigned mp = (5 * doy + 2) / 153;
-	*d = doy - (153 * mp + 2) / 5 + 1;
-	*m = mp < 10 ? mp + 3 : mp - 9;
-	*y = (int64_t)yoe + era * 400 + (*m <= 2);
-}
-
-static void put2(char *p, unsigned v)
-{
-	p[0] = (char)('0' + v / 10 % 10);
-	p[1] = (char)('0' + v % 10);
-}
-
-void gen_format_time(int64_t t, char out[20])
-{
-	int64_t days = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
-	int64_t secs = t - days * 86400;
-	int64_t y;
-	unsigned m, d;
-	civil_from_days(days, &y, &m, &d);
-	unsigned yy = (unsigned)(y < 0 ? 0 : y > 9999 ? 9999 : y);
-	out[0] = (char)('0' + yy / 1000);
-	out[1] = (char)('0' + yy / 100 % 10);
-	put2(out + 2, yy % 100);
-	out[4] = '-';
-	put2(out + 5, m);
-	out[7] = '-';
-	put2(out + 8, d);
-	out[10] = '_';
-	put2(out + 11, (unsigned)(secs / 3600));
-	out[13] = '-';
-	put2(out + 14, (unsigned)(secs / 60 % 60));
-	out[16] = '-';
-	put2(out + 17, (unsigned)(secs % 60));
-	out[19] = 0;
-}
-
 /* Era boundaries (session start dates, upgrade lag included) and their
  * densities (share of sessions per day over the default span). */
 struct era {

@@ -88,7 +88,4 @@ void gen_node_release(struct gen_node *n);
 /* Days since 1970-01-01 of a civil date (proleptic Gregorian). */
 int64_t gen_days_from_civil(int64_t y, unsigned m, unsigned d);
 
-/* Formats a UTC time as YYYY-MM-DD_HH-MM-SS into out[20]. */
-void gen_format_time(int64_t t, char out[20]);
-
 #endif

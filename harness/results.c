@@ -9,12 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "atomic_file.h"
 #include "fs.h"
 #include "log.h"
+#include "timeutil.h"
 
 struct bpass_table {
 	struct results *res;
@@ -33,70 +33,6 @@ int results_mkdirs(const char *path)
 	if (fs_mkdirs(path) < 0)
 		return log_error("could not create folder \"%s\": %s", path, strerror(errno));
 	return 0;
-}
-
-/* ---------------------------------------------------------------------------
- * Times
- */
-
-static bool civil(int64_t s, struct tm *tm)
-{
-	/* Years 0-9999 only, so every time has the same width. */
-	if (s < -62167219200LL || s > 253402300799LL)
-		return false;
-	time_t t = (time_t)s;
-	return gmtime_r(&t, tm) != NULL;
-}
-
-static void put2(struct buf *b, int v)
-{
-	buf_putc(b, (char)('0' + v / 10));
-	buf_putc(b, (char)('0' + v % 10));
-}
-
-static void put_date_time(struct buf *b, const struct tm *tm)
-{
-	int y = tm->tm_year + 1900;
-	put2(b, y / 100);
-	put2(b, y % 100);
-	buf_putc(b, '-');
-	put2(b, tm->tm_mon + 1);
-	buf_putc(b, '-');
-	put2(b, tm->tm_mday);
-	buf_putc(b, 'T');
-	put2(b, tm->tm_hour);
-	buf_putc(b, ':');
-	put2(b, tm->tm_min);
-	buf_putc(b, ':');
-	put2(b, tm->tm_sec);
-}
-
-void results_iso_us(struct buf *out, int64_t us)
-{
-	/* Floor division, so times before 1970 keep a positive fraction. */
-	int64_t s = us / 1000000, frac = us % 1000000;
-	if (frac < 0) {
-		s -= 1;
-		frac += 1000000;
-	}
-	struct tm tm;
-	if (!civil(s, &tm)) {
-		buf_put_i64(out, us);
-		return;
-	}
-	put_date_time(out, &tm);
-	buf_printf(out, ".%06" PRId64 "Z", frac);
-}
-
-void results_iso_s(struct buf *out, int64_t s)
-{
-	struct tm tm;
-	if (!civil(s, &tm)) {
-		buf_put_i64(out, s);
-		return;
-	}
-	put_date_time(out, &tm);
-	buf_putc(out, 'Z');
 }
 
 /* ---------------------------------------------------------------------------
@@ -192,9 +128,9 @@ static void t_iso(struct bpass_table *t, int64_t v, bool us)
 	if (json)
 		buf_putc(&t->row, '"');
 	if (us)
-		results_iso_us(&t->row, v);
+		time_iso_us(&t->row, v);
 	else
-		results_iso_s(&t->row, v);
+		time_iso_s(&t->row, v);
 	if (json)
 		buf_putc(&t->row, '"');
 }

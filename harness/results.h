@@ -6,7 +6,8 @@
  * quotes doubled) or, in JSON mode, NAME.jsonl (one JSON object per row,
  * keys in column order). Cells: integers in decimal; f64 as %.17g (JSON:
  * null when not finite); null as an empty field (JSON null); iso_us as
- * 2012-05-15T18:00:00.512345Z and iso_s as 2012-05-15T18:00:00Z, in UTC.
+ * 2012-05-15T18:00:00.512345Z and iso_s as 2012-05-15T18:00:00Z, in UTC
+ * (time_iso_us and time_iso_s of timeutil.h).
  * A table is written under a temporary name and renamed when closed, so a
  * reader never sees half a table.
  *
@@ -43,12 +44,6 @@ bool results_failed(const struct results *res);
  * written through res, e.g. those of processors a previous run selected.
  * Only for a folder that bpass owns. Returns the number removed. */
 int results_remove_others(struct results *res);
-
-/* Formats a time in µs (2012-05-15T18:00:00.512345Z) or in s
- * (2012-05-15T18:00:00Z), appending to out. Times outside years 0-9999 are
- * written as plain integers. */
-void results_iso_us(struct buf *out, int64_t us);
-void results_iso_s(struct buf *out, int64_t s);
 
 /* Creates folder path and its missing parents (mode 0755). Returns 0 or -1
  * after a message. */

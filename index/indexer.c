@@ -25,7 +25,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "blob.h"
@@ -34,6 +33,7 @@
 #include "index_db.h"
 #include "log.h"
 #include "tarball.h"
+#include "timeutil.h"
 #include "update.h"
 
 #define BATCHES 3
@@ -337,18 +337,11 @@ struct writer {
 	double t0, last_progress;
 };
 
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void progress(struct writer *w, bool force)
 {
 	if (!w->o->progress)
 		return;
-	double t = now_s();
+	double t = time_monotonic();
 	if (!force && t - w->last_progress < 0.2)
 		return;
 	w->last_progress = t;
@@ -476,9 +469,9 @@ static void *reader_main(void *arg)
 		struct batch *b = q->free_[--q->n_free];
 		pthread_mutex_unlock(&q->mu);
 
-		double t = now_s();
+		double t = time_monotonic();
 		fill_batch(&r, b, &q->items[i]);
-		q->read_seconds += now_s() - t;
+		q->read_seconds += time_monotonic() - t;
 
 		pthread_mutex_lock(&q->mu);
 		q->full[(q->head + q->n_full) % BATCHES] = b;
@@ -529,9 +522,9 @@ static int run_two_jobs(struct writer *w, const struct plan_item *items, uint32_
 		q.n_full--;
 		pthread_mutex_unlock(&q.mu);
 
-		double t = now_s();
+		double t = time_monotonic();
 		int rc = apply_batch(w, b);
-		w->st->write_seconds += now_s() - t;
+		w->st->write_seconds += time_monotonic() - t;
 
 		pthread_mutex_lock(&q.mu);
 		q.free_[q.n_free++] = b;
@@ -561,12 +554,12 @@ static int run_one_job(struct writer *w, const struct plan_item *items, uint32_t
 	batch_init(&b);
 	int ret = 0;
 	for (uint32_t i = 0; i < n && ret == 0; i++) {
-		double t = now_s();
+		double t = time_monotonic();
 		fill_batch(&r, &b, &items[i]);
-		double t2 = now_s();
+		double t2 = time_monotonic();
 		w->st->read_seconds += t2 - t;
 		ret = apply_batch(w, &b);
-		w->st->write_seconds += now_s() - t2;
+		w->st->write_seconds += time_monotonic() - t2;
 	}
 	batch_release(&b);
 	reader_release(&r);
@@ -589,7 +582,7 @@ int indexer_run(const char *dir, const char *index_path, const struct indexer_op
 		struct indexer_stats *st)
 {
 	memset(st, 0, sizeof(*st));
-	double t0 = now_s();
+	double t0 = time_monotonic();
 	struct index_db *db = NULL;
 	struct known_list known = { 0 };
 	char **names = NULL;
@@ -684,6 +677,6 @@ out:
 		free(items[i].path);
 	free(items);
 	fs_names_free(names, (int)n_names);
-	st->seconds = now_s() - t0;
+	st->seconds = time_monotonic() - t0;
 	return ret;
 }

@@ -16,6 +16,7 @@
 
 #include "buf.h"
 #include "log.h"
+#include "timeutil.h"
 
 static const struct plot_rgb ink = {0.15, 0.15, 0.15};
 static const struct plot_rgb grid = {0.88, 0.88, 0.88};
@@ -215,18 +216,11 @@ void plot_time_step_pick(int64_t span_us, int max_ticks, struct plot_time_step *
 	}
 }
 
-static int64_t floor_div(int64_t a, int64_t b)
-{
-	int64_t q = a / b;
-	if ((a % b != 0) && ((a < 0) != (b < 0)))
-		q--;
-	return q;
-}
-
+/* The UTC calendar time of t_us (all zero outside years 0-9999). */
 static void utc(int64_t t_us, struct tm *tm)
 {
-	time_t s = (time_t)floor_div(t_us, PLOT_US_PER_S);
-	gmtime_r(&s, tm);
+	if (!time_civil(time_floor_div(t_us, PLOT_US_PER_S), tm))
+		memset(tm, 0, sizeof(*tm));
 }
 
 size_t plot_time_ticks(int64_t tmin, int64_t tmax, const struct plot_time_step *s,
@@ -236,7 +230,7 @@ size_t plot_time_ticks(int64_t tmin, int64_t tmax, const struct plot_time_step *
 	if (s->months <= 0) {
 		/* Weeks start on Mondays: 1970-01-05 was one. */
 		int64_t origin = s->us >= 7 * PLOT_US_PER_DAY ? 4 * PLOT_US_PER_DAY : 0;
-		int64_t k = floor_div(tmin - origin, s->us);
+		int64_t k = time_floor_div(tmin - origin, s->us);
 		int64_t t = origin + k * s->us;
 		if (t < tmin)
 			t += s->us;
@@ -249,14 +243,14 @@ size_t plot_time_ticks(int64_t tmin, int64_t tmax, const struct plot_time_step *
 	/* Month index since year 0, rounded up to a multiple of the step. */
 	int64_t m = (int64_t)(tm.tm_year + 1900) * 12 + tm.tm_mon;
 	bool exact = tm.tm_mday == 1 && tm.tm_hour == 0 && tm.tm_min == 0 && tm.tm_sec == 0 &&
-		     floor_div(tmin, PLOT_US_PER_S) * PLOT_US_PER_S == tmin;
+		     time_floor_div(tmin, PLOT_US_PER_S) * PLOT_US_PER_S == tmin;
 	if (!exact)
 		m++;
-	m = floor_div(m + s->months - 1, s->months) * s->months;
+	m = time_floor_div(m + s->months - 1, s->months) * s->months;
 	for (; n < cap; m += s->months) {
 		struct tm t0 = {0};
-		t0.tm_year = (int)(floor_div(m, 12) - 1900);
-		t0.tm_mon = (int)(m - floor_div(m, 12) * 12);
+		t0.tm_year = (int)(time_floor_div(m, 12) - 1900);
+		t0.tm_mon = (int)(m - time_floor_div(m, 12) * 12);
 		t0.tm_mday = 1;
 		int64_t t = (int64_t)timegm(&t0) * PLOT_US_PER_S;
 		if (t > tmax)
@@ -281,7 +275,7 @@ void plot_time_label(int64_t t, int64_t prev, const struct plot_time_step *s,
 	} else {
 		strftime(line1, 32, s->us < PLOT_US_PER_MIN ? "%H:%M:%S" : "%H:%M", &tm);
 		bool new_day = prev == INT64_MIN ||
-			       floor_div(prev, PLOT_US_PER_DAY) != floor_div(t, PLOT_US_PER_DAY);
+			       time_floor_div(prev, PLOT_US_PER_DAY) != time_floor_div(t, PLOT_US_PER_DAY);
 		if (new_day)
 			strftime(line2, 32, "%Y-%m-%d", &tm);
 	}

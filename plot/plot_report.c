@@ -72,9 +72,7 @@ int plot_report_write(const char *path, const struct plot_report *r,
 	struct buf h;
 	buf_init(&h);
 	char now[32];
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	plot_time_format((int64_t)ts.tv_sec * 1000000, now);
+	plot_time_format((int64_t)time(NULL) * PLOT_US_PER_S, now);
 
 	buf_puts(&h, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>");
 	plot_report_escape(&h, r->title);

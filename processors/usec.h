@@ -9,6 +9,8 @@
 
 #include <stdint.h>
 
+#include "timeutil.h"
+
 #define USEC_PER_S INT64_C(1000000)
 #define USEC_PER_MIN INT64_C(60000000)
 
@@ -40,10 +42,7 @@ static inline int64_t usec_from_s(int64_t s)
 /* floor(a / b) for b > 0, also for negative a. */
 static inline int64_t usec_floor_div(int64_t a, int64_t b)
 {
-	int64_t q = a / b;
-	if (a % b != 0 && a < 0)
-		q--;
-	return q;
+	return time_floor_div(a, b);
 }
 
 #endif

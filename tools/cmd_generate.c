@@ -19,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "buf.h"
 #include "commands.h"
@@ -32,6 +31,7 @@
 #include "gen_update.h"
 #include "gen_world.h"
 #include "log.h"
+#include "timeutil.h"
 
 /* The default span runs from just after version 1 appeared to mid-2013. */
 #define SPAN_DAYS 634
@@ -381,8 +381,7 @@ int cmd_generate(int argc, char **argv)
 		return EXIT_FAILURES;
 	}
 
-	struct timespec t0, t1;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	double t0 = time_monotonic();
 	struct run R;
 	memset(&R, 0, sizeof(R));
 	R.o = &o;
@@ -398,8 +397,7 @@ int cmd_generate(int argc, char **argv)
 		rc = run_node(&R, i);
 	fflush(stdout);
 
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	double seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	double seconds = time_monotonic() - t0;
 	if (rc == 0)
 		summary(&R, seconds);
 

@@ -1,8 +1,7 @@
 /*
  * tests/unit/test_results.c: the result tables writer (harness/results.h):
- * CSV quoting by RFC 4180, JSON Lines, every cell kind, ISO-8601 times
- * worked out by hand (including before 1970 and the fraction's zeros),
- * wrong cell counts, bad and repeated table names, and that a table appears
+ * CSV quoting by RFC 4180, JSON Lines, every cell kind (the ISO-8601
+ * formatting itself is tested in test_timeutil.c), wrong cell counts, bad and repeated table names, and that a table appears
  * only when closed (temporary name, then rename).
  */
 #include <stdarg.h>
@@ -52,38 +51,6 @@ static char *slurp(const char *name)
 		return NULL;
 	}
 	return b.data;
-}
-
-static void test_iso(void **unused)
-{
-	(void)unused;
-	struct buf b;
-	buf_init(&b);
-	/* 1337104800 s is 2012-05-15T18:00:00Z (15,477 days after 1970-01-01 + 18 h). */
-	results_iso_us(&b, 1337104800512345LL);
-	assert_string_equal(b.data, "2012-05-15T18:00:00.512345Z");
-	buf_reset(&b);
-	results_iso_us(&b, 1337104800000001LL);
-	assert_string_equal(b.data, "2012-05-15T18:00:00.000001Z");
-	buf_reset(&b);
-	results_iso_s(&b, 1337104800);
-	assert_string_equal(b.data, "2012-05-15T18:00:00Z");
-	buf_reset(&b);
-	results_iso_s(&b, 0);
-	assert_string_equal(b.data, "1970-01-01T00:00:00Z");
-	buf_reset(&b);
-	/* -1 µs is the last microsecond of 1969. */
-	results_iso_us(&b, -1);
-	assert_string_equal(b.data, "1969-12-31T23:59:59.999999Z");
-	buf_reset(&b);
-	/* 951782400 s is 2000-02-29T00:00:00Z (a leap day). */
-	results_iso_s(&b, 951782400 + 86399);
-	assert_string_equal(b.data, "2000-02-29T23:59:59Z");
-	buf_reset(&b);
-	/* Outside years 0-9999: the integer itself. */
-	results_iso_s(&b, INT64_MAX);
-	assert_string_equal(b.data, "9223372036854775807");
-	buf_release(&b);
 }
 
 static const char *const cols[] = {"name", "n", "u", "x", "empty", "t_us", "t_s", NULL};
@@ -276,7 +243,6 @@ static void test_remove_others(void **unused)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_iso),
 		cmocka_unit_test(test_csv),
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_errors),
