@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "atomic_file.h"
+#include "csv.h"
 #include "fs.h"
 #include "log.h"
 #include "timeutil.h"
@@ -67,21 +68,6 @@ static bool cell_begin(struct bpass_table *t)
 	return true;
 }
 
-static void put_csv_field(struct buf *b, const char *s)
-{
-	if (!strpbrk(s, ",\"\r\n")) {
-		buf_puts(b, s);
-		return;
-	}
-	buf_putc(b, '"');
-	for (; *s; s++) {
-		if (*s == '"')
-			buf_putc(b, '"');
-		buf_putc(b, *s);
-	}
-	buf_putc(b, '"');
-}
-
 static void t_str(struct bpass_table *t, const char *s)
 {
 	if (!cell_begin(t))
@@ -89,7 +75,7 @@ static void t_str(struct bpass_table *t, const char *s)
 	if (t->res->json)
 		buf_put_json_str(&t->row, s);
 	else
-		put_csv_field(&t->row, s);
+		csv_put_field(&t->row, s);
 }
 
 static void t_i64(struct bpass_table *t, int64_t v)
@@ -257,7 +243,7 @@ static struct bpass_table *r_table(struct bpass_results *r, const char *name,
 		if (!res->json) {
 			if (i)
 				buf_putc(&t->row, ',');
-			put_csv_field(&t->row, columns[i]);
+			csv_put_field(&t->row, columns[i]);
 		}
 	}
 	if (!res->json) {

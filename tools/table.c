@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "csv.h"
+
 void table_init(struct table *t, uint32_t ncols, const char *const *head, const char *align)
 {
 	memset(t, 0, sizeof(*t));
@@ -46,28 +48,13 @@ void table_add_i64(struct table *t, int64_t v)
 	table_add(t, s);
 }
 
-static void put_csv(struct buf *out, const char *s)
-{
-	if (!s[strcspn(s, ",\"\r\n")]) {
-		buf_puts(out, s);
-		return;
-	}
-	buf_putc(out, '"');
-	for (; *s; s++) {
-		if (*s == '"')
-			buf_putc(out, '"');
-		buf_putc(out, *s);
-	}
-	buf_putc(out, '"');
-}
-
 static void put_cell(struct buf *out, const struct table *t, uint32_t col, const char *s,
 		     bool csv)
 {
 	if (csv) {
 		if (col)
 			buf_putc(out, ',');
-		put_csv(out, s);
+		csv_put_field(out, s);
 		return;
 	}
 	if (col)
