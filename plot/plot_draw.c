@@ -6,13 +6,11 @@
 
 #include <cairo-svg.h>
 #include <dlfcn.h>
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "buf.h"
 #include "log.h"
@@ -46,6 +44,18 @@ static void set_rgb(cairo_t *cr, const struct plot_rgb *c)
 
 /* ---- canvas ---- */
 
+/* Plots are made again from the tables at will: no fsync. */
+#define CANVAS_FLAGS (ATOMIC_FILE_NO_FSYNC | ATOMIC_FILE_DEFER_DIRSYNC)
+
+/* cairo's write callback: into the canvas's temporary file. */
+static cairo_status_t canvas_write(void *closure, const unsigned char *data, unsigned int len)
+{
+	struct plot_canvas *cv = closure;
+	if (!cv->af.f || fwrite(data, 1, len, cv->af.f) != len)
+		return CAIRO_STATUS_WRITE_ERROR;
+	return CAIRO_STATUS_SUCCESS;
+}
+
 int plot_canvas_open(struct plot_canvas *cv, const char *path, enum plot_format format,
 		     int width, int height)
 {
@@ -54,19 +64,15 @@ int plot_canvas_open(struct plot_canvas *cv, const char *path, enum plot_format 
 	cv->height = height;
 	cv->format = format;
 	cv->path = xstrdup(path);
-	struct buf tmp;
-	buf_init(&tmp);
-	/* A hidden temporary name in the same folder, so the rename is atomic and
-	 * a report being viewed never shows half an image. */
-	const char *slash = strrchr(path, '/');
-	size_t dir_len = slash ? (size_t)(slash - path) + 1 : 0;
-	buf_append(&tmp, path, dir_len);
-	buf_printf(&tmp, ".%s.%ld.tmp", path + dir_len, (long)getpid());
-	cv->tmp = tmp.data;
-	if (format == PLOT_SVG)
-		cv->surface = cairo_svg_surface_create(cv->tmp, width, height);
-	else
+	if (format == PLOT_SVG) {
+		if (atomic_file_open(&cv->af, path, "plot", CANVAS_FLAGS)) {
+			plot_canvas_discard(cv);
+			return -1;
+		}
+		cv->surface = cairo_svg_surface_create_for_stream(canvas_write, cv, width, height);
+	} else {
 		cv->surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, width, height);
+	}
 	if (cairo_surface_status(cv->surface) != CAIRO_STATUS_SUCCESS) {
 		log_error("could not create plot \"%s\": %s", path,
 			  cairo_status_to_string(cairo_surface_status(cv->surface)));
@@ -89,10 +95,8 @@ void plot_canvas_discard(struct plot_canvas *cv)
 		cairo_surface_finish(cv->surface);
 		cairo_surface_destroy(cv->surface);
 	}
-	if (cv->tmp)
-		unlink(cv->tmp);
+	atomic_file_abort(&cv->af);
 	free(cv->path);
-	free(cv->tmp);
 	memset(cv, 0, sizeof(*cv));
 }
 
@@ -102,8 +106,13 @@ int plot_canvas_close(struct plot_canvas *cv)
 	if (st == CAIRO_STATUS_SUCCESS) {
 		cairo_destroy(cv->cr);
 		cv->cr = NULL;
-		if (cv->format == PLOT_PNG)
-			st = cairo_surface_write_to_png(cv->surface, cv->tmp);
+		if (cv->format == PLOT_PNG) {
+			if (atomic_file_open(&cv->af, cv->path, "plot", CANVAS_FLAGS)) {
+				plot_canvas_discard(cv);
+				return -1;
+			}
+			st = cairo_surface_write_to_png_stream(cv->surface, canvas_write, cv);
+		}
 		cairo_surface_finish(cv->surface);
 		if (st == CAIRO_STATUS_SUCCESS)
 			st = cairo_surface_status(cv->surface);
@@ -113,15 +122,9 @@ int plot_canvas_close(struct plot_canvas *cv)
 		plot_canvas_discard(cv);
 		return -1;
 	}
-	if (rename(cv->tmp, cv->path) < 0) {
-		log_error("could not write plot \"%s\": %s", cv->path, strerror(errno));
-		plot_canvas_discard(cv);
-		return -1;
-	}
-	free(cv->tmp);
-	cv->tmp = NULL;   /* renamed: nothing to unlink */
+	int rc = atomic_file_commit(&cv->af);
 	plot_canvas_discard(cv);
-	return 0;
+	return rc;
 }
 
 void plot_release_fonts(void)

@@ -1,6 +1,6 @@
 /*
  * plot/plot_draw.h: the drawing toolkit of `bpass plot`, on cairo: an
- * output canvas (PNG or SVG, written under a temporary name and renamed),
+ * output canvas (PNG or SVG, written with atomic_file.h),
  * titles, time axes with UTC labels at calendar-friendly steps, value axes
  * with a unit picked by magnitude, shaded intervals, legends, "no data"
  * plots, and line series decimated to one min/max column per pixel so that a
@@ -19,6 +19,8 @@
 
 #include <cairo.h>
 
+#include "atomic_file.h"
+
 #define PLOT_FONT_SMALL 12.0   /* tick labels, legends */
 #define PLOT_FONT_LABEL 13.0   /* axis titles */
 #define PLOT_FONT_TITLE 16.0
@@ -36,15 +38,19 @@ struct plot_canvas {
 	int width, height;
 	enum plot_format format;
 	char *path;              /* final name (owned) */
-	char *tmp;               /* the name written first (owned) */
+	struct atomic_file af;   /* the file being written: from open for SVG (cairo
+				  * streams it while drawing), from close for PNG */
 };
 
 /* Creates a width x height canvas that plot_canvas_close will write to path.
- * The canvas is filled white. Returns 0, or -1 after printing why. */
+ * The canvas is filled white. cv must stay where it is until it is closed or
+ * discarded (cairo writes SVG through it). Returns 0, or -1 after printing
+ * why. */
 int plot_canvas_open(struct plot_canvas *cv, const char *path, enum plot_format format,
 		     int width, int height);
-/* Writes the file (under a temporary name, then renamed over path) and frees
- * the canvas. Returns 0, or -1 after printing why (nothing is left behind). */
+/* Writes the file with atomic_file (a temporary name, then renamed over
+ * path; not fsynced: plots are made again from the tables) and frees the
+ * canvas. Returns 0, or -1 after printing why (nothing is left behind). */
 int plot_canvas_close(struct plot_canvas *cv);
 /* Frees the canvas without writing anything. NULL members are fine. */
 void plot_canvas_discard(struct plot_canvas *cv);

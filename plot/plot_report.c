@@ -3,13 +3,11 @@
  */
 #include "plot_report.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
+#include "atomic_file.h"
 #include "buf.h"
 #include "log.h"
 #include "plot_draw.h"
@@ -145,36 +143,9 @@ int plot_report_write(const char *path, const struct plot_report *r,
 	}
 	buf_puts(&h, "</tbody>\n</table>\n</body>\n</html>\n");
 
-	struct buf tmp;
-	buf_init(&tmp);
-	buf_printf(&tmp, "%s.%ld.tmp", path, (long)getpid());
-	int rc = -1;
-	int fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		log_error("could not write report \"%s\": %s", path, strerror(errno));
-		goto out;
-	}
-	size_t off = 0;
-	while (off < h.len) {
-		ssize_t w = write(fd, h.data + off, h.len - off);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			log_error("could not write report \"%s\": %s", path, strerror(errno));
-			close(fd);
-			unlink(tmp.data);
-			goto out;
-		}
-		off += (size_t)w;
-	}
-	if (close(fd) < 0 || rename(tmp.data, path) < 0) {
-		log_error("could not write report \"%s\": %s", path, strerror(errno));
-		unlink(tmp.data);
-		goto out;
-	}
-	rc = 0;
-out:
-	buf_release(&tmp);
+	/* Not fsynced: the report is made again from the tables at will. */
+	int rc = atomic_file_write(path, h.data, h.len, "report",
+				   ATOMIC_FILE_NO_FSYNC | ATOMIC_FILE_DEFER_DIRSYNC);
 	buf_release(&h);
 	return rc;
 }

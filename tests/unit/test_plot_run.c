@@ -23,6 +23,7 @@
 #include <cairo.h>
 
 #include "buf.h"
+#include "fs.h"
 #include "log.h"
 #include "plot.h"
 #include "plot_draw.h"
@@ -238,6 +239,56 @@ static void test_failures_reported(void **state)
 	buf_release(&b);
 }
 
+/* Names in the output folder ending in ".tmp": what a writer left behind. */
+static int temporaries(void)
+{
+	struct buf p;
+	buf_init(&p);
+	buf_printf(&p, "%s/out", dir);
+	char **names;
+	int n = fs_list(p.data, NULL, NULL, &names);
+	assert_true(n >= 0);
+	int tmp = 0;
+	for (int i = 0; i < n; i++)
+		tmp += fs_has_suffix(names[i], ".tmp");
+	fs_names_free(names, n);
+	buf_release(&p);
+	return tmp;
+}
+
+/* Plots and the report are written under temporary names and renamed: none
+ * is left behind, after a good run or a failed write. */
+static void test_no_temporaries(void **state)
+{
+	(void)state;
+	struct buf b;
+	put("bytes_per_node.csv", "node_id,bytes\nOWA,5\n");
+	struct plot_options o = opts(&b);
+	o.svg = true;
+	assert_int_equal(plot_run(&o), 0);
+	assert_true(exists("OWA_throughput.svg"));
+	assert_true(exists("index.html"));
+	assert_int_equal(temporaries(), 0);
+
+	/* A report that cannot be renamed into place (a folder is in the way). */
+	struct buf path;
+	buf_init(&path);
+	buf_printf(&path, "%s/out/sub", dir);
+	assert_int_equal(fs_mkdirs(path.data), 0);
+	const char *kinds[] = {"throughput"};
+	struct plot_report rep = {.title = "t", .kinds = kinds, .kind_titles = kinds,
+				  .nkinds = 1, .width = 800, .height = 400};
+	assert_int_equal(plot_report_write(path.data, &rep, NULL, 0), -1);
+	assert_int_equal(temporaries(), 0);
+	/* A plot that cannot be renamed into place either. */
+	struct plot_canvas cv;
+	assert_int_equal(plot_canvas_open(&cv, path.data, PLOT_PNG, 100, 50), 0);
+	assert_int_equal(plot_canvas_close(&cv), -1);
+	assert_int_equal(temporaries(), 0);
+	buf_release(&path);
+	buf_release(&b);
+}
+
 static void test_safe_name(void **state)
 {
 	(void)state;
@@ -277,6 +328,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_every_node_every_kind, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_scattered_rows, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failures_reported, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_temporaries, setup, teardown),
 		cmocka_unit_test(test_safe_name),
 		cmocka_unit_test(test_report_helpers),
 	};
