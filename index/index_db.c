@@ -552,7 +552,7 @@ int index_db_find_session(struct index_db *db, const char *node_id, int64_t sess
 {
 	sqlite3_stmt *st = stmt(db, ST_FIND);
 	if (!st)
-		return -1;
+		return INDEX_FIND_ERROR;
 	sqlite3_bind_text(st, 1, node_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, session_id);
 	if (context)
@@ -561,9 +561,9 @@ int index_db_find_session(struct index_db *db, const char *node_id, int64_t sess
 	int ret;
 	if (rc == SQLITE_ROW) {
 		session_of_row(st, out);
-		ret = 1;
+		ret = INDEX_FOUND;
 	} else if (rc == SQLITE_DONE) {
-		ret = 0;
+		ret = INDEX_NOT_FOUND;
 	} else {
 		ret = db_fail(db, "read a session of");
 	}
@@ -863,13 +863,13 @@ fail:
 int index_db_add_update(struct index_db *db, const struct index_update_row *r)
 {
 	if (need_writer(db, true))
-		return -1;
+		return INDEX_ADD_ERROR;
 	struct sess_acc *a = acc_get(db, r);
 	if (!a)
-		return -1;
+		return INDEX_ADD_ERROR;
 	sqlite3_stmt *st = stmt(db, ST_UPD_INSERT);
 	if (!st)
-		return -1;
+		return INDEX_ADD_ERROR;
 	sqlite3_bind_int64(st, 1, a->id);
 	sqlite3_bind_int(st, 2, r->seq);
 	sqlite3_bind_int64(st, 3, db->tarball_id);
@@ -878,7 +878,7 @@ int index_db_add_update(struct index_db *db, const struct index_update_row *r)
 	sqlite3_bind_int64(st, 6, r->packets);
 	sqlite3_bind_blob(st, 7, r->blob_len ? r->blob : "", (int)r->blob_len, SQLITE_STATIC);
 	if (exec_done(db, st, "add an update to"))
-		return -1;
+		return INDEX_ADD_ERROR;
 	db->counts.updates++;
 	if (sqlite3_changes(db->db) == 1) {
 		if (a->added == 0 || r->seq < a->min_seq) {
@@ -892,12 +892,12 @@ int index_db_add_update(struct index_db *db, const struct index_update_row *r)
 		a->added++;
 		a->bytes += r->blob_len;
 		db->counts.new_updates++;
-		return 1;
+		return INDEX_ADD_STORED;
 	}
 	/* Already stored: a re-upload, unless an earlier examination of this very
 	 * tarball (a partial one, since changed) stored it. */
 	if (!(st = stmt(db, ST_UPD_GET)))
-		return -1;
+		return INDEX_ADD_ERROR;
 	sqlite3_bind_int64(st, 1, a->id);
 	sqlite3_bind_int(st, 2, r->seq);
 	if (sqlite3_step(st) != SQLITE_ROW) {
@@ -907,11 +907,11 @@ int index_db_add_update(struct index_db *db, const struct index_update_row *r)
 	int64_t row = sqlite3_column_int64(st, 0), tarball = sqlite3_column_int64(st, 1);
 	sqlite3_reset(st);
 	if (tarball == db->tarball_id && row <= db->start_update_id)
-		return 2;
+		return INDEX_ADD_STORED_BEFORE;
 	a->dups++;
 	db->counts.updates--;
 	db->counts.duplicates++;
-	return 0;
+	return INDEX_ADD_DUPLICATE;
 }
 
 int index_db_add_reject(struct index_db *db, const char *member, uint32_t line,

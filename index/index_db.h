@@ -66,7 +66,13 @@ struct index_session {
 int index_db_sessions(struct index_db *db,
 		      int (*cb)(void *arg, const struct index_session *s), void *arg);
 
-/* Looks up one session by key. Returns 1 found, 0 not found, -1 error. */
+/* What index_db_find_session returns. */
+enum index_find_result {
+	INDEX_FIND_ERROR = -1,   /* a message was printed */
+	INDEX_NOT_FOUND = 0,
+	INDEX_FOUND = 1,         /* *out is filled */
+};
+/* Looks up one session by key. Returns an enum index_find_result. */
 int index_db_find_session(struct index_db *db, const char *node_id, int64_t session_id,
 			  const char *context /* NULL: any */, struct index_session *out);
 
@@ -149,10 +155,17 @@ struct index_update_row {
 	const void *blob;             /* blob_encode output */
 	size_t blob_len;
 };
-/* Adds one update to the current tarball. Returns 1 when stored, 0 when the
- * key was already stored (a duplicate, counted once in its session and the
- * tarball), 2 when it was stored by an earlier examination of this same
- * tarball (not a duplicate), -1 on error. */
+/* What index_db_add_update returns. */
+enum index_add_result {
+	INDEX_ADD_ERROR = -1,        /* a message was printed; abort the tarball */
+	INDEX_ADD_DUPLICATE = 0,     /* the key was already stored: a re-upload, counted
+				      * once in its session and the tarball */
+	INDEX_ADD_STORED = 1,        /* stored now */
+	INDEX_ADD_STORED_BEFORE = 2, /* stored by an earlier examination of this same
+				      * tarball (a partial one, since changed): not a
+				      * duplicate */
+};
+/* Adds one update to the current tarball. Returns an enum index_add_result. */
 int index_db_add_update(struct index_db *db, const struct index_update_row *row);
 
 /* Records a rejection in the current tarball: member NULL rejects the whole
@@ -163,8 +176,8 @@ int index_db_add_reject(struct index_db *db, const char *member, uint32_t line,
 /* Counts of the current tarball so far (valid between begin and commit). */
 struct index_tarball_counts {
 	uint32_t members;             /* set by the caller before commit */
-	uint32_t updates;             /* stored (1) or already there (2) */
-	uint32_t new_updates;         /* stored by this examination (1) */
+	uint32_t updates;             /* INDEX_ADD_STORED or INDEX_ADD_STORED_BEFORE */
+	uint32_t new_updates;         /* INDEX_ADD_STORED */
 	uint32_t rejected_members;
 	uint32_t duplicates;
 };

@@ -391,12 +391,12 @@ static int apply_batch(struct writer *w, struct batch *b)
 				.blob_len = r->blob_len,
 			};
 			int rc = index_db_add_update(w->db, &row);
-			if (rc < 0)
+			if (rc == INDEX_ADD_ERROR)
 				goto fail;
-			if (rc == 1) {
+			if (rc == INDEX_ADD_STORED) {
 				updates++;
 				st->blob_bytes += r->blob_len;
-			} else if (rc == 0) {
+			} else if (rc == INDEX_ADD_DUPLICATE) {
 				dups++;
 			}
 		} else {

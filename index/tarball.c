@@ -186,23 +186,29 @@ static void archive_reason(struct buf *err, const char *what, const char *path,
 		   msg ? msg : e > 0 ? strerror(e) : "unknown error");
 }
 
-/* Reads the current entry's data into r->raw. Returns 0, 1 when the member is
- * too large (skipped), or -1 when the archive is damaged. */
+/* What read_member returns. */
+enum member_read {
+	MEMBER_DAMAGED = -1,     /* the archive is damaged */
+	MEMBER_READ = 0,         /* r->raw holds the member */
+	MEMBER_TOO_LARGE = 1,    /* larger than TARBALL_MAX_INFLATED: skipped */
+};
+
+/* Reads the current entry's data into r->raw. Returns an enum member_read. */
 static int read_member(struct tarball_reader *r, struct archive *a, struct archive_entry *e)
 {
 	buf_reset(&r->raw);
 	if (archive_entry_size_is_set(e)) {
 		la_int64_t size = archive_entry_size(e);
 		if (size < 0)
-			return -1;
+			return MEMBER_DAMAGED;
 		if ((uint64_t)size > TARBALL_MAX_INFLATED)
-			return 1;
+			return MEMBER_TOO_LARGE;
 		if (size == 0)
-			return 0;
+			return MEMBER_READ;
 		buf_reserve(&r->raw, (size_t)size);
 		la_ssize_t got = archive_read_data(a, r->raw.data, (size_t)size);
 		if (got != (la_ssize_t)size)
-			return -1;
+			return MEMBER_DAMAGED;
 		r->raw.len = (size_t)size;
 	} else {
 		for (;;) {
@@ -210,16 +216,16 @@ static int read_member(struct tarball_reader *r, struct archive *a, struct archi
 			la_ssize_t got = archive_read_data(a, r->raw.data + r->raw.len,
 							   r->raw.cap - r->raw.len);
 			if (got < 0)
-				return -1;
+				return MEMBER_DAMAGED;
 			if (got == 0)
 				break;
 			r->raw.len += (size_t)got;
 			if (r->raw.len > TARBALL_MAX_INFLATED)
-				return 1;
+				return MEMBER_TOO_LARGE;
 		}
 	}
 	r->raw.data[r->raw.len] = 0;
-	return 0;
+	return MEMBER_READ;
 }
 
 int tarball_walk(struct tarball_reader *r, const char *path,
@@ -272,7 +278,7 @@ int tarball_walk(struct tarball_reader *r, const char *path,
 			m.reject = "not a regular file";
 		} else {
 			int got = read_member(r, a, e);
-			if (got < 0) {
+			if (got == MEMBER_DAMAGED) {
 				if (archive_error_string(a))
 					archive_reason(err, "read", path, a);
 				else
@@ -282,7 +288,7 @@ int tarball_walk(struct tarball_reader *r, const char *path,
 				break;
 			}
 			const char *reason = NULL;
-			if (got > 0) {
+			if (got == MEMBER_TOO_LARGE) {
 				m.reject = "member larger than 64 MiB";
 			} else if (r->raw.len == 0) {
 				m.reject = "empty member";

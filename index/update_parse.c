@@ -247,12 +247,19 @@ static const char *quote(const char *s, const char *e, char out[48])
 	return out;
 }
 
+/* What scan_digits returns. */
+enum scan_result {
+	SCAN_OK = 0,
+	SCAN_NOT_A_NUMBER = -1,
+	SCAN_TOO_LARGE = -2,     /* more than 64 bits of magnitude */
+};
+
 /*
  * Reads a decimal integer at [p, e): an optional '-' then digits, up to the
  * next blank or e. e[0] must be readable and not a digit (the parser
  * guarantees it: a trimmed line ends before a blank, CR, LF or NUL), so the
- * digit loop needs no bound check. Returns 0 and sets *end, *neg, *mag; -1
- * when it is not a number; -2 when it does not fit in 64 bits.
+ * digit loop needs no bound check. Returns SCAN_OK and sets *end, *neg,
+ * *mag, or SCAN_NOT_A_NUMBER, or SCAN_TOO_LARGE.
  */
 static inline int scan_digits(const char *p, const char *e, const char **end, bool *neg,
 			      uint64_t *mag)
@@ -269,7 +276,7 @@ static inline int scan_digits(const char *p, const char *e, const char **end, bo
 		p++;
 	}
 	if (p == d0 || p > e || (p < e && !is_blank(*p)))
-		return -1;
+		return SCAN_NOT_A_NUMBER;
 	*end = p;
 	if (p - d0 > 18) {
 		/* Beyond 10^18 - 1 the quick loop may have wrapped: redo with checks. */
@@ -277,10 +284,10 @@ static inline int scan_digits(const char *p, const char *e, const char **end, bo
 		for (const char *q = d0; q < p; q++)
 			if (__builtin_mul_overflow(v, 10u, &v) ||
 			    __builtin_add_overflow(v, (unsigned)(*q - '0'), &v))
-				return -2;
+				return SCAN_TOO_LARGE;
 	}
 	*mag = v;
-	return 0;
+	return SCAN_OK;
 }
 
 /* Converts a scanned integer to int64 within [min, max]; false when outside. */
@@ -339,17 +346,17 @@ static int diagnose(struct parser *ps, const struct line_spec *sp, const char *s
 		uint64_t mag;
 		int64_t x;
 		int r = scan_digits(t, s, &end, &neg, &mag);
-		if (r == -1)
+		if (r == SCAN_NOT_A_NUMBER)
 			return fail(ps, "%s line field %d (%s) is not a number: \"%s\"", sp->kind,
 				    i + 1, f->name, quote(t, s, q));
 		if (f->type == F_U64) {
-			if (r == -2 || (neg && mag))
+			if (r == SCAN_TOO_LARGE || (neg && mag))
 				return fail(ps, "%s line field %d (%s) is out of range: %s "
 					    "(expected 0 to %llu)", sp->kind, i + 1, f->name,
 					    quote(t, s, q), (unsigned long long)UINT64_MAX);
 			continue;
 		}
-		if (r == -2 || !to_range(neg, mag, f->min, f->max, &x))
+		if (r == SCAN_TOO_LARGE || !to_range(neg, mag, f->min, f->max, &x))
 			return fail(ps, "%s line field %d (%s) is out of range: %s "
 				    "(expected %lld to %lld)", sp->kind, i + 1, f->name,
 				    quote(t, s, q), (long long)f->min, (long long)f->max);
@@ -382,7 +389,7 @@ static int read_fields(struct parser *ps, const struct line_spec *sp, char *s, c
 		const char *end;
 		bool neg;
 		uint64_t mag;
-		if (scan_digits(p, e, &end, &neg, &mag))
+		if (scan_digits(p, e, &end, &neg, &mag) != SCAN_OK)
 			goto bad;
 		if (f->type == F_U64) {
 			if (neg && mag)
@@ -429,7 +436,7 @@ static int intro_line(struct parser *ps, char *s, char *e)
 		const char *end;
 		bool neg;
 		uint64_t mag;
-		if (scan_digits(v, t, &end, &neg, &mag) == -1)
+		if (scan_digits(v, t, &end, &neg, &mag) == SCAN_NOT_A_NUMBER)
 			return fail(ps, "no version line: line 1 is \"%s\" (an update from before "
 				    "version 1?)", quote(s, e, q));
 		if (read_fields(ps, &spec_version, s, e, true))

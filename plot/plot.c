@@ -377,9 +377,9 @@ static void ts_table(struct ctx *c, const struct ts_table *t)
 {
 	struct plot_csv csv;
 	int r = plot_csv_open(&csv, t->path);
-	if (r == 1)
+	if (r == PLOT_CSV_MISSING)
 		return;
-	if (r < 0) {
+	if (r != PLOT_CSV_OPEN) {
 		c->failures++;
 		return;
 	}
@@ -439,7 +439,8 @@ static void ts_table(struct ctx *c, const struct ts_table *t)
 		return;
 
 	/* Second pass: every row of the nodes whose rows were not contiguous. */
-	if (plot_csv_open(&csv, t->path) != 0 || open_columns(c, &csv, t, &ncol, &tcol, vcols) < 0) {
+	if (plot_csv_open(&csv, t->path) != PLOT_CSV_OPEN ||
+	    open_columns(c, &csv, t, &ncol, &tcol, vcols) < 0) {
 		c->failures++;
 		plot_csv_close(&csv);
 		return;
@@ -474,7 +475,7 @@ static void read_availability(struct ctx *c, const char *path)
 {
 	struct plot_csv csv;
 	int r = plot_csv_open(&csv, path);
-	if (r)
+	if (r != PLOT_CSV_OPEN)
 		goto done;
 	int ncol = plot_csv_column(&csv, "node_id");
 	int lcol = plot_csv_column(&csv, "lower_us"), ucol = plot_csv_column(&csv, "upper_us");
@@ -503,7 +504,7 @@ static void read_sessions(struct ctx *c, const char *path)
 {
 	struct plot_csv csv;
 	int r = plot_csv_open(&csv, path);
-	if (r)
+	if (r != PLOT_CSV_OPEN)
 		goto done;
 	c->have_sessions_csv = true;
 	int ncol = plot_csv_column(&csv, "node_id"), scol = plot_csv_column(&csv, "session_id");
@@ -543,7 +544,7 @@ static void read_node_table(struct ctx *c, const char *path, bool bytes_table)
 {
 	struct plot_csv csv;
 	int r = plot_csv_open(&csv, path);
-	if (r)
+	if (r != PLOT_CSV_OPEN)
 		goto done;
 	int ncol = plot_csv_column(&csv, "node_id");
 	int bcol = plot_csv_column(&csv, "bytes");
@@ -592,7 +593,7 @@ static void read_domains(struct ctx *c, const char *path)
 {
 	struct plot_csv csv;
 	int r = plot_csv_open(&csv, path);
-	if (r)
+	if (r != PLOT_CSV_OPEN)
 		goto done;
 	int ncol = plot_csv_column(&csv, "node_id"), dcol = plot_csv_column(&csv, "domain");
 	int fcol = plot_csv_column(&csv, "flows"), acol = plot_csv_column(&csv, "anonymized");
@@ -680,7 +681,7 @@ static void plugin_series(struct ctx *c)
 		int r = plot_csv_open(&csv, path.data);
 		const char **cols = NULL;
 		uint32_t ncols = 0, capc = 0;
-		if (r == 0) {
+		if (r == PLOT_CSV_OPEN) {
 			for (uint32_t k = 0; k < csv.ncols && ncols < 64; k++) {
 				const char *h = csv.names[k];
 				if (!strcmp(h, "node_id") || !strcmp(h, "time_us") || !strcmp(h, "iso") ||
@@ -691,9 +692,9 @@ static void plugin_series(struct ctx *c)
 			}
 			plot_csv_close(&csv);
 		} else {
-			c->failures += r < 0;
+			c->failures += r == PLOT_CSV_ERROR;
 		}
-		if (r == 0 && !ncols) {
+		if (r == PLOT_CSV_OPEN && !ncols) {
 			log_error("could not plot \"%s\": it has no value column", path.data);
 			c->failures++;
 		} else if (r == 0) {

@@ -125,7 +125,7 @@ int plot_csv_open(struct plot_csv *c, const char *path)
 	c->f = fopen(path, "rb");
 	if (!c->f) {
 		if (errno == ENOENT)
-			return 1;
+			return PLOT_CSV_MISSING;
 		return log_error("could not open \"%s\": %s", path, strerror(errno));
 	}
 	c->path = xstrdup(path);
@@ -144,13 +144,13 @@ int plot_csv_open(struct plot_csv *c, const char *path)
 		if (r == 0)
 			log_error("could not read \"%s\": the file has no header row", path);
 		plot_csv_close(c);
-		return -1;
+		return PLOT_CSV_ERROR;
 	}
 	c->ncols = c->nfields;
 	c->names = xcalloc(c->ncols, sizeof(*c->names));
 	for (uint32_t i = 0; i < c->ncols; i++)
 		c->names[i] = trimmed_copy(c->rec.data + c->off[i]);
-	return 0;
+	return PLOT_CSV_OPEN;
 }
 
 int plot_csv_next(struct plot_csv *c)

@@ -31,11 +31,17 @@ struct plot_csv {
 	uint64_t next_line;  /* physical line the next record starts on */
 };
 
+/* What plot_csv_open returns. */
+enum plot_csv_open_result {
+	PLOT_CSV_ERROR = -1,    /* unreadable, empty, bad quoting: a message was printed */
+	PLOT_CSV_OPEN = 0,
+	PLOT_CSV_MISSING = 1,   /* the file does not exist; nothing is printed: an
+				 * absent table is normal, its processor did not run */
+};
 /*
- * Opens path and reads its header row. Returns 0 when open, 1 when the file
- * does not exist (nothing is printed: an absent table is normal, its processor
- * did not run), -1 after printing why (unreadable, empty, bad quoting).
- * On 1 or -1 the reader needs no plot_csv_close (it is safe to call anyway).
+ * Opens path and reads its header row. Returns an enum plot_csv_open_result.
+ * Unless PLOT_CSV_OPEN, the reader needs no plot_csv_close (it is safe to
+ * call anyway).
  */
 int plot_csv_open(struct plot_csv *c, const char *path);
 

@@ -236,8 +236,8 @@ const struct state_entry *state_file_find(const struct state_file *sf, const cha
 int state_file_read(const char *path, struct buf *out)
 {
 	if (fs_read_file(path, out) < 0)
-		return errno == ENOENT ? 1 : -1;
-	return 0;
+		return errno == ENOENT ? STATE_FILE_MISSING : STATE_FILE_READ_ERROR;
+	return STATE_FILE_READ_OK;
 }
 
 /* ---------------------------------------------------------------------------

@@ -93,9 +93,15 @@ void state_file_entry(struct state_writer *sw, const char *name, uint32_t versio
 void state_file_entry_raw(struct state_writer *sw, const struct state_entry *e);
 int state_file_end(struct state_writer *sw);
 
+/* What state_file_read returns. */
+enum state_file_read_result {
+	STATE_FILE_READ_ERROR = -1,  /* errno is set; nothing was printed */
+	STATE_FILE_READ_OK = 0,
+	STATE_FILE_MISSING = 1,      /* the file does not exist (a session never saved) */
+};
 /*
- * Reads the whole file at path into out (reset first). Returns 0, 1 when the
- * file does not exist, or -1 with errno set (no message).
+ * Reads the whole file at path into out (reset first; fs_read_file, so a
+ * symbolic link is refused). Returns an enum state_file_read_result.
  */
 int state_file_read(const char *path, struct buf *out);
 

@@ -65,7 +65,7 @@ static struct index_session find(struct index_db *db, const char *node, int64_t 
 {
 	struct index_session s;
 	memset(&s, 0, sizeof(s));
-	assert_int_equal(index_db_find_session(db, node, sid, NULL, &s), 1);
+	assert_int_equal(index_db_find_session(db, node, sid, NULL, &s), INDEX_FOUND);
 	return s;
 }
 
@@ -120,9 +120,9 @@ static void test_store_and_gap(void **state)
 	struct index_db *db;
 	assert_int_equal(index_db_open(&db, path, INDEX_OPEN_WRITE), 0);
 	assert_int_equal(index_db_tarball_begin(db, "a.tar", 100, 5, ""), 0);
-	assert_int_equal(add(db, NODE, CTX, 1000, 0, 30), 1);
-	assert_int_equal(add(db, NODE, CTX, 1000, 1, 60), 1);
-	assert_int_equal(add(db, NODE, CTX, 1000, 3, 120), 1);
+	assert_int_equal(add(db, NODE, CTX, 1000, 0, 30), INDEX_ADD_STORED);
+	assert_int_equal(add(db, NODE, CTX, 1000, 1, 60), INDEX_ADD_STORED);
+	assert_int_equal(add(db, NODE, CTX, 1000, 3, 120), INDEX_ADD_STORED);
 	index_db_tarball_counts(db)->members = 3;
 	assert_int_equal(index_db_tarball_commit(db, INDEX_TARBALL_INDEXED, NULL), 0);
 
@@ -141,10 +141,10 @@ static void test_store_and_gap(void **state)
 
 	/* Second tarball: seq 1 again (a re-upload), seq 2 fills the gap, 5 opens another. */
 	assert_int_equal(index_db_tarball_begin(db, "b.tar", 100, 5, NULL), 0);
-	assert_int_equal(add(db, NODE, CTX, 1000, 1, 60), 0);
-	assert_int_equal(add(db, NODE, CTX, 1000, 2, 90), 1);
-	assert_int_equal(add(db, NODE, CTX, 1000, 5, 180), 1);
-	assert_int_equal(add(db, NODE, CTX, 1000, 5, 180), 0);  /* twice in one tarball */
+	assert_int_equal(add(db, NODE, CTX, 1000, 1, 60), INDEX_ADD_DUPLICATE);
+	assert_int_equal(add(db, NODE, CTX, 1000, 2, 90), INDEX_ADD_STORED);
+	assert_int_equal(add(db, NODE, CTX, 1000, 5, 180), INDEX_ADD_STORED);
+	assert_int_equal(add(db, NODE, CTX, 1000, 5, 180), INDEX_ADD_DUPLICATE);  /* twice in one tarball */
 	struct index_tarball_counts *c = index_db_tarball_counts(db);
 	assert_int_equal(c->updates, 2);
 	assert_int_equal(c->new_updates, 2);
@@ -162,7 +162,7 @@ static void test_store_and_gap(void **state)
 
 	/* Third: 4 arrives late, the session is whole again. */
 	assert_int_equal(index_db_tarball_begin(db, "c.tar", 1, 1, NULL), 0);
-	assert_int_equal(add(db, NODE, CTX, 1000, 4, 150), 1);
+	assert_int_equal(add(db, NODE, CTX, 1000, 4, 150), INDEX_ADD_STORED);
 	assert_int_equal(index_db_tarball_commit(db, INDEX_TARBALL_INDEXED, NULL), 0);
 	s = find(db, NODE, 1000);
 	assert_int_equal(s.updates, 6);
@@ -170,14 +170,14 @@ static void test_store_and_gap(void **state)
 
 	/* A session that starts late and gets earlier updates: first_seq moves down. */
 	assert_int_equal(index_db_tarball_begin(db, "d.tar", 1, 1, NULL), 0);
-	assert_int_equal(add(db, NODE, CTX, 2000, 5, 500), 1);
-	assert_int_equal(add(db, NODE, CTX, 2000, 6, 530), 1);
+	assert_int_equal(add(db, NODE, CTX, 2000, 5, 500), INDEX_ADD_STORED);
+	assert_int_equal(add(db, NODE, CTX, 2000, 6, 530), INDEX_ADD_STORED);
 	assert_int_equal(index_db_tarball_commit(db, INDEX_TARBALL_INDEXED, NULL), 0);
 	s = find(db, NODE, 2000);
 	assert_int_equal(s.first_seq, 5);
 	assert_int_equal(s.first_gap, -1);
 	assert_int_equal(index_db_tarball_begin(db, "e.tar", 1, 1, NULL), 0);
-	assert_int_equal(add(db, NODE, CTX, 2000, 3, 440), 1);
+	assert_int_equal(add(db, NODE, CTX, 2000, 3, 440), INDEX_ADD_STORED);
 	assert_int_equal(index_db_tarball_commit(db, INDEX_TARBALL_INDEXED, NULL), 0);
 	s = find(db, NODE, 2000);
 	assert_int_equal(s.first_seq, 3);
@@ -187,12 +187,12 @@ static void test_store_and_gap(void **state)
 	assert_int_equal(s.last_timestamp_s, 530);
 	/* A later seq does not hide the earlier gap. */
 	assert_int_equal(index_db_tarball_begin(db, "f.tar", 1, 1, NULL), 0);
-	assert_int_equal(add(db, NODE, CTX, 2000, 9, 620), 1);
+	assert_int_equal(add(db, NODE, CTX, 2000, 9, 620), INDEX_ADD_STORED);
 	assert_int_equal(index_db_tarball_commit(db, INDEX_TARBALL_INDEXED, NULL), 0);
 	s = find(db, NODE, 2000);
 	assert_int_equal(s.first_gap, 4);
 	assert_int_equal(index_db_tarball_begin(db, "g.tar", 1, 1, NULL), 0);
-	assert_int_equal(add(db, NODE, CTX, 2000, 4, 470), 1);
+	assert_int_equal(add(db, NODE, CTX, 2000, 4, 470), INDEX_ADD_STORED);
 	assert_int_equal(index_db_tarball_commit(db, INDEX_TARBALL_INDEXED, NULL), 0);
 	s = find(db, NODE, 2000);
 	assert_int_equal(s.first_gap, 7);
@@ -238,12 +238,12 @@ static void test_readers(void **state)
 	assert_int_equal(index_db_open(&db, path, INDEX_OPEN_WRITE), 0);
 	assert_int_equal(index_db_tarball_begin(db, "x.tar", 1, 1, NULL), 0);
 	/* Inserted out of order; listed by (node, context, session id). */
-	assert_int_equal(add(db, "OWB", CTX, 7, 0, 1), 1);
-	assert_int_equal(add(db, "OWA", "UNANONYMIZED", 9, 0, 1), 1);
-	assert_int_equal(add(db, "OWA", CTX, 9, 2, 1), 1);
-	assert_int_equal(add(db, "OWA", CTX, -1, 0, 1), 1);
-	assert_int_equal(add(db, "OWA", CTX, 9, 0, 1), 1);
-	assert_int_equal(add(db, "OWA", CTX, 9, 1, 1), 1);
+	assert_int_equal(add(db, "OWB", CTX, 7, 0, 1), INDEX_ADD_STORED);
+	assert_int_equal(add(db, "OWA", "UNANONYMIZED", 9, 0, 1), INDEX_ADD_STORED);
+	assert_int_equal(add(db, "OWA", CTX, 9, 2, 1), INDEX_ADD_STORED);
+	assert_int_equal(add(db, "OWA", CTX, -1, 0, 1), INDEX_ADD_STORED);
+	assert_int_equal(add(db, "OWA", CTX, 9, 0, 1), INDEX_ADD_STORED);
+	assert_int_equal(add(db, "OWA", CTX, 9, 1, 1), INDEX_ADD_STORED);
 	assert_int_equal(index_db_tarball_commit(db, INDEX_TARBALL_INDEXED, NULL), 0);
 	index_db_close(db);
 
@@ -263,12 +263,12 @@ static void test_readers(void **state)
 	assert_int_equal(index_db_sessions(db, stop_at_two, &n), 42);
 
 	struct index_session s;
-	assert_int_equal(index_db_find_session(db, "OWA", 9, "UNANONYMIZED", &s), 1);
+	assert_int_equal(index_db_find_session(db, "OWA", 9, "UNANONYMIZED", &s), INDEX_FOUND);
 	assert_int_equal(s.updates, 1);
-	assert_int_equal(index_db_find_session(db, "OWA", 9, CTX, &s), 1);
+	assert_int_equal(index_db_find_session(db, "OWA", 9, CTX, &s), INDEX_FOUND);
 	assert_int_equal(s.updates, 3);
-	assert_int_equal(index_db_find_session(db, "OWA", 10, NULL, &s), 0);
-	assert_int_equal(index_db_find_session(db, "OWC", 9, NULL, &s), 0);
+	assert_int_equal(index_db_find_session(db, "OWA", 10, NULL, &s), INDEX_NOT_FOUND);
+	assert_int_equal(index_db_find_session(db, "OWC", 9, NULL, &s), INDEX_NOT_FOUND);
 
 	/* Updates in seq order, after a given seq. */
 	struct index_update_iter *it;
@@ -345,7 +345,7 @@ static void test_rejects_and_partial(void **state)
 	assert_int_equal(index_db_open(&db, path, INDEX_OPEN_WRITE), 0);
 	/* z.tar: damaged after its first member. */
 	assert_int_equal(index_db_tarball_begin(db, "z.tar", 2048, 111, NULL), 0);
-	assert_int_equal(add(db, NODE, CTX, 1, 0, 10), 1);
+	assert_int_equal(add(db, NODE, CTX, 1, 0, 10), INDEX_ADD_STORED);
 	assert_int_equal(index_db_add_reject(db, NULL, 0, "could not read tarball: truncated"), 0);
 	index_db_tarball_counts(db)->members = 1;
 	assert_int_equal(index_db_tarball_commit(db, INDEX_TARBALL_PARTIAL,
@@ -358,7 +358,7 @@ static void test_rejects_and_partial(void **state)
 	assert_int_equal(index_db_tarball_begin(db, "a.tar", 10, 5, "0123abcd"), 0);
 	assert_int_equal(index_db_add_reject(db, "x-1-0.gz", 12, "line 12: bad"), 0);
 	assert_int_equal(index_db_add_reject(db, "x-1-1.gz", 0, "not gzip"), 0);
-	assert_int_equal(add(db, NODE, CTX, 1, 5, 60), 1);
+	assert_int_equal(add(db, NODE, CTX, 1, 5, 60), INDEX_ADD_STORED);
 	index_db_tarball_counts(db)->members = 3;
 	assert_int_equal(index_db_tarball_commit(db, INDEX_TARBALL_INDEXED, NULL), 0);
 
@@ -380,8 +380,8 @@ static void test_rejects_and_partial(void **state)
 
 	/* z.tar is complete now: examined again, its first update is not a duplicate. */
 	assert_int_equal(index_db_tarball_begin(db, "z.tar", 4096, 222, NULL), 0);
-	assert_int_equal(add(db, NODE, CTX, 1, 0, 10), 2);
-	assert_int_equal(add(db, NODE, CTX, 1, 1, 40), 1);
+	assert_int_equal(add(db, NODE, CTX, 1, 0, 10), INDEX_ADD_STORED_BEFORE);
+	assert_int_equal(add(db, NODE, CTX, 1, 1, 40), INDEX_ADD_STORED);
 	index_db_tarball_counts(db)->members = 2;
 	assert_int_equal(index_db_tarball_commit(db, INDEX_TARBALL_INDEXED, NULL), 0);
 	struct index_session s = find(db, NODE, 1);
@@ -405,14 +405,14 @@ static void test_abort(void **state)
 	struct index_db *db;
 	assert_int_equal(index_db_open(&db, path, INDEX_OPEN_WRITE), 0);
 	assert_int_equal(index_db_tarball_begin(db, "a.tar", 1, 1, NULL), 0);
-	assert_int_equal(add(db, NODE, CTX, 1, 0, 10), 1);
+	assert_int_equal(add(db, NODE, CTX, 1, 0, 10), INDEX_ADD_STORED);
 	index_db_tarball_abort(db);
 	index_db_tarball_abort(db);   /* no-op */
 	struct index_session s;
-	assert_int_equal(index_db_find_session(db, NODE, 1, NULL, &s), 0);
+	assert_int_equal(index_db_find_session(db, NODE, 1, NULL, &s), INDEX_NOT_FOUND);
 	/* Begin, then close without committing: rolled back too. */
 	assert_int_equal(index_db_tarball_begin(db, "a.tar", 1, 1, NULL), 0);
-	assert_int_equal(add(db, NODE, CTX, 1, 0, 10), 1);
+	assert_int_equal(add(db, NODE, CTX, 1, 0, 10), INDEX_ADD_STORED);
 	index_db_close(db);
 	assert_int_equal(sql_int("SELECT count(*) FROM updates"), 0);
 	assert_int_equal(sql_int("SELECT count(*) FROM tarballs"), 0);
@@ -453,13 +453,13 @@ static void test_lock(void **state)
 	assert_string_equal(msg, want);
 	/* Readers are not locked out, even during a write; they see committed data only. */
 	assert_int_equal(index_db_tarball_begin(a, "a.tar", 1, 1, NULL), 0);
-	assert_int_equal(add(a, NODE, CTX, 1, 0, 10), 1);
+	assert_int_equal(add(a, NODE, CTX, 1, 0, 10), INDEX_ADD_STORED);
 	struct index_db *r;
 	assert_int_equal(index_db_open(&r, path, INDEX_OPEN_READ), 0);
 	struct index_session s;
-	assert_int_equal(index_db_find_session(r, NODE, 1, NULL, &s), 0);
+	assert_int_equal(index_db_find_session(r, NODE, 1, NULL, &s), INDEX_NOT_FOUND);
 	assert_int_equal(index_db_tarball_commit(a, INDEX_TARBALL_INDEXED, NULL), 0);
-	assert_int_equal(index_db_find_session(r, NODE, 1, NULL, &s), 1);
+	assert_int_equal(index_db_find_session(r, NODE, 1, NULL, &s), INDEX_FOUND);
 	index_db_close(r);
 	/* The lock file holds the pid of the writer while it writes, and nothing after. */
 	char lp[400];
@@ -524,11 +524,11 @@ static void test_many_sessions(void **state)
 	/* 300 sessions in one tarball (grows the in-memory map), each 0, 2. */
 	assert_int_equal(index_db_tarball_begin(db, "a.tar", 1, 1, NULL), 0);
 	for (int i = 0; i < 300; i++) {
-		assert_int_equal(add(db, NODE, CTX, i, 0, i), 1);
-		assert_int_equal(add(db, NODE, CTX, i, 2, i + 60), 1);
+		assert_int_equal(add(db, NODE, CTX, i, 0, i), INDEX_ADD_STORED);
+		assert_int_equal(add(db, NODE, CTX, i, 2, i + 60), INDEX_ADD_STORED);
 	}
 	for (int i = 0; i < 300; i += 7)
-		assert_int_equal(add(db, NODE, CTX, i, 2, i + 60), 0);
+		assert_int_equal(add(db, NODE, CTX, i, 2, i + 60), INDEX_ADD_DUPLICATE);
 	assert_int_equal(index_db_tarball_commit(db, INDEX_TARBALL_INDEXED, NULL), 0);
 	for (int i = 0; i < 300; i++) {
 		struct index_session s = find(db, NODE, i);

@@ -53,7 +53,7 @@ static void test_columns_by_name_and_quoting(void **state)
 		"OW5,1,plain\r"
 		"OW6,,\"\"";
 	struct plot_csv c;
-	assert_int_equal(plot_csv_open(&c, write_tmp(text, sizeof(text) - 1)), 0);
+	assert_int_equal(plot_csv_open(&c, write_tmp(text, sizeof(text) - 1)), PLOT_CSV_OPEN);
 	assert_int_equal(c.ncols, 3);
 	int n = plot_csv_column(&c, "node_id"), f = plot_csv_column(&c, "flows");
 	int d = plot_csv_column(&c, "domain");
@@ -103,7 +103,7 @@ static void test_numbers(void **state)
 	(void)state;
 	static const char text[] = "a,b,c,d,e,f,g\n 12 ,12.0,12.5,abc,1e3,-1337104800512345,9e99\n";
 	struct plot_csv c;
-	assert_int_equal(plot_csv_open(&c, write_tmp(text, sizeof(text) - 1)), 0);
+	assert_int_equal(plot_csv_open(&c, write_tmp(text, sizeof(text) - 1)), PLOT_CSV_OPEN);
 	assert_int_equal(plot_csv_next(&c), 1);
 	int64_t i;
 	double x;
@@ -131,15 +131,15 @@ static void test_absent_empty_unterminated(void **state)
 	(void)state;
 	struct plot_csv c;
 	log_set_quiet(true);
-	assert_int_equal(plot_csv_open(&c, "/nonexistent/dir/throughput.csv"), 1);
+	assert_int_equal(plot_csv_open(&c, "/nonexistent/dir/throughput.csv"), PLOT_CSV_MISSING);
 	plot_csv_close(&c);
-	assert_int_equal(plot_csv_open(&c, write_tmp("", 0)), -1);
+	assert_int_equal(plot_csv_open(&c, write_tmp("", 0)), PLOT_CSV_ERROR);
 	plot_csv_close(&c);
 	teardown(NULL);
-	assert_int_equal(plot_csv_open(&c, write_tmp("\n\n", 2)), -1);   /* blank lines only */
+	assert_int_equal(plot_csv_open(&c, write_tmp("\n\n", 2)), PLOT_CSV_ERROR);   /* blank lines only */
 	teardown(NULL);
 	static const char bad[] = "a,b\n1,\"never closed\n2,3\n";
-	assert_int_equal(plot_csv_open(&c, write_tmp(bad, sizeof(bad) - 1)), 0);
+	assert_int_equal(plot_csv_open(&c, write_tmp(bad, sizeof(bad) - 1)), PLOT_CSV_OPEN);
 	assert_int_equal(plot_csv_next(&c), -1);
 	plot_csv_close(&c);
 }
@@ -159,7 +159,7 @@ static void test_many_rows_reuse_buffers(void **state)
 		fprintf(f, "%d,\"OW%d\",%d\n", i * 60, i % 3, i * 2);
 	fclose(f);
 	struct plot_csv c;
-	assert_int_equal(plot_csv_open(&c, path), 0);
+	assert_int_equal(plot_csv_open(&c, path), PLOT_CSV_OPEN);
 	int t = plot_csv_column(&c, "time_us"), v = plot_csv_column(&c, "value");
 	int rows = 0;
 	size_t cap = 0;

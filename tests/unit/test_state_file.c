@@ -257,11 +257,11 @@ static void test_atomic(void **unused)
 	assert_int_equal(atomic_file_write(path, "first", 5, "state file", 0), 0);
 	struct buf b;
 	buf_init(&b);
-	assert_int_equal(state_file_read(path, &b), 0);
+	assert_int_equal(state_file_read(path, &b), STATE_FILE_READ_OK);
 	assert_string_equal(b.data, "first");
 	assert_int_equal(atomic_file_write(path, "second!", 7, "state file",
 					   ATOMIC_FILE_DEFER_DIRSYNC), 0);
-	assert_int_equal(state_file_read(path, &b), 0);
+	assert_int_equal(state_file_read(path, &b), STATE_FILE_READ_OK);
 	assert_string_equal(b.data, "second!");
 	assert_int_equal(count_entries(sub), 1);              /* no temporary left */
 	assert_int_equal(atomic_file_sync_dir(sub), 0);
@@ -273,27 +273,27 @@ static void test_atomic(void **unused)
 	assert_int_equal(count_entries(sub), 2);
 	atomic_file_abort(&af);
 	assert_int_equal(count_entries(sub), 1);
-	assert_int_equal(state_file_read(path, &b), 0);
+	assert_int_equal(state_file_read(path, &b), STATE_FILE_READ_OK);
 	assert_string_equal(b.data, "second!");
 	/* ...or committed. */
 	assert_int_equal(atomic_file_open(&af, path, "results table", 0), 0);
 	fputs("third", af.f);
 	assert_int_equal(atomic_file_commit(&af), 0);
-	assert_int_equal(state_file_read(path, &b), 0);
+	assert_int_equal(state_file_read(path, &b), STATE_FILE_READ_OK);
 	assert_string_equal(b.data, "third");
 
 	/* Writing into a missing folder fails and leaves nothing. */
 	char missing[400];
 	snprintf(missing, sizeof(missing), "%s/nope/f.state", sub);
 	assert_int_equal(atomic_file_write(missing, "x", 1, "state file", 0), -1);
-	assert_int_equal(state_file_read(missing, &b), 1);
+	assert_int_equal(state_file_read(missing, &b), STATE_FILE_MISSING);
 
 	/* Replacing a file in a folder we cannot write to fails; the old file stays. */
 	if (geteuid() != 0) {
 		assert_int_equal(chmod(sub, 0555), 0);
 		assert_int_equal(atomic_file_write(path, "fourth", 6, "state file", 0), -1);
 		assert_int_equal(chmod(sub, 0755), 0);
-		assert_int_equal(state_file_read(path, &b), 0);
+		assert_int_equal(state_file_read(path, &b), STATE_FILE_READ_OK);
 		assert_string_equal(b.data, "third");
 	}
 	/* The target is a folder: rename fails, the temporary is removed. */
@@ -324,17 +324,17 @@ static void test_read(void **unused)
 	fclose(f);
 	struct buf b;
 	buf_init(&b);
-	assert_int_equal(state_file_read(path, &b), 0);
+	assert_int_equal(state_file_read(path, &b), STATE_FILE_READ_OK);
 	assert_int_equal(b.len, 0);
 	snprintf(path, sizeof(path), "%s/none", dir);
-	assert_int_equal(state_file_read(path, &b), 1);
+	assert_int_equal(state_file_read(path, &b), STATE_FILE_MISSING);
 	/* A big file reads whole. */
 	snprintf(path, sizeof(path), "%s/big", dir);
 	char *big = malloc(300000);
 	for (int i = 0; i < 300000; i++)
 		big[i] = (char)(i * 7);
 	assert_int_equal(atomic_file_write(path, big, 300000, "state file", 0), 0);
-	assert_int_equal(state_file_read(path, &b), 0);
+	assert_int_equal(state_file_read(path, &b), STATE_FILE_READ_OK);
 	assert_int_equal(b.len, 300000);
 	assert_memory_equal(b.data, big, 300000);
 	free(big);
