@@ -3,7 +3,8 @@
 # build a plugin the way docs/plugins.md says, with nothing but the
 # installed header and pkg-config:
 #   cc -shared -fPIC $(pkg-config --cflags bpass) myproc.c -o myproc.so
-# and the installed bpass runs it.
+# and the installed bpass runs it. `make uninstall PREFIX=...` removes
+# exactly what install put there, and nothing else.
 . "$TOP/tests/e2e/lib.sh"
 
 if ! command -v pkg-config >/dev/null 2>&1 || ! command -v make >/dev/null 2>&1; then
@@ -39,4 +40,19 @@ tail -n +2 "$R/bytes_per_node.csv" >"$T/a"
 tail -n +2 "$R/example_bytes_per_node.csv" >"$T/b"
 check "its table agrees with byte-count" diff "$T/a" "$T/b"
 check "its table is not empty" test -s "$T/b"
+
+# Uninstall: what install put there goes, the rest of PREFIX stays.
+touch "$PREFIX/bin/other-tool" "$PREFIX/lib/pkgconfig/other.pc"
+make -s -C "$TOP" uninstall PREFIX="$PREFIX" >"$T/out" 2>&1
+check_eq "make uninstall: exit 0" "$?" "0"
+sed 's/^/# /' "$T/out" | head -5
+check "uninstalled: bpass" test ! -e "$PREFIX/bin/bpass"
+check "uninstalled: bpass.h" test ! -e "$PREFIX/include/bpass/bpass.h"
+check "uninstalled: bpass_update.h" test ! -e "$PREFIX/include/bpass/bpass_update.h"
+check "uninstalled: the empty include/bpass folder" test ! -e "$PREFIX/include/bpass"
+check "uninstalled: bpass.pc" test ! -e "$PREFIX/lib/pkgconfig/bpass.pc"
+check "uninstall keeps other programs" test -e "$PREFIX/bin/other-tool"
+check "uninstall keeps other pkg-config files" test -e "$PREFIX/lib/pkgconfig/other.pc"
+check_status "make uninstall again: nothing to remove, exit 0" 0 \
+	make -s -C "$TOP" uninstall PREFIX="$PREFIX"
 done_testing
