@@ -315,7 +315,7 @@ void state_reader_init(struct state_reader *sr)
 	memset(sr, 0, sizeof(*sr));
 	if (!msgpack_zone_init(&sr->zone, MSGPACK_ZONE_CHUNK_SIZE)) {
 		/* Like xmalloc: running out of memory is not an input error. */
-		fputs("bpass: out of memory\n", stderr);
+		fputs("bpass: error: out of memory\n", stderr);
 		abort();
 	}
 	sr->r = (struct bpass_reader){

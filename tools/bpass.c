@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "log.h"
 
 struct command {
 	const char *name;
@@ -50,7 +51,7 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].fn(argc - 1, argv + 1);
-	fprintf(stderr, "bpass: unknown command \"%s\"\n", argv[1]);
+	log_error("unknown command \"%s\"", argv[1]);
 	usage(stderr);
 	return EXIT_USAGE;
 }

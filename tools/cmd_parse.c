@@ -3,7 +3,7 @@
  * (gzipped as the routers wrote them, or plain text), parses each one and
  * prints a one-line summary per file, or with --json one JSON object per
  * file per line. A file that cannot be read or parsed gets a located message
- * ("bpass: FILE: line N (section NAME): MSG") and the next file is tried;
+ * ("bpass: error: FILE: line N (section NAME): MSG") and the next file is tried;
  * the exit status is then 1. Gzip is recognized by its magic bytes and
  * inflated by the tarball reader's tarball_gunzip, so a file is accepted or
  * rejected exactly as the same member inside a tarball would be by bpass index.

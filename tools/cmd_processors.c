@@ -13,6 +13,7 @@
 
 #include "buf.h"
 #include "commands.h"
+#include "log.h"
 #include "registry.h"
 #include "table.h"
 
@@ -62,7 +63,7 @@ int cmd_processors(int argc, char **argv)
 		}
 	}
 	if (optind != argc) {
-		fprintf(stderr, "bpass: unexpected argument \"%s\"\n", argv[optind]);
+		log_error("unexpected argument \"%s\"", argv[optind]);
 		usage(stderr);
 		free(plugins);
 		return EXIT_USAGE;

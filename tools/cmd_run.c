@@ -54,9 +54,7 @@ static void usage(FILE *f)
 
 static int bad_usage(const char *fmt, const char *arg)
 {
-	fputs("bpass: ", stderr);
-	fprintf(stderr, fmt, arg);
-	fputc('\n', stderr);
+	log_error(fmt, arg);
 	usage(stderr);
 	return EXIT_USAGE;
 }

@@ -168,7 +168,7 @@ int cmd_state(int argc, char **argv)
 		}
 	}
 	if (argc - optind != 3) {
-		fputs("bpass: expected STATE_DIR NODE_ID SESSION_ID\n", stderr);
+		log_error("expected STATE_DIR NODE_ID SESSION_ID");
 		usage(stderr);
 		return EXIT_USAGE;
 	}
@@ -177,7 +177,7 @@ int cmd_state(int argc, char **argv)
 	errno = 0;
 	long long sid = strtoll(sid_text, &end, 10);
 	if (!*sid_text || *end || errno) {
-		fprintf(stderr, "bpass: invalid session id \"%s\"\n", sid_text);
+		log_error("invalid session id \"%s\"", sid_text);
 		usage(stderr);
 		return EXIT_USAGE;
 	}
