@@ -445,7 +445,7 @@ int worker_session(struct worker *w, const struct bpass_session_key *key, const 
 	w->n_eph_parts = 0;
 
 	struct index_session s;
-	int found = index_db_find_session(w->db, key->node_id, key->session_id, key->context, &s);
+	int found = index_db_find_session(w->db, key, &s);
 	if (found < 0) {
 		ret = -1;
 		goto out;
