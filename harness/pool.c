@@ -204,8 +204,9 @@ int pool_reap(struct pool *p, uint32_t i, bool block, struct buf *why)
 		} else {
 			buf_puts(why, "processing ");
 		}
-		buf_printf(why, "session %.*s/%.*s/%" PRId64, (int)sizeof(s->node_id), s->node_id,
-			   (int)sizeof(s->context), s->context, (int64_t)s->session_id);
+		buf_puts(why, "session ");
+		session_key_format(&(struct bpass_session_key){s->node_id, s->context, s->session_id},
+				   why);
 		if (s->seq >= 0)
 			buf_printf(why, " (update %d)", (int)s->seq);
 	}

@@ -106,7 +106,7 @@ static void note_gap(struct run *r, const struct plan_session *ps, int32_t missi
 	struct bpass_session_key key = key_of(ps);
 	buf_reset(&r->text);
 	buf_puts(&r->text, "session ");
-	worker_key_text(&key, &r->text);
+	session_key_format(&key, &r->text);
 	if (missing <= 0 && ps->s.first_seq != 0)
 		buf_printf(&r->text, " has no update 0 (its first is %" PRId32 "): not processed",
 			   ps->s.first_seq);
@@ -121,7 +121,7 @@ static void note_failure(struct run *r, const struct plan_session *ps, const cha
 {
 	struct bpass_session_key key = key_of(ps);
 	buf_reset(&r->text);
-	worker_key_text(&key, &r->text);
+	session_key_format(&key, &r->text);
 	buf_puts(&r->text, " failed");
 	if (why && *why)
 		buf_printf(&r->text, ": %s", why);
@@ -182,16 +182,11 @@ static int add_session(void *arg, const struct index_session *s)
 /* Largest first; ties in key order, so plans are reproducible. */
 static int plan_cmp(const void *a, const void *b)
 {
-	const struct index_session *x = &((const struct plan_session *)a)->s;
-	const struct index_session *y = &((const struct plan_session *)b)->s;
-	if (x->blob_bytes != y->blob_bytes)
-		return x->blob_bytes > y->blob_bytes ? -1 : 1;
-	int c = strcmp(x->node_id, y->node_id);
-	if (!c)
-		c = strcmp(x->context, y->context);
-	if (!c)
-		c = (x->session_id > y->session_id) - (x->session_id < y->session_id);
-	return c;
+	const struct plan_session *x = a, *y = b;
+	if (x->s.blob_bytes != y->s.blob_bytes)
+		return x->s.blob_bytes > y->s.blob_bytes ? -1 : 1;
+	struct bpass_session_key kx = key_of(x), ky = key_of(y);
+	return session_key_cmp(&kx, &ky);
 }
 
 static int plan(struct run *r)
@@ -262,10 +257,12 @@ static void handle_result(struct run *r, uint32_t idx, const void *payload, size
 	struct proto_result *res = &r->res;
 	r->n_done++;
 	r->bytes_done += ps->s.blob_bytes;
-	if (proto_result_decode(res, payload, len) || strcmp(res->node_id.data, key.node_id) ||
-	    strcmp(res->context.data, key.context) || res->session_id != key.session_id) {
-		log_error("could not read the result of session %s/%s/%" PRId64 " from a worker",
-			  key.node_id, key.context, key.session_id);
+	if (proto_result_decode(res, payload, len) ||
+	    !session_key_eq(&(struct bpass_session_key){res->node_id.data, res->context.data,
+							res->session_id}, &key)) {
+		buf_reset(&r->text);
+		session_key_format(&key, &r->text);
+		log_error("could not read the result of session %s from a worker", r->text.data);
 		note_failure(r, ps, "unreadable result from its worker");
 		return;
 	}
@@ -328,11 +325,11 @@ static void worker_ended(struct run *r, uint32_t i)
 {
 	struct pool_worker *w = &r->pool.w[i];
 	const struct worker_slot *slot = &r->pool.slots[i];
+	const struct bpass_session_key busy = {slot->node_id, slot->context, slot->session_id};
 	int64_t failed = -1;
 	for (uint32_t k = 0; k < w->queued && slot->busy; k++) {
-		const struct index_session *s = &r->plan[w->queue[k]].s;
-		if (!strcmp(s->node_id, slot->node_id) && !strcmp(s->context, slot->context) &&
-		    s->session_id == slot->session_id)
+		struct bpass_session_key key = key_of(&r->plan[w->queue[k]]);
+		if (session_key_eq(&key, &busy))
 			failed = w->queue[k];
 	}
 	if (failed < 0 && slot->busy && w->queued)

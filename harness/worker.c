@@ -16,11 +16,6 @@
 #include "blob.h"
 #include "log.h"
 
-void worker_key_text(const struct bpass_session_key *key, struct buf *out)
-{
-	buf_printf(out, "%s/%s/%" PRId64, key->node_id, key->context, key->session_id);
-}
-
 static double now_s(void)
 {
 	struct timespec ts;
@@ -32,7 +27,7 @@ static double now_s(void)
 static const char *key_text(struct worker *w)
 {
 	buf_reset(&w->ktext);
-	worker_key_text(w->key, &w->ktext);
+	session_key_format(w->key, &w->ktext);
 	return w->ktext.data;
 }
 

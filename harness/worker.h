@@ -41,16 +41,19 @@
 #include "proto.h"
 #include "registry.h"
 #include "run.h"
+#include "session_key.h"
 #include "state_file.h"
 #include "update.h"
 
-/* What the worker is doing, in shared memory (written by the worker only). */
+/* What the worker is doing, in shared memory (written by the worker only).
+ * The strings are always NUL-terminated: the slot is zeroed before the
+ * worker starts and their last byte is never written but as NUL. */
 struct worker_slot {
 	volatile int32_t busy;        /* 1 while a session is being processed */
 	volatile int32_t proc;        /* run-order index of the processor called, -1: none */
 	volatile int32_t seq;         /* the update being processed, -1: none */
-	char node_id[72];
-	char context[48];
+	char node_id[SESSION_NODE_ID_SIZE];  /* the session's key */
+	char context[SESSION_CONTEXT_SIZE];
 	volatile int64_t session_id;
 };
 
@@ -125,8 +128,5 @@ int worker_session(struct worker *w, const struct bpass_session_key *key, const 
  * answers each with a PROTO_RESULT on out. Returns the exit status. */
 int worker_main(const struct run_options *opt, const char *state_dir, struct worker_slot *slot,
 		int in, int out);
-
-/* "NODE/CONTEXT/SESSION_ID", appended to out. */
-void worker_key_text(const struct bpass_session_key *key, struct buf *out);
 
 #endif
