@@ -16,6 +16,9 @@
 #include "blob.h"
 #include "log.h"
 
+/* The stop flag of workers told of none: never set. */
+static volatile sig_atomic_t never_stop;
+
 static double now_s(void)
 {
 	struct timespec ts;
@@ -72,12 +75,13 @@ static int run_index(const uint32_t *order, uint32_t n, const struct registry *r
 	return -1;
 }
 
-int worker_init(struct worker *w, const struct run_options *opt, const char *state_dir,
-		struct worker_slot *slot)
+int worker_init(struct worker *w, const struct worker_options *o, struct worker_slot *slot)
 {
 	memset(w, 0, sizeof(*w));
-	w->opt = opt;
-	w->state_dir = state_dir;
+	w->opt = *o;
+	if (!w->opt.stop)
+		w->opt.stop = &never_stop;
+	const struct worker_options *opt = &w->opt;
 	w->slot = slot ? slot : &w->own_slot;
 	w->slot->proc = -1;
 	w->slot->seq = -1;
@@ -131,7 +135,7 @@ int worker_init(struct worker *w, const struct run_options *opt, const char *sta
 void worker_release(struct worker *w)
 {
 	if (w->dir_dirty)
-		atomic_file_sync_dir(w->state_dir);
+		atomic_file_sync_dir(w->opt.state_dir);
 	index_db_close(w->db);
 	for (uint32_t i = 0; i < w->n; i++)
 		free(w->wp[i].deps);
@@ -160,7 +164,7 @@ void worker_release(struct worker *w)
 static bool load_saved(struct worker *w, const struct bpass_session_key *key)
 {
 	buf_reset(&w->path);
-	buf_printf(&w->path, "%s/", w->state_dir);
+	buf_printf(&w->path, "%s/", w->opt.state_dir);
 	state_file_name(key, &w->path);
 	int rc = state_file_read(w->path.data, &w->saved);
 	if (rc == 1)
@@ -289,7 +293,7 @@ static int feed(struct worker *w, const struct index_session *s, int32_t min_sta
 			res->missing_seq = expected;    /* a gap: stop here for this run */
 			break;
 		}
-		if (harness_stop) {
+		if (*w->opt.stop) {
 			ret = 1;
 			break;
 		}
@@ -543,11 +547,11 @@ int worker_session(struct worker *w, const struct bpass_session_key *key, const 
 	}
 	if (changed) {
 		buf_reset(&w->path);
-		buf_printf(&w->path, "%s/", w->state_dir);
+		buf_printf(&w->path, "%s/", w->opt.state_dir);
 		state_file_name(key, &w->path);
 		if (atomic_file_write(w->path.data, w->file.sbuf.data, w->file.sbuf.size, "state file",
 				      ATOMIC_FILE_DEFER_DIRSYNC |
-					      (w->opt->no_fsync ? ATOMIC_FILE_NO_FSYNC : 0))) {
+					      (w->opt.no_fsync ? ATOMIC_FILE_NO_FSYNC : 0))) {
 			res.status = PROTO_FAILED;
 			w->n_eph_parts = 0;
 			goto reply;
@@ -556,7 +560,7 @@ int worker_session(struct worker *w, const struct bpass_session_key *key, const 
 		w->dir_dirty = true;
 		double t = now_s();
 		if (t - w->dir_synced_at >= 1.0) {
-			atomic_file_sync_dir(w->state_dir);
+			atomic_file_sync_dir(w->opt.state_dir);
 			w->dir_dirty = false;
 			w->dir_synced_at = t;
 		}
@@ -595,15 +599,15 @@ out:
  * The worker process
  */
 
-int worker_main(const struct run_options *opt, const char *state_dir, struct worker_slot *slot,
-		int in, int out)
+int worker_main(const struct worker_options *o, struct worker_slot *slot, int in, int out)
 {
 	struct worker *w = xmalloc(sizeof(*w));
-	if (worker_init(w, opt, state_dir, slot)) {
+	if (worker_init(w, o, slot)) {
 		worker_release(w);
 		free(w);
 		return PROTO_EXIT_INIT;
 	}
+	volatile sig_atomic_t *stop = w->opt.stop;
 	struct buf frame, node, context;
 	buf_init(&frame);
 	buf_init(&node);
@@ -611,9 +615,9 @@ int worker_main(const struct run_options *opt, const char *state_dir, struct wor
 	struct state_reader rd;
 	state_reader_init(&rd);
 	int status = 0;
-	while (!harness_stop) {
+	while (!*stop) {
 		uint32_t type;
-		int rc = proto_recv(in, &type, &frame, &harness_stop);
+		int rc = proto_recv(in, &type, &frame, stop);
 		if (rc <= 0 || type == PROTO_QUIT)
 			break;
 		int64_t sid;
