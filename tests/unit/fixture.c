@@ -27,6 +27,17 @@ int fx_scratch(const char *name, char *dir, size_t size)
 	return mkdtemp(dir) ? 0 : -1;
 }
 
+int fx_scratch_run(const char *name, char dir[FX_PATH], char index[FX_PATH],
+		   char state[FX_PATH])
+{
+	if (fx_scratch(name, dir, FX_PATH))
+		return -1;
+	snprintf(index, FX_PATH, "%s/index.sqlite", dir);
+	snprintf(state, FX_PATH, "%s/state", dir);
+	unsetenv("BPASS_PLUGIN_PATH");
+	return 0;
+}
+
 int fx_remove(const char *dir)
 {
 	struct buf cmd;

@@ -19,6 +19,14 @@
 /* Creates a folder $TMPDIR/bpass-NAME.XXXXXX (TMPDIR: /tmp when unset), its
  * path in dir (size bytes). Returns 0 or -1. */
 int fx_scratch(const char *name, char *dir, size_t size);
+/* Bytes of the paths fx_scratch_run fills. */
+#define FX_PATH 300
+
+/* fx_scratch, then the paths of an index (DIR/index.sqlite) and of a state
+ * folder (DIR/state) in it (neither is created), and BPASS_PLUGIN_PATH
+ * unset so that only the built-in processors load. Returns 0 or -1. */
+int fx_scratch_run(const char *name, char dir[FX_PATH], char index[FX_PATH],
+		   char state[FX_PATH]);
 /* Removes dir and everything in it. Returns 0 or -1. */
 int fx_remove(const char *dir);
 

@@ -368,87 +368,102 @@ static void encode_result(struct state_writer *sw, const void *container, size_t
 	assert_int_equal(state_writer_finish(sw), 0);
 }
 
+/* The writer and result of the payload tests. */
+static struct state_writer pw;
+static struct proto_result pr;
+
+static int payload_setup(void **state)
+{
+	(void)state;
+	state_writer_init(&pw);
+	proto_result_init(&pr);
+	encode_result(&pw, "CONTAINER", 9);
+	return 0;
+}
+
+static int payload_teardown(void **state)
+{
+	(void)state;
+	proto_result_release(&pr);
+	state_writer_release(&pw);
+	return 0;
+}
+
 static void test_result_payload(void **state)
 {
 	(void)state;
-	struct state_writer sw;
-	state_writer_init(&sw);
-	struct proto_result r;
-	proto_result_init(&r);
-	encode_result(&sw, "CONTAINER", 9);
-	assert_int_equal(proto_result_decode(&r, sw.sbuf.data, sw.sbuf.size), 0);
-	assert_string_equal(r.node_id.data, rkey.node_id);
-	assert_string_equal(r.context.data, CTX);
-	assert_true(r.session_id == rkey.session_id);
-	assert_int_equal(r.status, PROTO_GAP);
-	assert_int_equal(r.updates, 12);
-	assert_int_equal(r.last_seq, 7);
-	assert_int_equal(r.missing_seq, 8);
-	assert_int_equal(r.recomputed, 2);
-	assert_true(r.saved);
-	assert_int_equal(r.state_len, 9);
-	assert_memory_equal(r.state, "CONTAINER", 9);
-	assert_int_equal(r.n_eph, 2);
-	assert_int_equal(r.eph[0].name_len, strlen("meta-statistics"));
-	assert_memory_equal(r.eph[0].name, "meta-statistics", r.eph[0].name_len);
-	assert_int_equal(r.eph[0].len, 2);
-	assert_memory_equal(r.eph[0].data, "\x91\x01", 2);
-	assert_int_equal(r.eph[1].len, 0);
+	assert_int_equal(proto_result_decode(&pr, pw.sbuf.data, pw.sbuf.size), 0);
+	assert_string_equal(pr.node_id.data, rkey.node_id);
+	assert_string_equal(pr.context.data, CTX);
+	assert_true(pr.session_id == rkey.session_id);
+	assert_int_equal(pr.status, PROTO_GAP);
+	assert_int_equal(pr.updates, 12);
+	assert_int_equal(pr.last_seq, 7);
+	assert_int_equal(pr.missing_seq, 8);
+	assert_int_equal(pr.recomputed, 2);
+	assert_true(pr.saved);
+	assert_int_equal(pr.state_len, 9);
+	assert_memory_equal(pr.state, "CONTAINER", 9);
+	assert_int_equal(pr.n_eph, 2);
+	assert_int_equal(pr.eph[0].name_len, strlen("meta-statistics"));
+	assert_memory_equal(pr.eph[0].name, "meta-statistics", pr.eph[0].name_len);
+	assert_int_equal(pr.eph[0].len, 2);
+	assert_memory_equal(pr.eph[0].data, "\x91\x01", 2);
+	assert_int_equal(pr.eph[1].len, 0);
 	/* Borrowed from the payload. */
-	assert_true((const char *)r.state > (const char *)sw.sbuf.data &&
-		    (const char *)r.state < (const char *)sw.sbuf.data + sw.sbuf.size);
+	assert_true((const char *)pr.state > (const char *)pw.sbuf.data &&
+		    (const char *)pr.state < (const char *)pw.sbuf.data + pw.sbuf.size);
 	/* No container (nil), no ephemeral states; decoding again resets them. */
 	struct proto_result empty;
 	memset(&empty, 0, sizeof(empty));
 	empty.status = PROTO_FAILED;
 	empty.last_seq = -1;
 	empty.missing_seq = -1;
-	state_writer_reset(&sw);
-	proto_result_head(&sw, &rkey, &empty, NULL, 0, 0);
-	assert_int_equal(state_writer_finish(&sw), 0);
-	assert_int_equal(proto_result_decode(&r, sw.sbuf.data, sw.sbuf.size), 0);
-	assert_int_equal(r.status, PROTO_FAILED);
-	assert_null(r.state);
-	assert_int_equal(r.n_eph, 0);
-	assert_int_equal(r.last_seq, -1);
-	assert_false(r.saved);
+	state_writer_reset(&pw);
+	proto_result_head(&pw, &rkey, &empty, NULL, 0, 0);
+	assert_int_equal(state_writer_finish(&pw), 0);
+	assert_int_equal(proto_result_decode(&pr, pw.sbuf.data, pw.sbuf.size), 0);
+	assert_int_equal(pr.status, PROTO_FAILED);
+	assert_null(pr.state);
+	assert_int_equal(pr.n_eph, 0);
+	assert_int_equal(pr.last_seq, -1);
+	assert_false(pr.saved);
 	/* An empty container is not nil. */
-	encode_result(&sw, "", 0);
-	assert_int_equal(proto_result_decode(&r, sw.sbuf.data, sw.sbuf.size), 0);
-	assert_non_null(r.state);
-	assert_int_equal(r.state_len, 0);
-	proto_result_release(&r);
-	state_writer_release(&sw);
+	encode_result(&pw, "", 0);
+	assert_int_equal(proto_result_decode(&pr, pw.sbuf.data, pw.sbuf.size), 0);
+	assert_non_null(pr.state);
+	assert_int_equal(pr.state_len, 0);
+}
+
+/* Starts a result head map of n entries with the three key entries. */
+static void head_start(struct bpass_writer *w, uint32_t n)
+{
+	w->map(w, n);
+	w->str(w, "node_id", 7);
+	w->str(w, "N", 1);
+	w->str(w, "context", 7);
+	w->str(w, "C", 1);
+	w->str(w, "session_id", 10);
+	w->i64(w, 1);
 }
 
 static void test_result_refused(void **state)
 {
 	(void)state;
-	struct state_writer sw;
-	state_writer_init(&sw);
-	struct proto_result r;
-	proto_result_init(&r);
 	/* Every cut of a valid payload is refused. */
-	encode_result(&sw, "CONTAINER", 9);
-	for (size_t n = 0; n < sw.sbuf.size; n++)
-		assert_int_equal(proto_result_decode(&r, sw.sbuf.data, n), -1);
+	for (size_t n = 0; n < pw.sbuf.size; n++)
+		assert_int_equal(proto_result_decode(&pr, pw.sbuf.data, n), -1);
 	/* Trailing data. */
 	struct buf more;
 	buf_init(&more);
-	buf_append(&more, sw.sbuf.data, sw.sbuf.size);
+	buf_append(&more, pw.sbuf.data, pw.sbuf.size);
 	buf_putc(&more, (char)0xc0);
-	assert_int_equal(proto_result_decode(&r, more.data, more.len), -1);
+	assert_int_equal(proto_result_decode(&pr, more.data, more.len), -1);
 	/* A status out of range, a missing key, an unknown key (skipped). */
-	struct bpass_writer *w = &sw.w;
+	struct bpass_writer *w = &pw.w;
 	for (int variant = 0; variant < 3; variant++) {
-		state_writer_reset(&sw);
-		w->map(w, variant == 1 ? 3 : 5);
-		w->str(w, "node_id", 7);
-		w->str(w, "N", 1);
-		w->str(w, "context", 7);
-		w->str(w, "C", 1);
-		w->str(w, "session_id", 10);
-		w->i64(w, 1);
+		state_writer_reset(&pw);
+		head_start(w, variant == 1 ? 3 : 5);
 		if (variant != 1) {
 			w->str(w, "status", 6);
 			w->u64(w, variant == 0 ? PROTO_FAILED + 1 : PROTO_PROCESSED);
@@ -457,29 +472,21 @@ static void test_result_refused(void **state)
 		}
 		w->nil(w);
 		w->array(w, 0);
-		assert_int_equal(state_writer_finish(&sw), 0);
-		assert_int_equal(proto_result_decode(&r, sw.sbuf.data, sw.sbuf.size),
+		assert_int_equal(state_writer_finish(&pw), 0);
+		assert_int_equal(proto_result_decode(&pr, pw.sbuf.data, pw.sbuf.size),
 				 variant == 2 ? 0 : -1);
 	}
-	assert_string_equal(r.node_id.data, "N");
+	assert_string_equal(pr.node_id.data, "N");
 	/* The second value must be a bin or nil. */
-	state_writer_reset(&sw);
-	w->map(w, 4);
-	w->str(w, "node_id", 7);
-	w->str(w, "N", 1);
-	w->str(w, "context", 7);
-	w->str(w, "C", 1);
-	w->str(w, "session_id", 10);
-	w->i64(w, 1);
+	state_writer_reset(&pw);
+	head_start(w, 4);
 	w->str(w, "status", 6);
 	w->u64(w, PROTO_PROCESSED);
 	w->str(w, "not a bin", 9);
 	w->array(w, 0);
-	assert_int_equal(state_writer_finish(&sw), 0);
-	assert_int_equal(proto_result_decode(&r, sw.sbuf.data, sw.sbuf.size), -1);
+	assert_int_equal(state_writer_finish(&pw), 0);
+	assert_int_equal(proto_result_decode(&pr, pw.sbuf.data, pw.sbuf.size), -1);
 	buf_release(&more);
-	proto_result_release(&r);
-	state_writer_release(&sw);
 }
 
 int main(void)
@@ -492,8 +499,8 @@ int main(void)
 		cmocka_unit_test(test_oversized),
 		cmocka_unit_test(test_interrupted),
 		cmocka_unit_test(test_session_payload),
-		cmocka_unit_test(test_result_payload),
-		cmocka_unit_test(test_result_refused),
+		cmocka_unit_test_setup_teardown(test_result_payload, payload_setup, payload_teardown),
+		cmocka_unit_test_setup_teardown(test_result_refused, payload_setup, payload_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

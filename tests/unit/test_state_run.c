@@ -37,17 +37,12 @@
 #define B "OWBBBBBBBBBBBB"
 #define CTX FX_CTX
 
-static char dir[256], idx[300], st[300];
+static char dir[FX_PATH], idx[FX_PATH], st[FX_PATH];
 
 static int setup(void **state)
 {
 	(void)state;
-	if (fx_scratch("state-run", dir, sizeof(dir)))
-		return -1;
-	snprintf(idx, sizeof(idx), "%s/index.sqlite", dir);
-	snprintf(st, sizeof(st), "%s/state", dir);
-	unsetenv("BPASS_PLUGIN_PATH");
-	return 0;
+	return fx_scratch_run("state-run", dir, idx, st);
 }
 
 static int teardown(void **state)

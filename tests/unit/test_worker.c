@@ -6,10 +6,10 @@
  *
  * Sessions (node A = OWAAAAAAAAAAAA, node B = OWBBBBBBBBBBBB; NOW_S of
  * update s is SID / 1e6 + 30 * (s + 1)):
- *   A/1000000: seq 0 sizes {100, 200}, seq 1 {50}, seq 2 {}  processed: 3 packets,
- *              350 bytes, last 2; meta-statistics [31, 91]
- *   A/2000000: seq 0 {10}, seq 2 {20}                        stopped at missing 1
- *   B/3000000: seq 1 {7}                                     no update 0
+ *   A/1000000: seq 0 sizes {300}, seq 1 {40, 2}, seq 2 {}    processed: 3 packets,
+ *              342 bytes, last 2; meta-statistics [31, 91]
+ *   A/2000000: seq 0 {9}, seq 3 {20}                         stopped at missing 1
+ *   B/3000000: seq 2 {7}                                     no update 0
  *   A/9:       not in the index                              failed
  *   B/4000000: seq 0 {1}                                     (for the stop flag)
  * Checked: every outcome and field of the results, the state container
@@ -40,35 +40,33 @@
 #define B "OWBBBBBBBBBBBB"
 #define CTX FX_CTX
 
-static char dir[256], idx[300], st[300], errs[8192];
+static char dir[FX_PATH], idx[FX_PATH], st[FX_PATH], errs[8192];
+static struct proto_result r;    /* a decoded result */
 
 static int setup(void **state)
 {
 	(void)state;
-	if (fx_scratch("worker", dir, sizeof(dir)))
-		return -1;
-	snprintf(idx, sizeof(idx), "%s/index.sqlite", dir);
-	snprintf(st, sizeof(st), "%s/state", dir);
-	unsetenv("BPASS_PLUGIN_PATH");
 	log_set_quiet(true);
-	if (mkdir(st, 0755))
+	if (fx_scratch_run("worker", dir, idx, st) || mkdir(st, 0755))
 		return -1;
 	const struct fx_update u[] = {
-		{A, 1000000, 0, "0 100 5\n10 200 5\n", 2},
-		{A, 1000000, 1, "0 50 5\n", 1},
-		{A, 1000000, 2, "", 0},
-		{A, 2000000, 0, "0 10 5\n", 1},
-		{A, 2000000, 2, "0 20 5\n", 1},
-		{B, 3000000, 1, "0 7 5\n", 1},
 		{B, 4000000, 0, "0 1 5\n", 1},
+		{A, 1000000, 2, "", 0},
+		{A, 1000000, 1, "0 40 5\n1 2 5\n", 2},
+		{A, 1000000, 0, "0 300 5\n", 1},
+		{A, 2000000, 3, "0 20 5\n", 1},
+		{A, 2000000, 0, "0 9 5\n", 1},
+		{B, 3000000, 2, "0 7 5\n", 1},
 	};
 	fx_add_tarball(idx, "t1.tar", u, sizeof(u) / sizeof(u[0]));
+	proto_result_init(&r);
 	return 0;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
+	proto_result_release(&r);
 	return fx_remove(dir);
 }
 
@@ -127,6 +125,15 @@ static int loop(const struct worker_options *o, const struct bpass_session_key *
 	return status;
 }
 
+/* loop, expecting status 0 and a result for every key. */
+static void loop_all(const struct worker_options *o, const struct bpass_session_key *const *keys,
+		     size_t n, struct buf *out, struct worker_slot *slot)
+{
+	size_t got;
+	assert_int_equal(loop(o, keys, n, out, &got, slot), 0);
+	assert_int_equal(got, n);
+}
+
 static char *state_path(const struct bpass_session_key *key)
 {
 	struct buf p;
@@ -136,22 +143,22 @@ static char *state_path(const struct bpass_session_key *key)
 	return p.data;
 }
 
-/* Checks r's container: the state file's bytes, holding byte-count's part
- * [packets, bytes] up to last_seq. */
-static void expect_container(const struct proto_result *r, const struct bpass_session_key *key,
-			     int32_t last_seq, uint64_t updates, const char *data, size_t len)
+/* Checks the container of r (the result decoded last): the state file's
+ * bytes, holding byte-count's part [packets, bytes] up to last_seq. */
+static void expect_container(const struct bpass_session_key *key, int32_t last_seq,
+			     uint64_t updates, const char *data, size_t len)
 {
-	assert_non_null(r->state);
+	assert_non_null(r.state);
 	char *path = state_path(key);
 	struct buf file, err;
 	buf_init(&file);
 	buf_init(&err);
 	assert_int_equal(state_file_read(path, &file), 0);
-	assert_int_equal(file.len, r->state_len);
-	assert_memory_equal(file.data, r->state, r->state_len);
+	assert_int_equal(file.len, r.state_len);
+	assert_memory_equal(file.data, r.state, r.state_len);
 	struct state_file sf;
 	state_file_init(&sf);
-	assert_int_equal(state_file_parse(&sf, r->state, r->state_len, key, &err), 0);
+	assert_int_equal(state_file_parse(&sf, r.state, r.state_len, key, &err), 0);
 	assert_int_equal(sf.n, 2);
 	const struct state_entry *e = state_file_find(&sf, "byte-count");
 	assert_non_null(e);
@@ -166,13 +173,13 @@ static void expect_container(const struct proto_result *r, const struct bpass_se
 	free(path);
 }
 
-static void decode(struct proto_result *r, const struct buf *payload,
-		   const struct bpass_session_key *key)
+/* Decodes payload, the result of key, into r. */
+static void decode(const struct buf *payload, const struct bpass_session_key *key)
 {
-	assert_int_equal(proto_result_decode(r, payload->data, payload->len), 0);
-	assert_string_equal(r->node_id.data, key->node_id);
-	assert_string_equal(r->context.data, key->context);
-	assert_true(r->session_id == key->session_id);
+	assert_int_equal(proto_result_decode(&r, payload->data, payload->len), 0);
+	assert_string_equal(r.node_id.data, key->node_id);
+	assert_string_equal(r.context.data, key->context);
+	assert_true(r.session_id == key->session_id);
 }
 
 static void test_first_pass(void **state)
@@ -183,36 +190,32 @@ static void test_first_pass(void **state)
 	struct worker_slot slot;
 	memset(&slot, 0, sizeof(slot));
 	const struct worker_options o = options(NULL, NULL);
-	size_t got;
-	assert_int_equal(loop(&o, keys, 4, out, &got, &slot), 0);
-	assert_int_equal(got, 4);
-	struct proto_result r;
-	proto_result_init(&r);
+	loop_all(&o, keys, 4, out, &slot);
 
-	decode(&r, &out[0], &k_done);
+	decode(&out[0], &k_done);
 	assert_int_equal(r.status, PROTO_PROCESSED);
 	assert_int_equal(r.updates, 3);
 	assert_int_equal(r.last_seq, 2);
 	assert_int_equal(r.missing_seq, -1);
 	assert_int_equal(r.recomputed, 0);
 	assert_true(r.saved);
-	/* [3, 350]: fixarray of 2, fixint 3, uint16 350. */
-	expect_container(&r, &k_done, 2, 3, "\x92\x03\xcd\x01\x5e", 5);
+	/* [3, 342]: fixarray of 2, fixint 3, uint16 342. */
+	expect_container(&k_done, 2, 3, "\x92\x03\xcd\x01\x56", 5);
 	/* meta-statistics' ephemeral state: [oldest 31 s, newest 91 s]. */
 	assert_int_equal(r.n_eph, 1);
 	assert_memory_equal(r.eph[0].name, "meta-statistics", r.eph[0].name_len);
 	assert_int_equal(r.eph[0].len, 3);
 	assert_memory_equal(r.eph[0].data, "\x92\x1f\x5b", 3);
 
-	decode(&r, &out[1], &k_gap);
+	decode(&out[1], &k_gap);
 	assert_int_equal(r.status, PROTO_GAP);
 	assert_int_equal(r.updates, 1);
 	assert_int_equal(r.last_seq, 0);
 	assert_int_equal(r.missing_seq, 1);
 	assert_true(r.saved);
-	expect_container(&r, &k_gap, 0, 1, "\x92\x01\x0a", 3);
+	expect_container(&k_gap, 0, 1, "\x92\x01\x09", 3);
 
-	decode(&r, &out[2], &k_no_first);
+	decode(&out[2], &k_no_first);
 	assert_int_equal(r.status, PROTO_NO_FIRST);
 	assert_int_equal(r.missing_seq, 0);
 	assert_int_equal(r.updates, 0);
@@ -222,7 +225,7 @@ static void test_first_pass(void **state)
 	assert_int_equal(access(path, F_OK), -1);
 	free(path);
 
-	decode(&r, &out[3], &k_missing);
+	decode(&out[3], &k_missing);
 	assert_int_equal(r.status, PROTO_FAILED);
 	assert_null(r.state);
 	assert_non_null(strstr(errs, "bpass: session " A "/" CTX "/9 is not in the index\n"));
@@ -236,7 +239,6 @@ static void test_first_pass(void **state)
 	assert_true(slot.session_id == 9);
 	for (int i = 0; i < 4; i++)
 		buf_release(&out[i]);
-	proto_result_release(&r);
 }
 
 static void test_nothing_new(void **state)
@@ -248,24 +250,20 @@ static void test_nothing_new(void **state)
 	struct stat before, after;
 	assert_int_equal(stat(path, &before), 0);
 	const struct worker_options o = options(NULL, NULL);
-	size_t got;
-	assert_int_equal(loop(&o, keys, 2, out, &got, NULL), 0);
-	assert_int_equal(got, 2);
-	struct proto_result r;
-	proto_result_init(&r);
-	decode(&r, &out[0], &k_done);
+	loop_all(&o, keys, 2, out, NULL);
+	decode(&out[0], &k_done);
 	assert_int_equal(r.status, PROTO_UNCHANGED);
 	assert_int_equal(r.updates, 0);
 	assert_int_equal(r.last_seq, 2);
 	assert_false(r.saved);
-	expect_container(&r, &k_done, 2, 3, "\x92\x03\xcd\x01\x5e", 5);
+	expect_container(&k_done, 2, 3, "\x92\x03\xcd\x01\x56", 5);
 	/* Nothing processed: meta-statistics' state is empty. */
 	assert_int_equal(r.n_eph, 1);
 	assert_int_equal(r.eph[0].len, 1);
 	assert_memory_equal(r.eph[0].data, "\x90", 1);
 	assert_int_equal(stat(path, &after), 0);
 	assert_int_equal(after.st_ino, before.st_ino);
-	decode(&r, &out[1], &k_gap);
+	decode(&out[1], &k_gap);
 	assert_int_equal(r.status, PROTO_GAP);
 	assert_int_equal(r.missing_seq, 1);
 	assert_false(r.saved);
@@ -273,16 +271,14 @@ static void test_nothing_new(void **state)
 	const struct worker_options re = options("", NULL);
 	buf_release(&out[0]);
 	buf_release(&out[1]);
-	assert_int_equal(loop(&re, keys, 1, out, &got, NULL), 0);
-	assert_int_equal(got, 1);
-	decode(&r, &out[0], &k_done);
+	loop_all(&re, keys, 1, out, NULL);
+	decode(&out[0], &k_done);
 	assert_int_equal(r.status, PROTO_PROCESSED);
 	assert_int_equal(r.updates, 3);
 	assert_int_equal(r.recomputed, 2);   /* both had a saved part */
 	assert_true(r.saved);
-	expect_container(&r, &k_done, 2, 3, "\x92\x03\xcd\x01\x5e", 5);
+	expect_container(&k_done, 2, 3, "\x92\x03\xcd\x01\x56", 5);
 	buf_release(&out[0]);
-	proto_result_release(&r);
 	free(path);
 }
 
