@@ -91,10 +91,10 @@ $(BUILD)/tests/replay_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/replay
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 # Plugins use only the public headers and link nothing from bpass.
-$(BUILD)/plugins/%.so: tests/plugins/%.c processors/bpass.h index/bpass_update.h
+$(BUILD)/plugins/%.so: tests/plugins/%.c processors/bpass.h index/bpass_update.h index/session_key.h
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -shared -fPIC $(WARN) -Iprocessors -Iindex $(CFLAGS) $(if $(SANITIZE),$(SAN_FLAGS)) $< -o $@
-$(BUILD)/plugins/%.so: processors/example/%.c processors/bpass.h index/bpass_update.h
+$(BUILD)/plugins/%.so: processors/example/%.c processors/bpass.h index/bpass_update.h index/session_key.h
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -shared -fPIC $(WARN) -Iprocessors -Iindex $(CFLAGS) $(if $(SANITIZE),$(SAN_FLAGS)) $< -o $@
 
@@ -139,7 +139,7 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/bpass \
 		$(DESTDIR)$(PREFIX)/lib/pkgconfig
 	install -m 755 $(BUILD)/bpass $(DESTDIR)$(PREFIX)/bin/bpass
-	install -m 644 processors/bpass.h index/bpass_update.h $(DESTDIR)$(PREFIX)/include/bpass/
+	install -m 644 processors/bpass.h index/bpass_update.h index/session_key.h $(DESTDIR)$(PREFIX)/include/bpass/
 	sed 's|@PREFIX@|$(PREFIX)|' tools/bpass.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/bpass.pc
 
 # Removes exactly what install put there (and include/bpass once empty).

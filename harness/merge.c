@@ -10,7 +10,7 @@
 
 #include "atomic_file.h"
 #include "log.h"
-#include "worker.h"
+#include "session_key.h"
 
 /* ---------------------------------------------------------------------------
  * Columns of sessions.csv
@@ -154,7 +154,7 @@ static const struct proto_eph *find_eph(const struct proto_eph *eph, uint32_t n,
 static const char *key_text(struct merge *m, const struct bpass_session_key *key)
 {
 	buf_reset(&m->err);
-	worker_key_text(key, &m->err);
+	session_key_format(key, &m->err);
 	return m->err.data;
 }
 
@@ -262,12 +262,8 @@ int merge_complete(struct merge *m)
 static int row_cmp(const void *a, const void *b)
 {
 	const struct merge_row *x = a, *y = b;
-	int c = strcmp(x->node_id, y->node_id);
-	if (!c)
-		c = strcmp(x->context, y->context);
-	if (!c)
-		c = (x->session_id > y->session_id) - (x->session_id < y->session_id);
-	return c;
+	return session_key_cmp(&(struct bpass_session_key){x->node_id, x->context, x->session_id},
+			       &(struct bpass_session_key){y->node_id, y->context, y->session_id});
 }
 
 static int write_sessions(struct merge *m, struct bpass_results *res)

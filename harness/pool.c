@@ -20,9 +20,9 @@
 
 #include "log.h"
 #include "proto.h"
-#include "run.h"
 
-volatile sig_atomic_t pool_reap_needed;
+/* In a worker: the flag of its options that SIGINT and SIGTERM set. */
+static volatile sig_atomic_t *child_stop;
 
 uint32_t pool_cores(void)
 {
@@ -39,12 +39,13 @@ uint32_t pool_cores(void)
 	return n;
 }
 
-int pool_init(struct pool *p, uint32_t n, pool_child_fn child, void *arg)
+int pool_init(struct pool *p, const struct pool_options *o)
 {
 	memset(p, 0, sizeof(*p));
+	uint32_t n = o->workers;
 	p->n = n;
-	p->child = child;
-	p->arg = arg;
+	p->opt = *o;
+	state_writer_init(&p->sw);
 	p->w = xcalloc(n + 1, sizeof(*p->w));
 	for (uint32_t i = 0; i < n; i++) {
 		p->w[i].to = p->w[i].from = -1;
@@ -91,7 +92,7 @@ static void pin(struct pool *p, uint32_t i)
 static void on_child_stop(int sig)
 {
 	(void)sig;
-	harness_stop = 1;
+	*child_stop = 1;
 }
 
 int pool_spawn(struct pool *p, uint32_t i)
@@ -127,7 +128,8 @@ int pool_spawn(struct pool *p, uint32_t i)
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		struct sigaction sa;
 		memset(&sa, 0, sizeof(sa));
-		sa.sa_handler = on_child_stop;
+		child_stop = p->opt.stop;
+		sa.sa_handler = child_stop ? on_child_stop : SIG_DFL;
 		sigemptyset(&sa.sa_mask);
 		sigaction(SIGTERM, &sa, NULL);
 		sigaction(SIGINT, &sa, NULL);
@@ -144,7 +146,7 @@ int pool_spawn(struct pool *p, uint32_t i)
 		if (getppid() != parent)
 			_exit(0);   /* the parent died before PR_SET_PDEATHSIG */
 		log_set_quiet(true);
-		int status = p->child(p->arg, &p->slots[i], cmd[0], res[1]);
+		int status = p->opt.child(p->opt.arg, &p->slots[i], cmd[0], res[1]);
 		fflush(stdout);
 		fflush(stderr);
 		exit(status);
@@ -159,18 +161,68 @@ int pool_spawn(struct pool *p, uint32_t i)
 	return 0;
 }
 
-int pool_send(struct pool *p, uint32_t i, uint32_t type, const void *payload, size_t len)
+int pool_send_session(struct pool *p, uint32_t i, uint32_t id,
+		      const struct bpass_session_key *key)
 {
 	struct pool_worker *w = &p->w[i];
 	if (w->to < 0)
 		return -1;
-	return proto_send(w->to, type, payload, len);
+	if (w->queued == POOL_DEPTH) {
+		errno = ENOBUFS;
+		return -1;
+	}
+	state_writer_reset(&p->sw);
+	proto_session_encode(&p->sw, key);
+	if (proto_send(w->to, PROTO_SESSION, p->sw.sbuf.data, p->sw.sbuf.size))
+		return -1;
+	w->queue[w->queued++] = (struct pool_session){id, *key};
+	return 0;
 }
 
-int pool_reap(struct pool *p, uint32_t i, bool block, struct buf *why)
+int pool_recv_result(struct pool *p, uint32_t i, struct buf *payload, uint32_t *id)
+{
+	struct pool_worker *w = &p->w[i];
+	uint32_t type;
+	if (w->from < 0 || proto_recv(w->from, &type, payload, NULL) != 1 ||
+	    type != PROTO_RESULT || w->queued == 0)
+		return 0;
+	/* Results come back in the order the sessions were sent. */
+	*id = w->queue[0].id;
+	w->queued--;
+	memmove(&w->queue[0], &w->queue[1], w->queued * sizeof(w->queue[0]));
+	return 1;
+}
+
+/* Empties worker i's queue into lost: the session its slot names (or, when
+ * it was busy with one not found there, the oldest) failed, the others are
+ * to be sent again. */
+static void take_queue(struct pool *p, uint32_t i, struct pool_lost *lost)
+{
+	struct pool_worker *w = &p->w[i];
+	const struct worker_slot *slot = &p->slots[i];
+	int64_t failed = -1;
+	if (slot->busy) {
+		const struct bpass_session_key busy = {slot->node_id, slot->context, slot->session_id};
+		for (uint32_t k = 0; k < w->queued; k++)
+			if (session_key_eq(&w->queue[k].key, &busy))
+				failed = k;
+		if (failed < 0 && w->queued)
+			failed = 0;
+	}
+	lost->failed = failed >= 0 ? (int64_t)w->queue[failed].id : -1;
+	lost->n_resend = 0;
+	for (uint32_t k = 0; k < w->queued; k++)
+		if ((int64_t)k != failed)
+			lost->resend[lost->n_resend++] = w->queue[k].id;
+	w->queued = 0;
+}
+
+int pool_reap(struct pool *p, uint32_t i, bool block, struct buf *why, struct pool_lost *lost)
 {
 	struct pool_worker *w = &p->w[i];
 	buf_reset(why);
+	if (lost)
+		*lost = (struct pool_lost){.failed = -1};
 	if (!w->pid)
 		return 0;
 	int status;
@@ -199,16 +251,21 @@ int pool_reap(struct pool *p, uint32_t i, bool block, struct buf *why)
 	const struct worker_slot *s = &p->slots[i];
 	if (s->busy) {
 		buf_puts(why, " while ");
-		if (s->proc >= 0 && (uint32_t)s->proc < p->n_proc_names) {
-			buf_printf(why, "processor \"%s\" was processing ", p->proc_names[s->proc]);
+		if (s->proc >= 0 && (uint32_t)s->proc < p->opt.n_proc_names) {
+			buf_printf(why, "processor \"%s\" was processing ", p->opt.proc_names[s->proc]);
 		} else {
 			buf_puts(why, "processing ");
 		}
-		buf_printf(why, "session %.*s/%.*s/%" PRId64, (int)sizeof(s->node_id), s->node_id,
-			   (int)sizeof(s->context), s->context, (int64_t)s->session_id);
+		buf_puts(why, "session ");
+		session_key_format(&(struct bpass_session_key){s->node_id, s->context, s->session_id},
+				   why);
 		if (s->seq >= 0)
 			buf_printf(why, " (update %d)", (int)s->seq);
 	}
+	if (lost)
+		take_queue(p, i, lost);
+	else
+		w->queued = 0;
 	w->pid = 0;
 	close_fd(&w->to);
 	close_fd(&w->from);
@@ -219,12 +276,12 @@ int pool_reap(struct pool *p, uint32_t i, bool block, struct buf *why)
 static bool wait_for(struct pool *p, uint32_t i, int ms, struct buf *why)
 {
 	for (int t = 0; t < ms; t += 10) {
-		if (pool_reap(p, i, false, why) >= 0)
+		if (pool_reap(p, i, false, why, NULL) >= 0)
 			return true;
 		struct timespec ts = {0, 10 * 1000 * 1000};
 		nanosleep(&ts, NULL);
 	}
-	return pool_reap(p, i, false, why) >= 0;
+	return pool_reap(p, i, false, why, NULL) >= 0;
 }
 
 void pool_release(struct pool *p, bool hard)
@@ -244,13 +301,50 @@ void pool_release(struct pool *p, bool hard)
 		 * one stuck in a plugin is killed after a grace period. */
 		if (hard && !wait_for(p, i, 5000, &why))
 			kill(p->w[i].pid, SIGKILL);
-		pool_reap(p, i, true, &why);
+		pool_reap(p, i, true, &why, NULL);
 	}
 	buf_release(&why);
+	state_writer_release(&p->sw);
 	if (p->slots)
 		munmap(p->slots, (p->n ? p->n : 1) * sizeof(struct worker_slot));
 	if (p->topology)
 		hwloc_topology_destroy(p->topology);
 	free(p->w);
 	memset(p, 0, sizeof(*p));
+}
+
+bool pool_running(const struct pool *p, uint32_t i)
+{
+	return p->w[i].pid != 0;
+}
+
+uint32_t pool_queued(const struct pool *p, uint32_t i)
+{
+	return p->w[i].queued;
+}
+
+int pool_result_fd(const struct pool *p, uint32_t i)
+{
+	return p->w[i].from;
+}
+
+uint32_t pool_spawned(const struct pool *p, uint32_t i)
+{
+	return p->w[i].spawned;
+}
+
+uint32_t pool_live(const struct pool *p)
+{
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < p->n; i++)
+		n += p->w[i].pid != 0;
+	return n;
+}
+
+uint32_t pool_in_flight(const struct pool *p)
+{
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < p->n; i++)
+		n += p->w[i].queued;
+	return n;
 }

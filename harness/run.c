@@ -29,7 +29,9 @@
 #include "state_file.h"
 #include "worker.h"
 
-volatile sig_atomic_t harness_stop;
+/* Set by SIGINT/SIGTERM during a run; the workers have their own copy
+ * (struct worker_options.stop, set by pool.c's handler). */
+static volatile sig_atomic_t run_stop;
 
 /* How many gap and failure lines are printed at the end. */
 #define RUN_MAX_NOTES 10
@@ -56,6 +58,7 @@ struct run {
 
 	struct merge m;
 	bool merge_inited;
+	struct worker_options wopt;   /* what workers are told */
 	struct pool pool;
 	bool pool_started;
 	uint32_t n_workers;
@@ -68,7 +71,6 @@ struct run {
 	struct state_file sf;
 	struct buf file, path, err, payload, why, text;
 	struct proto_result res;
-	struct state_writer sw;
 
 	uint32_t n_done, n_processed, n_unchanged, n_gap, n_failed;
 	uint64_t updates;
@@ -107,7 +109,7 @@ static void note_gap(struct run *r, const struct plan_session *ps, int32_t missi
 	struct bpass_session_key key = key_of(ps);
 	buf_reset(&r->text);
 	buf_puts(&r->text, "session ");
-	worker_key_text(&key, &r->text);
+	session_key_format(&key, &r->text);
 	if (missing <= 0 && ps->s.first_seq != 0)
 		buf_printf(&r->text, " has no update 0 (its first is %" PRId32 "): not processed",
 			   ps->s.first_seq);
@@ -122,7 +124,7 @@ static void note_failure(struct run *r, const struct plan_session *ps, const cha
 {
 	struct bpass_session_key key = key_of(ps);
 	buf_reset(&r->text);
-	worker_key_text(&key, &r->text);
+	session_key_format(&key, &r->text);
 	buf_puts(&r->text, " failed");
 	if (why && *why)
 		buf_printf(&r->text, ": %s", why);
@@ -183,16 +185,11 @@ static int add_session(void *arg, const struct index_session *s)
 /* Largest first; ties in key order, so plans are reproducible. */
 static int plan_cmp(const void *a, const void *b)
 {
-	const struct index_session *x = &((const struct plan_session *)a)->s;
-	const struct index_session *y = &((const struct plan_session *)b)->s;
-	if (x->blob_bytes != y->blob_bytes)
-		return x->blob_bytes > y->blob_bytes ? -1 : 1;
-	int c = strcmp(x->node_id, y->node_id);
-	if (!c)
-		c = strcmp(x->context, y->context);
-	if (!c)
-		c = (x->session_id > y->session_id) - (x->session_id < y->session_id);
-	return c;
+	const struct plan_session *x = a, *y = b;
+	if (x->s.blob_bytes != y->s.blob_bytes)
+		return x->s.blob_bytes > y->s.blob_bytes ? -1 : 1;
+	struct bpass_session_key kx = key_of(x), ky = key_of(y);
+	return session_key_cmp(&kx, &ky);
 }
 
 static int plan(struct run *r)
@@ -263,10 +260,12 @@ static void handle_result(struct run *r, uint32_t idx, const void *payload, size
 	struct proto_result *res = &r->res;
 	r->n_done++;
 	r->bytes_done += ps->s.blob_bytes;
-	if (proto_result_decode(res, payload, len) || strcmp(res->node_id.data, key.node_id) ||
-	    strcmp(res->context.data, key.context) || res->session_id != key.session_id) {
-		log_error("could not read the result of session %s/%s/%" PRId64 " from a worker",
-			  key.node_id, key.context, key.session_id);
+	if (proto_result_decode(res, payload, len) ||
+	    !session_key_eq(&(struct bpass_session_key){res->node_id.data, res->context.data,
+							res->session_id}, &key)) {
+		buf_reset(&r->text);
+		session_key_format(&key, &r->text);
+		log_error("could not read the result of session %s from a worker", r->text.data);
 		note_failure(r, ps, "unreadable result from its worker");
 		return;
 	}
@@ -299,20 +298,12 @@ static void handle_result(struct run *r, uint32_t idx, const void *payload, size
 static int child_main(void *arg, struct worker_slot *slot, int in, int out)
 {
 	struct run *r = arg;
-	return worker_main(r->o, r->state_dir.data, slot, in, out);
+	return worker_main(&r->wopt, slot, in, out);
 }
 
 static bool more_to_do(const struct run *r)
 {
 	return r->pending >= 0 || r->n_retry > 0 || r->next < r->n_plan;
-}
-
-static uint32_t live_workers(const struct run *r)
-{
-	uint32_t n = 0;
-	for (uint32_t i = 0; i < r->pool.n; i++)
-		n += r->pool.w[i].pid != 0;
-	return n;
 }
 
 static void requeue(struct run *r, uint32_t idx)
@@ -327,37 +318,24 @@ static void requeue(struct run *r, uint32_t idx)
  */
 static void worker_ended(struct run *r, uint32_t i)
 {
-	struct pool_worker *w = &r->pool.w[i];
-	const struct worker_slot *slot = &r->pool.slots[i];
-	int64_t failed = -1;
-	for (uint32_t k = 0; k < w->queued && slot->busy; k++) {
-		const struct index_session *s = &r->plan[w->queue[k]].s;
-		if (!strcmp(s->node_id, slot->node_id) && !strcmp(s->context, slot->context) &&
-		    s->session_id == slot->session_id)
-			failed = w->queue[k];
-	}
-	if (failed < 0 && slot->busy && w->queued)
-		failed = w->queue[0];
-	int status = pool_reap(&r->pool, i, true, &r->why);
-	uint32_t queued = w->queued;
-	w->queued = 0;
-	if (harness_stop)
+	struct pool_lost lost;
+	int status = pool_reap(&r->pool, i, true, &r->why, &lost);
+	if (run_stop)
 		return;
-	for (uint32_t k = 0; k < queued; k++)
-		if ((int64_t)w->queue[k] != failed)
-			requeue(r, w->queue[k]);
-	if (failed >= 0) {
+	for (uint32_t k = 0; k < lost.n_resend; k++)
+		requeue(r, lost.resend[k]);
+	if (lost.failed >= 0) {
 		log_error("%s", r->why.data);
-		note_failure(r, &r->plan[failed], "its worker died");
+		note_failure(r, &r->plan[lost.failed], "its worker died");
 		r->n_done++;
-		r->bytes_done += r->plan[failed].s.blob_bytes;
+		r->bytes_done += r->plan[lost.failed].s.blob_bytes;
 	} else if (status != 0) {
 		log_warn("%s", r->why.data);
 	}
 	if (status == PROTO_EXIT_INIT || !more_to_do(r))
 		return;
 	/* Guard against a worker that dies at every start. */
-	if (w->spawned > r->n_plan + 2 || pool_spawn(&r->pool, i))
+	if (pool_spawned(&r->pool, i) > r->n_plan + 2 || pool_spawn(&r->pool, i))
 		return;
 }
 
@@ -367,13 +345,19 @@ static int start_pool(struct run *r)
 	uint32_t n = r->n_workers < left ? r->n_workers : left;
 	if (n == 0)
 		n = 1;
-	if (pool_init(&r->pool, n, child_main, r))
+	const struct pool_options po = {
+		.workers = n,
+		.child = child_main,
+		.arg = r,
+		.stop = &run_stop,
+		.proc_names = r->names,
+		.n_proc_names = r->n,
+	};
+	r->pool_started = true;       /* pool_release is needed even when init fails */
+	if (pool_init(&r->pool, &po))
 		return -1;
 	r->pfd = xcalloc(n, sizeof(*r->pfd));
 	r->who = xcalloc(n, sizeof(*r->who));
-	r->pool.proc_names = r->names;
-	r->pool.n_proc_names = r->n;
-	r->pool_started = true;
 	for (uint32_t i = 0; i < n; i++)
 		if (pool_spawn(&r->pool, i))
 			return -1;
@@ -386,17 +370,13 @@ static bool dispatch(struct run *r)
 {
 	for (uint32_t load = 0; load < POOL_DEPTH; load++) {
 		for (uint32_t i = 0; i < r->pool.n; i++) {
-			struct pool_worker *w = &r->pool.w[i];
-			if (!w->pid || w->queued != load)
+			if (!pool_running(&r->pool, i) || pool_queued(&r->pool, i) != load)
 				continue;
 			struct bpass_session_key key = key_of(&r->plan[r->pending]);
-			state_writer_reset(&r->sw);
-			proto_session_encode(&r->sw, &key);
-			if (pool_send(&r->pool, i, PROTO_SESSION, r->sw.sbuf.data, r->sw.sbuf.size)) {
+			if (pool_send_session(&r->pool, i, (uint32_t)r->pending, &key)) {
 				worker_ended(r, i);
 				continue;
 			}
-			w->queue[w->queued++] = (uint32_t)r->pending;
 			r->pending = -1;
 			return true;
 		}
@@ -413,30 +393,22 @@ static void collect(struct run *r, int timeout_ms)
 {
 	nfds_t n = 0;
 	for (uint32_t i = 0; i < r->pool.n; i++) {
-		if (r->pool.w[i].from < 0)
+		int fd = pool_result_fd(&r->pool, i);
+		if (fd < 0)
 			continue;
-		r->pfd[n] = (struct pollfd){.fd = r->pool.w[i].from, .events = POLLIN};
+		r->pfd[n] = (struct pollfd){.fd = fd, .events = POLLIN};
 		r->who[n++] = i;
 	}
-	pool_reap_needed = 0;
 	if (poll(r->pfd, n, timeout_ms) <= 0)
 		return;
 	for (nfds_t j = 0; j < n; j++) {
 		if (!r->pfd[j].revents)
 			continue;
-		uint32_t i = r->who[j];
-		struct pool_worker *w = &r->pool.w[i];
-		uint32_t type;
-		int rc = proto_recv(w->from, &type, &r->payload, NULL);
-		if (rc == 1 && type == PROTO_RESULT && w->queued > 0) {
-			/* Results come back in the order the sessions were sent. */
-			uint32_t idx = w->queue[0];
-			w->queued--;
-			memmove(&w->queue[0], &w->queue[1], w->queued * sizeof(w->queue[0]));
+		uint32_t i = r->who[j], idx;
+		if (pool_recv_result(&r->pool, i, &r->payload, &idx))
 			handle_result(r, idx, r->payload.data, r->payload.len);
-		} else {
+		else
 			worker_ended(r, i);
-		}
 	}
 }
 
@@ -461,7 +433,7 @@ static void in_process(struct run *r)
 static void loop(struct run *r)
 {
 	r->pending = -1;
-	while (!harness_stop && !r->fatal) {
+	while (!run_stop && !r->fatal) {
 		/* Sessions of a worker that died come first, */
 		if (r->pending < 0 && r->n_retry > 0)
 			r->pending = r->retry[--r->n_retry];
@@ -482,12 +454,9 @@ static void loop(struct run *r)
 		}
 		if (r->pending >= 0 && dispatch(r))
 			continue;
-		uint32_t busy = 0;
-		for (uint32_t i = 0; i < r->pool.n; i++)
-			busy += r->pool.w[i].queued;
-		if (!more_to_do(r) && busy == 0)
+		if (!more_to_do(r) && pool_in_flight(&r->pool) == 0)
 			break;
-		if (r->pool_started && live_workers(r) == 0) {
+		if (r->pool_started && pool_live(&r->pool) == 0) {
 			log_error("no worker left: %u sessions were not processed",
 				  r->n_plan - r->next + (r->pending >= 0) + r->n_retry);
 			r->fatal = true;
@@ -507,13 +476,13 @@ static void loop(struct run *r)
 static void on_stop(int sig)
 {
 	(void)sig;
-	harness_stop = 1;
+	run_stop = 1;
 }
 
+/* Only cuts collect's poll short (installed without SA_RESTART). */
 static void on_child(int sig)
 {
 	(void)sig;
-	pool_reap_needed = 1;
 }
 
 static int lock_run(struct run *r)
@@ -569,10 +538,20 @@ static int setup(struct run *r)
 	r->merge_inited = true;
 	if (merge_init(&r->m, r->procs, r->n) || plan(r))
 		return -1;
+	r->wopt = (struct worker_options){
+		.index_path = o->index_path,
+		.state_dir = r->state_dir.data,
+		.select = o->select,
+		.plugins = o->plugins,
+		.n_plugins = o->n_plugins,
+		.recompute = o->recompute,
+		.no_fsync = o->no_fsync,
+		.stop = &run_stop,
+	};
 	r->n_workers = o->workers < 0 ? pool_cores() : (uint32_t)o->workers;
 	if (o->workers == 0) {
 		r->inproc = xmalloc(sizeof(*r->inproc));
-		if (worker_init(r->inproc, o, r->state_dir.data, NULL))
+		if (worker_init(r->inproc, &r->wopt, NULL))
 			return -1;
 	}
 	return 0;
@@ -629,7 +608,7 @@ static void print_notes(char **list, uint32_t n, bool error)
 static void release(struct run *r)
 {
 	if (r->pool_started)
-		pool_release(&r->pool, harness_stop || r->fatal);
+		pool_release(&r->pool, run_stop || r->fatal);
 	if (r->inproc) {
 		worker_release(r->inproc);
 		free(r->inproc);
@@ -653,7 +632,6 @@ static void release(struct run *r)
 	buf_release(&r->why);
 	buf_release(&r->text);
 	proto_result_release(&r->res);
-	state_writer_release(&r->sw);
 	for (uint32_t i = 0; i < r->n_gaps; i++)
 		free(r->gaps[i]);
 	for (uint32_t i = 0; i < r->n_failures; i++)
@@ -679,10 +657,8 @@ int harness_run(const struct run_options *o)
 	buf_init(&r->why);
 	buf_init(&r->text);
 	proto_result_init(&r->res);
-	state_writer_init(&r->sw);
 
-	harness_stop = 0;
-	pool_reap_needed = 0;
+	run_stop = 0;
 	struct sigaction sa, old_int, old_term, old_chld, old_pipe;
 	memset(&sa, 0, sizeof(sa));
 	sigemptyset(&sa.sa_mask);
@@ -702,7 +678,7 @@ int harness_run(const struct run_options *o)
 	}
 	loop(r);
 	log_clear_progress();
-	if (harness_stop) {
+	if (run_stop) {
 		log_error("run interrupted: %u of %u sessions done, their states are saved; the next "
 			  "run resumes", r->n_done, r->n_plan);
 		status = 1;

@@ -22,7 +22,6 @@
 #define HARNESS_RUN_H
 
 #include <stdbool.h>
-#include <signal.h>
 #include <stdint.h>
 
 struct run_options {
@@ -46,10 +45,8 @@ struct run_options {
 };
 
 /* Runs. Returns the exit status: 0, or 1 when something failed (sessions,
- * results, or the run was interrupted), after printing why. */
+ * results, or the run was interrupted by SIGINT or SIGTERM), after printing
+ * why. */
 int harness_run(const struct run_options *o);
-
-/* Set by SIGINT/SIGTERM during a run (in the parent and in workers). */
-extern volatile sig_atomic_t harness_stop;
 
 #endif

@@ -16,10 +16,8 @@
 #include "blob.h"
 #include "log.h"
 
-void worker_key_text(const struct bpass_session_key *key, struct buf *out)
-{
-	buf_printf(out, "%s/%s/%" PRId64, key->node_id, key->context, key->session_id);
-}
+/* The stop flag of workers told of none: never set. */
+static volatile sig_atomic_t never_stop;
 
 static double now_s(void)
 {
@@ -32,7 +30,7 @@ static double now_s(void)
 static const char *key_text(struct worker *w)
 {
 	buf_reset(&w->ktext);
-	worker_key_text(w->key, &w->ktext);
+	session_key_format(w->key, &w->ktext);
 	return w->ktext.data;
 }
 
@@ -77,12 +75,13 @@ static int run_index(const uint32_t *order, uint32_t n, const struct registry *r
 	return -1;
 }
 
-int worker_init(struct worker *w, const struct run_options *opt, const char *state_dir,
-		struct worker_slot *slot)
+int worker_init(struct worker *w, const struct worker_options *o, struct worker_slot *slot)
 {
 	memset(w, 0, sizeof(*w));
-	w->opt = opt;
-	w->state_dir = state_dir;
+	w->opt = *o;
+	if (!w->opt.stop)
+		w->opt.stop = &never_stop;
+	const struct worker_options *opt = &w->opt;
 	w->slot = slot ? slot : &w->own_slot;
 	w->slot->proc = -1;
 	w->slot->seq = -1;
@@ -136,7 +135,7 @@ int worker_init(struct worker *w, const struct run_options *opt, const char *sta
 void worker_release(struct worker *w)
 {
 	if (w->dir_dirty)
-		atomic_file_sync_dir(w->state_dir);
+		atomic_file_sync_dir(w->opt.state_dir);
 	index_db_close(w->db);
 	for (uint32_t i = 0; i < w->n; i++)
 		free(w->wp[i].deps);
@@ -165,7 +164,7 @@ void worker_release(struct worker *w)
 static bool load_saved(struct worker *w, const struct bpass_session_key *key)
 {
 	buf_reset(&w->path);
-	buf_printf(&w->path, "%s/", w->state_dir);
+	buf_printf(&w->path, "%s/", w->opt.state_dir);
 	state_file_name(key, &w->path);
 	int rc = state_file_read(w->path.data, &w->saved);
 	if (rc == 1)
@@ -294,7 +293,7 @@ static int feed(struct worker *w, const struct index_session *s, int32_t min_sta
 			res->missing_seq = expected;    /* a gap: stop here for this run */
 			break;
 		}
-		if (harness_stop) {
+		if (*w->opt.stop) {
 			ret = 1;
 			break;
 		}
@@ -419,8 +418,194 @@ static void free_states(struct worker *w)
 	w->slot->proc = -1;
 }
 
-int worker_session(struct worker *w, const struct bpass_session_key *key, const void **payload,
-		   size_t *len)
+/* The outcome of a session that failed: nothing of it is merged. Returns 0. */
+static int failed(struct proto_result *res)
+{
+	res->status = PROTO_FAILED;
+	return 0;
+}
+
+/* Starts every processor (start_proc), then starts again from update 0 the
+ * dependencies that are ahead of a processor reading them. Returns 0 or -1
+ * (reported). */
+static int start_procs(struct worker *w, bool have_saved, struct proto_result *res)
+{
+	for (uint32_t i = 0; i < w->n; i++)
+		if (start_proc(w, i, have_saved ? state_file_find(&w->sf, w->wp[i].p->name) : NULL,
+			       res))
+			return -1;
+	/* A processor reads its dependencies' states for the same update, so
+	 * none of them may be ahead of it: restart those that are (in reverse
+	 * run order, so the dependencies of a restarted one are checked too). */
+	for (uint32_t i = w->n; i-- > 0;)
+		for (uint32_t k = 0; k < w->wp[i].n_deps; k++) {
+			uint32_t d = w->wp[i].deps[k];
+			if (w->wp[d].last_seq > w->wp[i].last_seq && make_fresh(w, d, res))
+				return -1;
+		}
+	return 0;
+}
+
+/* The lowest last_seq of the processors: the updates after it are read. */
+static int32_t lowest_start(const struct worker *w)
+{
+	int32_t min_start = INT32_MAX;
+	for (uint32_t i = 0; i < w->n; i++)
+		if (w->wp[i].last_seq < min_start)
+			min_start = w->wp[i].last_seq;
+	return min_start;
+}
+
+/* Creates the ephemeral states. Returns 0 or -1 (reported). */
+static int open_ephemeral(struct worker *w)
+{
+	for (uint32_t i = 0; i < w->n; i++) {
+		struct worker_proc *p = &w->wp[i];
+		if (!p->p->ephemeral_new)
+			continue;
+		slot_proc(w, i);
+		p->eph = p->p->ephemeral_new(w->key);
+		w->slot->proc = -1;
+		if (!p->eph)
+			return log_error("processor \"%s\" could not create an ephemeral state for "
+					 "session %s", p->p->name, key_text(w));
+	}
+	return 0;
+}
+
+/* Calls every session_complete. Returns 0 or -1 (reported). */
+static int complete(struct worker *w)
+{
+	for (uint32_t i = 0; i < w->n; i++) {
+		struct worker_proc *p = &w->wp[i];
+		if (!p->p->session_complete)
+			continue;
+		slot_proc(w, i);
+		int rc = p->p->session_complete(&w->ctx, p->state, p->eph);
+		w->slot->proc = -1;
+		if (rc)
+			return log_error("processor \"%s\" could not complete session %s", p->p->name,
+					 key_text(w));
+	}
+	return 0;
+}
+
+/* Writes the encoded container (w->file) as the session's state file; the
+ * folder is synced at most once a second (and by worker_release). Returns 0
+ * or -1 (reported). */
+static int write_state(struct worker *w)
+{
+	buf_reset(&w->path);
+	buf_printf(&w->path, "%s/", w->opt.state_dir);
+	state_file_name(w->key, &w->path);
+	if (atomic_file_write(w->path.data, w->file.sbuf.data, w->file.sbuf.size, "state file",
+			      ATOMIC_FILE_DEFER_DIRSYNC |
+				      (w->opt.no_fsync ? ATOMIC_FILE_NO_FSYNC : 0)))
+		return -1;
+	w->dir_dirty = true;
+	double t = now_s();
+	if (t - w->dir_synced_at >= 1.0) {
+		atomic_file_sync_dir(w->opt.state_dir);
+		w->dir_dirty = false;
+		w->dir_synced_at = t;
+	}
+	return 0;
+}
+
+/*
+ * After the updates: the outcome, and unless the session stopped before
+ * update 0, the ephemeral states and the container (in res->state), written
+ * to the state file when something changed. Returns 0.
+ */
+static int conclude(struct worker *w, bool have_saved, struct proto_result *res)
+{
+	bool changed = !have_saved, anything = false;
+	res->last_seq = INT32_MAX;
+	for (uint32_t i = 0; i < w->n; i++) {
+		struct worker_proc *p = &w->wp[i];
+		changed = changed || !p->keep;
+		anything = anything || p->last_seq >= 0;
+		if (p->last_seq < res->last_seq)
+			res->last_seq = p->last_seq;
+	}
+	if (!anything) {
+		/* Stopped before update 0 (it could not be decoded): nothing to keep. */
+		res->status = PROTO_GAP;
+		res->last_seq = -1;
+		return 0;
+	}
+	if (save_ephemeral(w) || encode_state(w, have_saved))
+		return failed(res);
+	if (changed) {
+		if (write_state(w))
+			return failed(res);
+		res->saved = true;
+	}
+	res->state = w->file.sbuf.data;
+	res->state_len = w->file.sbuf.size;
+	if (res->missing_seq >= 0)
+		res->status = PROTO_GAP;
+	else if (!changed)
+		res->status = PROTO_UNCHANGED;
+	return 0;
+}
+
+/*
+ * The steps of one session (worker.h), up to its outcome in res. Returns 0
+ * (res->status says how it went), 1 when abandoned because *stop was set,
+ * -1 when the index could not be read.
+ */
+static int process(struct worker *w, struct proto_result *res)
+{
+	struct index_session s;
+	int found = index_db_find_session(w->db, w->key, &s);
+	if (found < 0)
+		return -1;
+	if (found == 0) {
+		log_error("session %s is not in the index", key_text(w));
+		return failed(res);
+	}
+	bool have_saved = load_saved(w, w->key);
+	if (start_procs(w, have_saved, res))
+		return failed(res);
+	int32_t min_start = lowest_start(w);
+	if (min_start == -1 && (s.first_seq != 0 || s.updates == 0)) {
+		res->status = PROTO_NO_FIRST;
+		res->missing_seq = 0;
+		return 0;
+	}
+	if (open_ephemeral(w))
+		return failed(res);
+	int rc = feed(w, &s, min_start, res);
+	if (rc == 1 || rc < 0)
+		return rc;
+	if (rc == 2 || complete(w))
+		return failed(res);
+	return conclude(w, have_saved, res);
+}
+
+/* Encodes the PROTO_RESULT payload into w->msg: nothing to merge from a
+ * session that failed or has no update 0. Returns 0 or -1 (reported). */
+static int reply(struct worker *w, struct proto_result *res)
+{
+	if (res->status == PROTO_FAILED || res->status == PROTO_NO_FIRST) {
+		res->state = NULL;
+		res->state_len = 0;
+		w->n_eph_parts = 0;
+	}
+	state_writer_reset(&w->msg);
+	proto_result_head(&w->msg, w->key, res, res->state, res->state_len, w->n_eph_parts);
+	for (uint32_t k = 0; k < w->n_eph_parts; k++)
+		proto_result_eph(&w->msg, w->wp[w->eph_parts[k].proc].p->name,
+				 w->ephbytes.data + w->eph_parts[k].off, w->eph_parts[k].len);
+	if (state_writer_finish(&w->msg))
+		return log_error("could not encode the result of session %s: %s", key_text(w),
+				 w->msg.error);
+	return 0;
+}
+
+/* Makes key the current session, and says so in the slot. */
+static void begin(struct worker *w, const struct bpass_session_key *key)
 {
 	struct worker_slot *sl = w->slot;
 	snprintf(sl->node_id, sizeof(sl->node_id), "%s", key->node_id);
@@ -431,184 +616,45 @@ int worker_session(struct worker *w, const struct bpass_session_key *key, const 
 	sl->busy = 1;
 	w->key = key;
 	w->ctx.key = key;
+	w->n_eph_parts = 0;
+}
+
+int worker_session(struct worker *w, const struct bpass_session_key *key, const void **payload,
+		   size_t *len)
+{
 	*payload = NULL;
 	*len = 0;
-
+	begin(w, key);
 	struct proto_result res;
 	memset(&res, 0, sizeof(res));
 	res.status = PROTO_PROCESSED;
 	res.last_seq = -1;
 	res.missing_seq = -1;
-	const void *state = NULL;
-	size_t state_len = 0;
-	int ret = 0;
-	w->n_eph_parts = 0;
-
-	struct index_session s;
-	int found = index_db_find_session(w->db, key->node_id, key->session_id, key->context, &s);
-	if (found < 0) {
-		ret = -1;
-		goto out;
+	int rc = process(w, &res);
+	if (rc == 0)
+		rc = reply(w, &res);
+	if (rc == 0) {
+		*payload = w->msg.sbuf.data;
+		*len = w->msg.sbuf.size;
 	}
-	if (found == 0) {
-		log_error("session %s is not in the index", key_text(w));
-		res.status = PROTO_FAILED;
-		goto reply;
-	}
-
-	bool have_saved = load_saved(w, key);
-	bool failed = false;
-	for (uint32_t i = 0; i < w->n && !failed; i++)
-		failed = start_proc(w, i, have_saved ? state_file_find(&w->sf, w->wp[i].p->name) : NULL,
-				    &res) != 0;
-	/* A processor reads its dependencies' states for the same update, so
-	 * none of them may be ahead of it: restart those that are (in reverse
-	 * run order, so the dependencies of a restarted one are checked too). */
-	for (uint32_t i = w->n; i-- > 0 && !failed;)
-		for (uint32_t k = 0; k < w->wp[i].n_deps && !failed; k++) {
-			struct worker_proc *d = &w->wp[w->wp[i].deps[k]];
-			if (d->last_seq > w->wp[i].last_seq)
-				failed = make_fresh(w, w->wp[i].deps[k], &res) != 0;
-		}
-	if (failed) {
-		res.status = PROTO_FAILED;
-		goto reply;
-	}
-	int32_t min_start = INT32_MAX;
-	for (uint32_t i = 0; i < w->n; i++)
-		if (w->wp[i].last_seq < min_start)
-			min_start = w->wp[i].last_seq;
-	if (min_start == -1 && (s.first_seq != 0 || s.updates == 0)) {
-		res.status = PROTO_NO_FIRST;
-		res.missing_seq = 0;
-		goto reply;
-	}
-	for (uint32_t i = 0; i < w->n && !failed; i++) {
-		struct worker_proc *p = &w->wp[i];
-		if (!p->p->ephemeral_new)
-			continue;
-		slot_proc(w, i);
-		p->eph = p->p->ephemeral_new(key);
-		sl->proc = -1;
-		if (!p->eph)
-			failed = log_error("processor \"%s\" could not create an ephemeral state for "
-					   "session %s", p->p->name, key_text(w)) != 0;
-	}
-	if (failed) {
-		res.status = PROTO_FAILED;
-		goto reply;
-	}
-
-	int rc = feed(w, &s, min_start, &res);
-	if (rc == 1) {
-		ret = 1;
-		goto out;
-	}
-	if (rc < 0) {
-		ret = -1;
-		goto out;
-	}
-	if (rc == 2) {
-		res.status = PROTO_FAILED;
-		goto reply;
-	}
-	for (uint32_t i = 0; i < w->n; i++) {
-		struct worker_proc *p = &w->wp[i];
-		if (!p->p->session_complete)
-			continue;
-		slot_proc(w, i);
-		if (p->p->session_complete(&w->ctx, p->state, p->eph)) {
-			sl->proc = -1;
-			log_error("processor \"%s\" could not complete session %s", p->p->name,
-				  key_text(w));
-			res.status = PROTO_FAILED;
-			goto reply;
-		}
-	}
-	sl->proc = -1;
-
-	bool changed = !have_saved, anything = false;
-	res.last_seq = INT32_MAX;
-	for (uint32_t i = 0; i < w->n; i++) {
-		struct worker_proc *p = &w->wp[i];
-		changed = changed || !p->keep;
-		anything = anything || p->last_seq >= 0;
-		if (p->last_seq < res.last_seq)
-			res.last_seq = p->last_seq;
-	}
-	if (!anything) {
-		/* Stopped before update 0 (it could not be decoded): nothing to keep. */
-		res.status = PROTO_GAP;
-		res.last_seq = -1;
-		goto reply;
-	}
-	if (save_ephemeral(w) || encode_state(w, have_saved)) {
-		res.status = PROTO_FAILED;
-		goto reply;
-	}
-	if (changed) {
-		buf_reset(&w->path);
-		buf_printf(&w->path, "%s/", w->state_dir);
-		state_file_name(key, &w->path);
-		if (atomic_file_write(w->path.data, w->file.sbuf.data, w->file.sbuf.size, "state file",
-				      ATOMIC_FILE_DEFER_DIRSYNC |
-					      (w->opt->no_fsync ? ATOMIC_FILE_NO_FSYNC : 0))) {
-			res.status = PROTO_FAILED;
-			w->n_eph_parts = 0;
-			goto reply;
-		}
-		res.saved = true;
-		w->dir_dirty = true;
-		double t = now_s();
-		if (t - w->dir_synced_at >= 1.0) {
-			atomic_file_sync_dir(w->state_dir);
-			w->dir_dirty = false;
-			w->dir_synced_at = t;
-		}
-	}
-	state = w->file.sbuf.data;
-	state_len = w->file.sbuf.size;
-	if (res.missing_seq >= 0)
-		res.status = PROTO_GAP;
-	else if (!changed)
-		res.status = PROTO_UNCHANGED;
-
-reply:
-	if (res.status == PROTO_FAILED || res.status == PROTO_NO_FIRST) {
-		state = NULL;
-		w->n_eph_parts = 0;
-	}
-	state_writer_reset(&w->msg);
-	proto_result_head(&w->msg, key, &res, state, state_len, w->n_eph_parts);
-	for (uint32_t k = 0; k < w->n_eph_parts; k++)
-		proto_result_eph(&w->msg, w->wp[w->eph_parts[k].proc].p->name,
-				 w->ephbytes.data + w->eph_parts[k].off, w->eph_parts[k].len);
-	if (state_writer_finish(&w->msg)) {
-		ret = log_error("could not encode the result of session %s: %s", key_text(w),
-				w->msg.error);
-		goto out;
-	}
-	*payload = w->msg.sbuf.data;
-	*len = w->msg.sbuf.size;
-out:
 	free_states(w);
-	sl->busy = 0;
-	return ret;
+	w->slot->busy = 0;
+	return rc;
 }
 
 /* ---------------------------------------------------------------------------
  * The worker process
  */
 
-int worker_main(const struct run_options *opt, const char *state_dir, struct worker_slot *slot,
-		int in, int out)
+int worker_main(const struct worker_options *o, struct worker_slot *slot, int in, int out)
 {
 	struct worker *w = xmalloc(sizeof(*w));
-	if (worker_init(w, opt, state_dir, slot)) {
+	if (worker_init(w, o, slot)) {
 		worker_release(w);
 		free(w);
 		return PROTO_EXIT_INIT;
 	}
+	volatile sig_atomic_t *stop = w->opt.stop;
 	struct buf frame, node, context;
 	buf_init(&frame);
 	buf_init(&node);
@@ -616,9 +662,9 @@ int worker_main(const struct run_options *opt, const char *state_dir, struct wor
 	struct state_reader rd;
 	state_reader_init(&rd);
 	int status = 0;
-	while (!harness_stop) {
+	while (!*stop) {
 		uint32_t type;
-		int rc = proto_recv(in, &type, &frame, &harness_stop);
+		int rc = proto_recv(in, &type, &frame, stop);
 		if (rc <= 0 || type == PROTO_QUIT)
 			break;
 		int64_t sid;

@@ -27,6 +27,9 @@
  *
  * A shared-memory slot (struct worker_slot) says which session and which
  * processor is running, so the parent can name them if the process dies.
+ *
+ * A worker knows nothing of the command line: struct worker_options is all
+ * it is told, the stop flag included.
  */
 #ifndef HARNESS_WORKER_H
 #define HARNESS_WORKER_H
@@ -40,18 +43,32 @@
 #include "index_db.h"
 #include "proto.h"
 #include "registry.h"
-#include "run.h"
+#include "session_key.h"
 #include "state_file.h"
 #include "update.h"
 
-/* What the worker is doing, in shared memory (written by the worker only). */
+/* What the worker is doing, in shared memory (written by the worker only).
+ * The strings are always NUL-terminated: the slot is zeroed before the
+ * worker starts and their last byte is never written but as NUL. */
 struct worker_slot {
 	volatile int32_t busy;        /* 1 while a session is being processed */
 	volatile int32_t proc;        /* run-order index of the processor called, -1: none */
 	volatile int32_t seq;         /* the update being processed, -1: none */
-	char node_id[72];
-	char context[48];
+	char node_id[SESSION_NODE_ID_SIZE];  /* the session's key */
+	char context[SESSION_CONTEXT_SIZE];
 	volatile int64_t session_id;
+};
+
+/* What a worker is told (every pointer borrowed for the worker's life). */
+struct worker_options {
+	const char *index_path;
+	const char *state_dir;        /* the run's state folder: STATE_DIR/<run-name> */
+	const char *select;           /* processors to run (registry_select), NULL: the default */
+	char *const *plugins;         /* plugin paths, loaded as the parent loaded them */
+	uint32_t n_plugins;
+	const char *recompute;        /* NULL: none; "": every selected processor; else a list */
+	bool no_fsync;                /* state files renamed into place without fsync */
+	volatile sig_atomic_t *stop;  /* set (by a signal): abandon the session; NULL: never */
 };
 
 struct worker_proc {
@@ -75,8 +92,7 @@ struct worker_eph {
 };
 
 struct worker {
-	const struct run_options *opt;
-	const char *state_dir;        /* STATE_DIR/<run> (borrowed) */
+	struct worker_options opt;    /* a copy; what it points to is borrowed */
 	struct index_db *db;
 	struct registry reg;
 	struct worker_proc *wp;       /* selected processors in run order */
@@ -104,29 +120,27 @@ struct worker {
 
 /*
  * Opens the index, loads the processors (built-ins and plugins, as the
- * parent did) and resolves the selection. slot may be NULL. Returns 0, or -1
- * after a message.
+ * parent did) and resolves the selection. o is copied (what it points to is
+ * borrowed); slot may be NULL (a private one is used). Returns 0, or -1
+ * after a message; worker_release is needed either way.
  */
-int worker_init(struct worker *w, const struct run_options *opt, const char *state_dir,
-		struct worker_slot *slot);
+int worker_init(struct worker *w, const struct worker_options *o, struct worker_slot *slot);
 /* Syncs the state folder if needed and frees everything. */
 void worker_release(struct worker *w);
 
 /*
  * Processes one session. On return *payload and *len hold the PROTO_RESULT
  * payload (borrowed until the next call). Returns 0, 1 when abandoned
- * because harness_stop was set (nothing saved, no payload), or -1 when the
- * worker cannot go on (the index became unreadable).
+ * because *stop was set (nothing saved, no payload), or -1 when the worker
+ * cannot go on (the index became unreadable).
  */
 int worker_session(struct worker *w, const struct bpass_session_key *key, const void **payload,
 		   size_t *len);
 
 /* The loop of a worker process: reads PROTO_SESSION frames from in and
- * answers each with a PROTO_RESULT on out. Returns the exit status. */
-int worker_main(const struct run_options *opt, const char *state_dir, struct worker_slot *slot,
-		int in, int out);
-
-/* "NODE/CONTEXT/SESSION_ID", appended to out. */
-void worker_key_text(const struct bpass_session_key *key, struct buf *out);
+ * answers each with a PROTO_RESULT on out, until the end of in, PROTO_QUIT
+ * or *stop. Returns the exit status: 0, 1 after a failure, PROTO_EXIT_INIT
+ * when worker_init failed. */
+int worker_main(const struct worker_options *o, struct worker_slot *slot, int in, int out);
 
 #endif

@@ -177,8 +177,8 @@ static const char *const stmt_sql[ST_COUNT] = {
  * this tarball adds. */
 struct sess_acc {
 	int64_t id;
-	char node_id[72];
-	char context[48];
+	char node_id[SESSION_NODE_ID_SIZE];
+	char context[SESSION_CONTEXT_SIZE];
 	int64_t session_id;
 	uint32_t hash;
 	/* stored before this tarball (n0 == 0: a new session) */
@@ -547,16 +547,16 @@ int index_db_sessions(struct index_db *db,
 	return ret;
 }
 
-int index_db_find_session(struct index_db *db, const char *node_id, int64_t session_id,
-			  const char *context, struct index_session *out)
+int index_db_find_session(struct index_db *db, const struct bpass_session_key *key,
+			  struct index_session *out)
 {
 	sqlite3_stmt *st = stmt(db, ST_FIND);
 	if (!st)
 		return INDEX_FIND_ERROR;
-	sqlite3_bind_text(st, 1, node_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, session_id);
-	if (context)
-		sqlite3_bind_text(st, 3, context, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, key->node_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, key->session_id);
+	if (key->context)
+		sqlite3_bind_text(st, 3, key->context, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
 	int ret;
 	if (rc == SQLITE_ROW) {
@@ -744,12 +744,13 @@ static void slots_grow(struct index_db *db)
 /* Finds or loads (or creates) the session of a key. NULL on error. */
 static struct sess_acc *acc_get(struct index_db *db, const struct index_update_row *r)
 {
+	const struct bpass_session_key key = {r->node_id, r->context, r->session_id};
 	uint32_t h = key_hash(r->node_id, r->context, r->session_id);
 	uint32_t k = h & (db->cap_slots - 1);
 	for (; db->slots[k] != UINT32_MAX; k = (k + 1) & (db->cap_slots - 1)) {
 		struct sess_acc *a = &db->acc[db->slots[k]];
-		if (a->hash == h && a->session_id == r->session_id &&
-		    !strcmp(a->node_id, r->node_id) && !strcmp(a->context, r->context))
+		const struct bpass_session_key ak = {a->node_id, a->context, a->session_id};
+		if (a->hash == h && session_key_eq(&ak, &key))
 			return a;
 	}
 	if (strlen(r->node_id) >= sizeof(db->acc->node_id) ||

@@ -19,6 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "session_key.h"
+
 struct index_db;
 
 enum index_open_flags {
@@ -48,8 +50,8 @@ void index_db_close(struct index_db *db);  /* NULL is a no-op */
 /* One session as recorded by the indexer. */
 struct index_session {
 	int64_t id;                 /* the index's own row id for the session */
-	char node_id[72];
-	char context[48];
+	char node_id[SESSION_NODE_ID_SIZE];
+	char context[SESSION_CONTEXT_SIZE];
 	int64_t session_id;
 	uint32_t updates;           /* distinct sequence numbers */
 	uint32_t duplicates;        /* re-uploads seen and dropped */
@@ -72,9 +74,10 @@ enum index_find_result {
 	INDEX_NOT_FOUND = 0,
 	INDEX_FOUND = 1,         /* *out is filled */
 };
-/* Looks up one session by key. Returns an enum index_find_result. */
-int index_db_find_session(struct index_db *db, const char *node_id, int64_t session_id,
-			  const char *context /* NULL: any */, struct index_session *out);
+/* Looks up one session by key; a NULL key->context matches any context (the
+ * first in context order). Returns an enum index_find_result. */
+int index_db_find_session(struct index_db *db, const struct bpass_session_key *key,
+			  struct index_session *out);
 
 /* Iterates the updates of one session with sequence number > after_seq, in
  * sequence order. The blob is borrowed until the next call. */

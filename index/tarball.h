@@ -15,6 +15,7 @@
 #include <sys/types.h>
 
 #include "buf.h"
+#include "session_key.h"
 
 /* The upload server accepted at most 10 MiB per update; a member that inflates
  * past this is treated as a gzip bomb. */
@@ -22,7 +23,7 @@
 
 /* Fields of a tarball file name NODEID_YYYY-MM-DD_HH-MM-SS[_MD5].tar(.gz). */
 struct tarball_name {
-	char node_id[72];
+	char node_id[SESSION_NODE_ID_SIZE];
 	char date[24];        /* "YYYY-MM-DD HH:MM:SS" (collection time, no zone); "" if absent */
 	char md5[33];         /* lowercase hex, "" when the name has no md5 field */
 };

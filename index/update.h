@@ -14,6 +14,7 @@
 
 #include "bpass_update.h"
 #include "buf.h"
+#include "session_key.h"   /* update_parse rejects node ids over SESSION_NODE_ID_MAX */
 
 struct update_buf {
 	struct bpass_update u;          /* the result; borrowed pointers, see bpass_update.h */

@@ -48,7 +48,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define NODE_ID_MAX 64
+#define NODE_ID_MAX SESSION_NODE_ID_MAX
 #define SIGNATURE_LEN 40
 #define MAX_FIELDS 8
 

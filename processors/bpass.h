@@ -53,16 +53,10 @@
 #include <stdint.h>
 
 #include "bpass_update.h"
+#include "session_key.h"   /* struct bpass_session_key: the identity of a session */
 
 /* Bumped whenever struct bpass_processor or the vtables below change incompatibly. */
 #define BPASS_ABI_VERSION 1
-
-/* The identity of a session (processors.md "Terms"). */
-struct bpass_session_key {
-	const char *node_id;
-	const char *context;        /* anonymization context, or BPASS_UNANONYMIZED */
-	int64_t session_id;
-};
 
 /*
  * A msgpack writer handed to the save callbacks. Write any sequence of values;

@@ -215,10 +215,10 @@ int state_file_parse(struct state_file *sf, const void *data, size_t len,
 	}
 	if (!state_reader_done(rd))
 		return bad(err, "unexpected data after the processor entries");
-	if (key && (sf->kind != STATE_KIND_SESSION || strcmp(sf->node_id.data, key->node_id) ||
-		    strcmp(sf->context.data, key->context) || sf->session_id != key->session_id)) {
-		buf_printf(err, "belongs to session %s/%s/%" PRId64 "", sf->node_id.data,
-			   sf->context.data, sf->session_id);
+	const struct bpass_session_key own = {sf->node_id.data, sf->context.data, sf->session_id};
+	if (key && (sf->kind != STATE_KIND_SESSION || !session_key_eq(&own, key))) {
+		buf_puts(err, "belongs to session ");
+		session_key_format(&own, err);
 		return -1;
 	}
 	return 0;

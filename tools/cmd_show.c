@@ -53,7 +53,7 @@ static int show(const char *path, const char *node, int64_t sid, int32_t seq,
 	struct buf out;
 	update_buf_init(&ub);
 	buf_init(&out);
-	int found = index_db_find_session(db, node, sid, context, &s);
+	int found = index_db_find_session(db, &(struct bpass_session_key){node, context, sid}, &s);
 	if (found < 0)
 		goto done;
 	if (found == 0) {

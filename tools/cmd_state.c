@@ -97,9 +97,11 @@ static int dump_file(const char *path, bool json)
 		buf_put_json_str(&out, sf.context.data);
 		buf_printf(&out, ", \"session_id\": %" PRId64 ", \"processors\": [", sf.session_id);
 	} else {
-		buf_printf(&out, "state file \"%s\"\n  format %u, %s %s/%s/%" PRId64 "\n", path,
-			   sf.format, sf.kind == STATE_KIND_GLOBAL ? "global" : "session",
-			   sf.node_id.data, sf.context.data, sf.session_id);
+		buf_printf(&out, "state file \"%s\"\n  format %u, %s ", path, sf.format,
+			   sf.kind == STATE_KIND_GLOBAL ? "global" : "session");
+		session_key_format(&(struct bpass_session_key){sf.node_id.data, sf.context.data,
+							       sf.session_id}, &out);
+		buf_putc(&out, '\n');
 	}
 	for (uint32_t i = 0; i < sf.n; i++) {
 		const struct state_entry *e = &sf.e[i];

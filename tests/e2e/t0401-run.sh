@@ -66,6 +66,7 @@ sid=$(echo "$line" | cut -d, -f3)
 last=$(echo "$line" | cut -d, -f7)
 "$BPASS" state "$T/s0" "$node" "$sid" >"$T/state.txt"
 check_eq "state: exit 0" "$?" "0"
+check_grep "state: header names the session" "^  format 1, session $node/[^/]+/$sid\$" "$T/state.txt"
 check_grep "state: byte-count part" "processor \"byte-count\" version 1, last_seq $last, updates_processed $((last + 1))" "$T/state.txt"
 "$BPASS" state --json "$T/s0" "$node" "$sid" >"$T/state.json"
 check_grep "state --json: header" "\"node_id\": \"$node\", .*\"session_id\": $sid, \"processors\": \\[" "$T/state.json"

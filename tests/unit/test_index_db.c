@@ -65,7 +65,7 @@ static struct index_session find(struct index_db *db, const char *node, int64_t 
 {
 	struct index_session s;
 	memset(&s, 0, sizeof(s));
-	assert_int_equal(index_db_find_session(db, node, sid, NULL, &s), INDEX_FOUND);
+	assert_int_equal(index_db_find_session(db, &(struct bpass_session_key){node, NULL, sid}, &s), INDEX_FOUND);
 	return s;
 }
 
@@ -263,12 +263,13 @@ static void test_readers(void **state)
 	assert_int_equal(index_db_sessions(db, stop_at_two, &n), 42);
 
 	struct index_session s;
-	assert_int_equal(index_db_find_session(db, "OWA", 9, "UNANONYMIZED", &s), INDEX_FOUND);
+	assert_int_equal(
+		index_db_find_session(db, &(struct bpass_session_key){"OWA", "UNANONYMIZED", 9}, &s), INDEX_FOUND);
 	assert_int_equal(s.updates, 1);
-	assert_int_equal(index_db_find_session(db, "OWA", 9, CTX, &s), INDEX_FOUND);
+	assert_int_equal(index_db_find_session(db, &(struct bpass_session_key){"OWA", CTX, 9}, &s), INDEX_FOUND);
 	assert_int_equal(s.updates, 3);
-	assert_int_equal(index_db_find_session(db, "OWA", 10, NULL, &s), INDEX_NOT_FOUND);
-	assert_int_equal(index_db_find_session(db, "OWC", 9, NULL, &s), INDEX_NOT_FOUND);
+	assert_int_equal(index_db_find_session(db, &(struct bpass_session_key){"OWA", NULL, 10}, &s), INDEX_NOT_FOUND);
+	assert_int_equal(index_db_find_session(db, &(struct bpass_session_key){"OWC", NULL, 9}, &s), INDEX_NOT_FOUND);
 
 	/* Updates in seq order, after a given seq. */
 	struct index_update_iter *it;
@@ -409,7 +410,7 @@ static void test_abort(void **state)
 	index_db_tarball_abort(db);
 	index_db_tarball_abort(db);   /* no-op */
 	struct index_session s;
-	assert_int_equal(index_db_find_session(db, NODE, 1, NULL, &s), INDEX_NOT_FOUND);
+	assert_int_equal(index_db_find_session(db, &(struct bpass_session_key){NODE, NULL, 1}, &s), INDEX_NOT_FOUND);
 	/* Begin, then close without committing: rolled back too. */
 	assert_int_equal(index_db_tarball_begin(db, "a.tar", 1, 1, NULL), 0);
 	assert_int_equal(add(db, NODE, CTX, 1, 0, 10), INDEX_ADD_STORED);
@@ -457,9 +458,9 @@ static void test_lock(void **state)
 	struct index_db *r;
 	assert_int_equal(index_db_open(&r, path, INDEX_OPEN_READ), 0);
 	struct index_session s;
-	assert_int_equal(index_db_find_session(r, NODE, 1, NULL, &s), INDEX_NOT_FOUND);
+	assert_int_equal(index_db_find_session(r, &(struct bpass_session_key){NODE, NULL, 1}, &s), INDEX_NOT_FOUND);
 	assert_int_equal(index_db_tarball_commit(a, INDEX_TARBALL_INDEXED, NULL), 0);
-	assert_int_equal(index_db_find_session(r, NODE, 1, NULL, &s), INDEX_FOUND);
+	assert_int_equal(index_db_find_session(r, &(struct bpass_session_key){NODE, NULL, 1}, &s), INDEX_FOUND);
 	index_db_close(r);
 	/* The lock file holds the pid of the writer while it writes, and nothing after. */
 	char lp[400];

@@ -23,94 +23,37 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "blob.h"
 #include "buf.h"
-#include "index_db.h"
+#include "fixture.h"
 #include "log.h"
 #include "run.h"
 #include "state_file.h"
-#include "update.h"
 
 #define A "OWAAAAAAAAAAAA"
 #define B "OWBBBBBBBBBBBB"
-#define CTX "d8ed5acebaa9c7d364d16687864ccc2666576188"
+#define CTX FX_CTX
 
-static char dir[256], idx[300], st[300];
+static char dir[FX_PATH], idx[FX_PATH], st[FX_PATH];
 
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(dir, sizeof(dir), "%s/bpass-state-run.XXXXXX",
-		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (!mkdtemp(dir))
-		return -1;
-	snprintf(idx, sizeof(idx), "%s/index.sqlite", dir);
-	snprintf(st, sizeof(st), "%s/state", dir);
-	unsetenv("BPASS_PLUGIN_PATH");
-	return 0;
+	return fx_scratch_run("state-run", dir, idx, st);
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	char cmd[300];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return fx_remove(dir);
 }
 
-/* ---- building the index ---- */
-
-struct upd {
-	const char *node;
-	int64_t sid;
-	int32_t seq;
-	const char *sizes;       /* packet lines "DELTA SIZE FLOW\n"... */
-	uint32_t n_packets;
-};
-
-static void add_tarball(const char *name, const struct upd *u, size_t n)
+static void add_tarball(const char *name, const struct fx_update *u, size_t n)
 {
-	struct index_db *db;
-	assert_int_equal(index_db_open(&db, idx, INDEX_OPEN_WRITE), 0);
-	assert_int_equal(index_db_tarball_begin(db, name, 1, 1, NULL), 0);
-	struct update_buf ub;
-	update_buf_init(&ub);
-	struct buf text, blob;
-	buf_init(&text);
-	buf_init(&blob);
-	for (size_t i = 0; i < n; i++) {
-		buf_reset(&text);
-		buf_printf(&text, "5\nUNKNOWN\n%s %" PRId64 " %d %" PRId64 "\n\n\n%s\n\n", u[i].node,
-			   u[i].sid, u[i].seq, u[i].sid / 1000000 + 30 * (u[i].seq + 1), CTX);
-		buf_printf(&text, "%" PRId64 " 0\n%s\n", u[i].sid, u[i].sizes);
-		buf_puts(&text, "0 0 0 0\n\n0 0\n\n\n0 256\n\n\n");
-		struct update_error err;
-		int rc = update_parse(&ub, text.data, text.len, &err);
-		if (rc)
-			fprintf(stderr, "parse: %s\n", err.msg);
-		assert_int_equal(rc, 0);
-		assert_int_equal(ub.u.n_packets, u[i].n_packets);
-		buf_reset(&blob);
-		assert_int_equal(blob_encode(&ub.u, &blob), 0);
-		struct index_update_row row = {
-			.node_id = u[i].node, .context = CTX, .session_id = u[i].sid, .seq = u[i].seq,
-			.version = 5, .timestamp_s = ub.u.timestamp_s, .packets = ub.u.n_packets,
-			.blob = blob.data, .blob_len = blob.len,
-		};
-		assert_int_equal(index_db_add_update(db, &row), 1);
-	}
-	index_db_tarball_counts(db)->members = (uint32_t)n;
-	assert_int_equal(index_db_tarball_commit(db, INDEX_TARBALL_INDEXED, NULL), 0);
-	update_buf_release(&ub);
-	buf_release(&text);
-	buf_release(&blob);
-	index_db_close(db);
+	fx_add_tarball(idx, name, u, n);
 }
 
 /* ---- running and reading ---- */
@@ -126,18 +69,9 @@ static int run(const char *select, int workers, const char *recompute, const cha
 		.recompute = recompute,
 	};
 	log_set_quiet(true);
-	fflush(stderr);
-	FILE *cap = tmpfile();
-	int saved = dup(2);
-	dup2(fileno(cap), 2);
+	fx_capture_begin();
 	int rc = harness_run(&o);
-	fflush(stderr);
-	dup2(saved, 2);
-	close(saved);
-	rewind(cap);
-	size_t n = fread(errs, 1, sizeof(errs) - 1, cap);
-	errs[n] = 0;
-	fclose(cap);
+	fx_capture_end(errs, sizeof(errs));
 	return rc;
 }
 
@@ -168,7 +102,7 @@ static void expect_file(const char *name, const char *file, const char *want)
 static void test_first_run(void **unused)
 {
 	(void)unused;
-	const struct upd first[] = {
+	const struct fx_update first[] = {
 		{A, 1000000, 0, "0 100 5\n10 200 5\n", 2},
 		{A, 1000000, 1, "0 50 5\n", 1},
 		{A, 1000000, 2, "", 0},
@@ -239,7 +173,7 @@ static void test_first_run(void **unused)
 static void test_more_updates(void **unused)
 {
 	(void)unused;
-	const struct upd second[] = {
+	const struct fx_update second[] = {
 		{A, 1000000, 3, "0 5 5\n", 1},
 		{A, 2000000, 1, "0 30 5\n", 1},
 	};
