@@ -20,7 +20,7 @@ FUZZ_SECONDS ?= 30
 PKGS     := sqlite3 zlib libarchive hwloc msgpack cairo libmd
 WARN     := -Wall -Wextra -Werror -Wshadow -Wvla -Wstrict-prototypes \
             -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral
-INCLUDES := -Icommon -Iindex -Iprocessors -Istate -Iharness -Iplot -Igen
+INCLUDES := -Icommon -Iindex -Iprocessors -Istate -Iharness -Iplot -Igen -Iops
 CFLAGS   ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -fPIC -MMD -MP $(WARN) $(INCLUDES) \
              $(shell pkg-config --cflags $(PKGS)) $(CFLAGS)
@@ -31,7 +31,7 @@ ALL_CFLAGS += $(SAN_FLAGS)
 LDFLAGS  += $(SAN_FLAGS)
 endif
 
-MODULES   := common index state processors harness plot gen
+MODULES   := common index state processors harness plot gen ops
 LIB_SRCS  := $(foreach m,$(MODULES),$(wildcard $(m)/*.c))
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 TOOL_SRCS := $(wildcard tools/*.c)

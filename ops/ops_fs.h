@@ -1,11 +1,14 @@
 /*
- * tools/ops_fs.h: file-system helpers shared by the operations commands
+ * ops/ops_fs.h: file-system helpers shared by the operations engines
  * (collect, anonymize, hourly): durable writes (fsync of files and folders),
- * folder creation, exclusive lock files, sorted folder listings, uncompressed
- * tar writing with libarchive, and UTC time stamps.
+ * exclusive lock files, sorted folder listings and UTC time stamps.
+ *
+ * These are the functions that common/fs.h, common/lock_file.h and
+ * common/timeutil.h provide under other names (fs_*, lock_file_take,
+ * time_*); keep the names and signatures as they are until they are renamed.
  */
-#ifndef TOOLS_OPS_FS_H
-#define TOOLS_OPS_FS_H
+#ifndef OPS_OPS_FS_H
+#define OPS_OPS_FS_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -48,24 +51,5 @@ void ops_stamp(int64_t t, char out[24]);
 void ops_now_iso(char out[24]);
 /* Seconds on a monotonic clock, for durations. */
 double ops_seconds(void);
-
-/* An uncompressed tar being written (pax restricted: plain ustar headers
- * unless a name needs more). */
-struct ops_tar;
-/* Opens path for writing (O_EXCL: never over an existing file). Returns NULL
- * after printing why. */
-struct ops_tar *ops_tar_create(const char *path);
-/* Adds a regular member name of len bytes with modification time mtime. */
-int ops_tar_add(struct ops_tar *t, const char *name, const void *data, size_t len,
-		int64_t mtime);
-/* Finishes the archive, fsyncs and closes the file. Returns 0, or -1 after
- * printing why. Frees t either way. */
-int ops_tar_close(struct ops_tar *t);
-/* Closes and removes the unfinished file. NULL is a no-op. */
-void ops_tar_abort(struct ops_tar *t);
-
-/* Exits at once with status 99 when the environment variable var equals step:
- * the crash points used by the fault-injection tests. */
-void ops_crash_point(const char *var, const char *step);
 
 #endif

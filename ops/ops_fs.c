@@ -1,11 +1,9 @@
 /*
- * tools/ops_fs.c: durable writes, lock files, folder listings, tar writing
- * and time stamps for the operations commands (collect, anonymize, hourly).
+ * ops/ops_fs.c: durable writes, lock files, folder listings and time stamps
+ * for the operations engines (see ops_fs.h).
  */
 #include "ops_fs.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -162,106 +160,4 @@ double ops_seconds(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-struct ops_tar {
-	struct archive *a;
-	struct archive_entry *e;
-	int fd;
-	char *path;
-};
-
-struct ops_tar *ops_tar_create(const char *path)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		log_error("could not create tarball \"%s\": %s", path, strerror(errno));
-		return NULL;
-	}
-	struct ops_tar *t = xcalloc(1, sizeof(*t));
-	t->fd = fd;
-	t->path = xstrdup(path);
-	t->a = archive_write_new();
-	t->e = archive_entry_new();
-	if (archive_write_set_format_pax_restricted(t->a) != ARCHIVE_OK ||
-	    archive_write_add_filter_none(t->a) != ARCHIVE_OK ||
-	    /* No padding past the last record: the file is exactly the archive. */
-	    archive_write_set_bytes_in_last_block(t->a, 1) != ARCHIVE_OK ||
-	    archive_write_open_fd(t->a, fd) != ARCHIVE_OK) {
-		log_error("could not create tarball \"%s\": %s", path, archive_error_string(t->a));
-		ops_tar_abort(t);
-		return NULL;
-	}
-	return t;
-}
-
-int ops_tar_add(struct ops_tar *t, const char *name, const void *data, size_t len,
-		int64_t mtime)
-{
-	archive_entry_clear(t->e);
-	archive_entry_set_pathname(t->e, name);
-	archive_entry_set_filetype(t->e, AE_IFREG);
-	archive_entry_set_perm(t->e, 0644);
-	archive_entry_set_size(t->e, (la_int64_t)len);
-	archive_entry_set_mtime(t->e, (time_t)mtime, 0);
-	if (archive_write_header(t->a, t->e) != ARCHIVE_OK)
-		goto fail;
-	if (len && archive_write_data(t->a, data, len) != (la_ssize_t)len)
-		goto fail;
-	if (archive_write_finish_entry(t->a) != ARCHIVE_OK)
-		goto fail;
-	return 0;
-fail:
-	return log_error("could not write \"%s\" into tarball \"%s\": %s", name, t->path,
-			 archive_error_string(t->a));
-}
-
-static void tar_free(struct ops_tar *t)
-{
-	archive_entry_free(t->e);
-	archive_write_free(t->a);
-	if (t->fd >= 0)
-		close(t->fd);
-	free(t->path);
-	free(t);
-}
-
-int ops_tar_close(struct ops_tar *t)
-{
-	int rc = 0;
-	if (archive_write_close(t->a) != ARCHIVE_OK) {
-		rc = log_error("could not write tarball \"%s\": %s", t->path,
-			       archive_error_string(t->a));
-	} else if (fsync(t->fd) < 0) {
-		rc = log_error("could not sync tarball \"%s\": %s", t->path, strerror(errno));
-	}
-	if (close(t->fd) < 0 && !rc)
-		rc = log_error("could not write tarball \"%s\": %s", t->path, strerror(errno));
-	t->fd = -1;
-	if (rc)
-		unlink(t->path);
-	tar_free(t);
-	return rc;
-}
-
-void ops_tar_abort(struct ops_tar *t)
-{
-	if (!t)
-		return;
-	/* Freeing closes the archive while its file is still open (the trailer
-	 * goes into a file about to be removed); archive_write_fail would skip
-	 * the close and leak the writer's buffers. */
-	archive_write_free(t->a);
-	t->a = NULL;
-	unlink(t->path);
-	tar_free(t);
-}
-
-void ops_crash_point(const char *var, const char *step)
-{
-	const char *at = getenv(var);
-	if (at && !strcmp(at, step)) {
-		fflush(NULL);
-		_exit(99);
-	}
 }

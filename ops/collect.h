@@ -1,0 +1,56 @@
+/*
+ * ops/collect.h: collecting uploaded updates into tarballs (the engine of
+ * `bpass collect`, update-format.md §1 step 5, collect_uploads.sh).
+ *
+ * For every node folder UPLOADS/<NODEID>/ holding *.gz updates, one
+ * uncompressed tarball NODEID_YYYY-MM-DD_HH-MM-SS.tar (current UTC time) is
+ * written into UPDATES with the bare file names as members, then the
+ * collected files are removed.
+ *
+ * Crash safety, step by step for one node:
+ *   1. write the tar under a temporary name .NODEID_....tar.tmp, fsync it;
+ *   2. write a journal .collect-NODEID.journal naming the final tarball and
+ *      every member (name and size), fsync it and the folder;
+ *   3. link the temporary file to the final name (never over an existing
+ *      file: the seconds are bumped instead), fsync the folder, drop the
+ *      temporary name;
+ *   4. unlink the collected files, fsync the node folder;
+ *   5. remove the journal.
+ * A later run first finishes or undoes any journal it finds: if the tarball
+ * exists, the files it lists with the same name and size are removed (they
+ * are in that tarball already); if not, the journal is dropped and the files
+ * are collected again. Leftover temporary tarballs are removed. So a crash at
+ * any point loses no update and never leaves a half tarball under a real
+ * name, and no update ends up in two tarballs. Concurrent runs into one
+ * UPDATES folder are serialized by UPDATES/.collect.lock.
+ */
+#ifndef OPS_COLLECT_H
+#define OPS_COLLECT_H
+
+struct collect_options {
+	/* Called right after each crash-safety step with its name: "member"
+	 * (first member written), "tmp", "journal", "rename", "unlink" (first
+	 * file removed), "done". The fault-injection tests kill the process
+	 * there. NULL: no calls. */
+	void (*checkpoint)(const char *step, void *arg);
+	void *checkpoint_arg;
+};
+
+struct collect_stats {
+	unsigned long nodes;       /* node folders looked at */
+	unsigned long tarballs;    /* tarballs written */
+	unsigned long updates;     /* updates collected into them */
+	unsigned long failures;    /* errors reported (a node, a journal, a file) */
+};
+
+/*
+ * Collects every node folder of uploads into tarballs in updates (created
+ * when missing), after finishing what an interrupted run left. Each node
+ * folder is collected on its own: one that fails is reported and the others
+ * go on. Fills st (zeroed first). Returns 0 when nothing failed, or -1 after
+ * printing why (st->failures says how many errors).
+ */
+int collect_run(const char *uploads, const char *updates, const struct collect_options *o,
+		struct collect_stats *st);
+
+#endif

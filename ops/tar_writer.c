@@ -1,0 +1,125 @@
+/*
+ * ops/tar_writer.c: uncompressed tar files written with libarchive (see
+ * tar_writer.h).
+ */
+#include "tar_writer.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "log.h"
+
+struct tar_writer {
+	struct archive *a;
+	struct archive_entry *e;
+	int dirfd;                /* borrowed */
+	int fd;
+	char *name;               /* relative to dirfd */
+	char *path;               /* for messages */
+};
+
+struct tar_writer *tar_writer_create(int dirfd, const char *name, const char *path)
+{
+	int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		int e = errno;
+		log_error("could not create tarball \"%s\": %s", path, strerror(e));
+		errno = e;
+		return NULL;
+	}
+	struct tar_writer *t = xcalloc(1, sizeof(*t));
+	t->dirfd = dirfd;
+	t->fd = fd;
+	t->name = xstrdup(name);
+	t->path = xstrdup(path);
+	t->a = archive_write_new();
+	t->e = archive_entry_new();
+	if (archive_write_set_format_pax_restricted(t->a) != ARCHIVE_OK ||
+	    archive_write_add_filter_none(t->a) != ARCHIVE_OK ||
+	    /* No padding past the last record: the file is exactly the archive. */
+	    archive_write_set_bytes_in_last_block(t->a, 1) != ARCHIVE_OK ||
+	    archive_write_open_fd(t->a, fd) != ARCHIVE_OK) {
+		log_error("could not create tarball \"%s\": %s", path, archive_error_string(t->a));
+		tar_writer_abort(t);
+		errno = EIO;
+		return NULL;
+	}
+	return t;
+}
+
+int tar_writer_add(struct tar_writer *t, const char *name, const void *data, size_t len,
+		   int64_t mtime)
+{
+	archive_entry_clear(t->e);
+	archive_entry_set_pathname(t->e, name);
+	archive_entry_set_filetype(t->e, AE_IFREG);
+	archive_entry_set_perm(t->e, 0644);
+	archive_entry_set_size(t->e, (la_int64_t)len);
+	archive_entry_set_mtime(t->e, (time_t)mtime, 0);
+	if (archive_write_header(t->a, t->e) != ARCHIVE_OK)
+		goto fail;
+	if (len && archive_write_data(t->a, data, len) != (la_ssize_t)len)
+		goto fail;
+	if (archive_write_finish_entry(t->a) != ARCHIVE_OK)
+		goto fail;
+	return 0;
+fail:
+	log_error("could not write \"%s\" into tarball \"%s\": %s", name, t->path,
+		  archive_error_string(t->a));
+	errno = archive_errno(t->a) > 0 ? archive_errno(t->a) : EIO;
+	return -1;
+}
+
+static void tar_free(struct tar_writer *t)
+{
+	archive_entry_free(t->e);
+	archive_write_free(t->a);
+	if (t->fd >= 0)
+		close(t->fd);
+	free(t->name);
+	free(t->path);
+	free(t);
+}
+
+int tar_writer_close(struct tar_writer *t)
+{
+	int rc = 0, e = 0;
+	if (archive_write_close(t->a) != ARCHIVE_OK) {
+		e = archive_errno(t->a) > 0 ? archive_errno(t->a) : EIO;
+		rc = log_error("could not write tarball \"%s\": %s", t->path,
+			       archive_error_string(t->a));
+	} else if (fsync(t->fd) < 0) {
+		e = errno;
+		rc = log_error("could not sync tarball \"%s\": %s", t->path, strerror(e));
+	}
+	if (close(t->fd) < 0 && !rc) {
+		e = errno;
+		rc = log_error("could not write tarball \"%s\": %s", t->path, strerror(e));
+	}
+	t->fd = -1;
+	if (rc)
+		unlinkat(t->dirfd, t->name, 0);
+	tar_free(t);
+	if (rc)
+		errno = e;
+	return rc;
+}
+
+void tar_writer_abort(struct tar_writer *t)
+{
+	if (!t)
+		return;
+	/* Freeing closes the archive while its file is still open (the trailer
+	 * goes into a file about to be removed); archive_write_fail would skip
+	 * the close and leak the writer's buffers. */
+	archive_write_free(t->a);
+	t->a = NULL;
+	unlinkat(t->dirfd, t->name, 0);
+	tar_free(t);
+}
