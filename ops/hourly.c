@@ -336,22 +336,16 @@ static bool stamp_matches(const struct hourly *h, const char stamp[33])
 
 static void stamp_save(const struct hourly *h, const char stamp[33])
 {
-	struct buf p, tmp;
+	struct buf p, text;
 	buf_init(&p);
-	buf_init(&tmp);
+	buf_init(&text);
 	stamp_path(h, &p);
-	buf_printf(&tmp, "%s.tmp", p.data);
-	int fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0 || ops_write_all(fd, stamp, 32) < 0 || ops_write_all(fd, "\n", 1) < 0 ||
-	    fsync(fd) < 0 || close(fd) < 0 || rename(tmp.data, p.data) < 0) {
-		log_warn("could not save \"%s\": %s (the next hour will run again)", p.data,
-			 strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		unlink(tmp.data);
-	}
+	buf_append(&text, stamp, 32);
+	buf_putc(&text, '\n');
+	if (atomic_file_write(p.data, text.data, text.len, "hourly stamp", 0) < 0)
+		log_warn("the results are not stamped: the next hour runs them again");
 	buf_release(&p);
-	buf_release(&tmp);
+	buf_release(&text);
 }
 
 /* ---- the pipeline ---- */

@@ -104,6 +104,22 @@ check "options and --wait" "$BPASS" hourly --updates "$T/o/updates" --index "$T/
 check_eq "options: no collect without uploads" "$(cut -d' ' -f1 "$T/calls" | tr '\n' ' ')" \
 	"index run plot "
 
+# A stamp that cannot be saved (its name is taken by a folder): a warning,
+# and the stamp's file is closed once (it was closed a second time when the
+# rename failed, which could close a descriptor opened meanwhile).
+mkdir -p "$T/st/results/.hourly-stamp/x"
+if command -v strace >/dev/null 2>&1 &&
+	strace -o "$T/strace.probe" true >/dev/null 2>&1; then
+	strace -o "$T/strace" -e trace=close,rename "$BPASS" hourly --updates "$T/st/updates" \
+		--index "$T/st/index.sqlite" --state "$T/st/state" --results "$T/st/results" \
+		--plots "$T/st/plots" >"$T/out8" 2>&1
+	check_grep "unsaved stamp: a warning naming it" "could not write hourly stamp \"$T/st/results/.hourly-stamp\": Is a directory" "$T/out8"
+	check_eq "unsaved stamp: no descriptor closed twice" "$(grep -c EBADF "$T/strace")" "0"
+else
+	ok "# skip strace is not available"
+	ok "# skip strace is not available"
+fi
+
 # Configuration errors.
 printf 'updates = u\ncolour = blue\n' >"$T/bad.conf"
 check_status "an unknown key is a usage error" 2 "$BPASS" hourly "$T/bad.conf"
