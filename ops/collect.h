@@ -23,6 +23,11 @@
  * any point loses no update and never leaves a half tarball under a real
  * name, and no update ends up in two tarballs. Concurrent runs into one
  * UPDATES folder are serialized by UPDATES/.collect.lock.
+ *
+ * Collect never acts outside its two folders: a node folder or an update
+ * that is a symbolic link (or a special file) is reported and left alone,
+ * never followed; every file is opened, linked and removed through a
+ * descriptor of its folder.
  */
 #ifndef OPS_COLLECT_H
 #define OPS_COLLECT_H
@@ -40,6 +45,8 @@ struct collect_stats {
 	unsigned long nodes;       /* node folders looked at */
 	unsigned long tarballs;    /* tarballs written */
 	unsigned long updates;     /* updates collected into them */
+	unsigned long skipped;     /* reported and left alone: symbolic links, special
+				    * files, names that cannot be used */
 	unsigned long failures;    /* errors reported (a node, a journal, a file) */
 };
 

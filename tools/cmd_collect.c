@@ -56,10 +56,13 @@ int cmd_collect(int argc, char **argv)
 	}
 	struct collect_stats st;
 	rc = collect_run(dirs[0], dirs[1], &o, &st);
+	char skipped[64] = "";
+	if (st.skipped)
+		snprintf(skipped, sizeof(skipped), " (%lu skipped, see above)", st.skipped);
 	if (st.tarballs)
-		log_info("collected %lu update%s into %lu tarball%s", st.updates,
-			 st.updates == 1 ? "" : "s", st.tarballs, st.tarballs == 1 ? "" : "s");
+		log_info("collected %lu update%s into %lu tarball%s%s", st.updates,
+			 st.updates == 1 ? "" : "s", st.tarballs, st.tarballs == 1 ? "" : "s", skipped);
 	else if (rc == 0)
-		log_info("nothing to collect: no new updates in \"%s\"", dirs[0]);
+		log_info("nothing to collect: no new updates in \"%s\"%s", dirs[0], skipped);
 	return rc < 0 ? EXIT_FAILURES : EXIT_OK;
 }
