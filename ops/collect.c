@@ -74,9 +74,41 @@ static bool valid_member(const char *s)
 	return true;
 }
 
+/* Update files: *.gz, not hidden (an uploader's temporary files are). The
+ * other checks of the name are reported (collect_node). */
 static bool keep_gz(const char *name)
 {
-	return ops_has_suffix(name, ".gz") && valid_member(name);
+	return name[0] != '.' && ops_has_suffix(name, ".gz");
+}
+
+/* name for a message, into out: printable ASCII and valid UTF-8 as they
+ * are, a backslash or a double quote preceded by a backslash, any other
+ * byte as \xHH. Returns out->data. */
+static const char *escaped(const char *name, struct buf *out)
+{
+	buf_reset(out);
+	for (const unsigned char *s = (const unsigned char *)name; *s;) {
+		if (*s == '\\' || *s == '"') {
+			buf_putc(out, '\\');
+			buf_putc(out, (char)*s++);
+		} else if (*s >= ' ' && *s < 127) {
+			buf_putc(out, (char)*s++);
+		} else {
+			/* The longest valid UTF-8 sequence starting here, if any. */
+			size_t n = *s >= 0xf0 ? 4 : *s >= 0xe0 ? 3 : *s >= 0xc0 ? 2 : 0;
+			char seq[5] = {0};
+			size_t i = 0;
+			while (i < n && s[i])
+				i++, seq[i - 1] = (char)s[i - 1];
+			if (n && i == n && tar_writer_name_ok(seq)) {
+				buf_append(out, s, n);
+				s += n;
+			} else {
+				buf_printf(out, "\\x%02x", *s++);
+			}
+		}
+	}
+	return out->data;
 }
 
 static bool keep_journal(const char *name)
@@ -394,7 +426,17 @@ static int collect_node(struct collect *c, const char *node, int nfd)
 	if (!t)
 		goto out;
 	m = xcalloc((size_t)n, sizeof(*m));
+	struct buf esc;
+	buf_init(&esc);
 	for (int i = 0; i < n; i++) {
+		if (!valid_member(names[i]) || !tar_writer_name_ok(names[i])) {
+			log_warn("skipped upload \"%s/%s\": its name %s", dir.data,
+				 escaped(names[i], &esc),
+				 valid_member(names[i]) ? "is not valid UTF-8"
+							: "has a control character");
+			c->st->skipped++;
+			continue;
+		}
 		struct stat st;
 		if (fstatat(nfd, names[i], &st, AT_SYMLINK_NOFOLLOW) < 0)
 			continue;   /* gone since the listing */
@@ -423,12 +465,15 @@ static int collect_node(struct collect *c, const char *node, int nfd)
 		}
 		if (r > 0)
 			continue;   /* still being written: the next run takes it */
-		if (tar_writer_add(t, names[i], c->data.data, c->data.len, (int64_t)st.st_mtime) < 0)
+		if (tar_writer_add(t, names[i], c->data.data, c->data.len, (int64_t)st.st_mtime) < 0) {
+			buf_release(&esc);
 			goto out;
+		}
 		m[kept++] = (struct member){names[i], c->data.len};
 		if (kept == 1)
 			checkpoint(c, "member");
 	}
+	buf_release(&esc);
 	if (!kept) {
 		tar_writer_abort(t);
 		t = NULL;
@@ -534,7 +579,10 @@ static void collect_entry(struct collect *c, const char *name)
 	if (!S_ISDIR(sb.st_mode))
 		return;
 	if (!valid_node(name)) {
-		log_warn("skipped upload folder \"%s\": not a usable node id", name);
+		struct buf esc;
+		buf_init(&esc);
+		log_warn("skipped upload folder \"%s\": not a usable node id", escaped(name, &esc));
+		buf_release(&esc);
 		c->st->skipped++;
 		return;
 	}

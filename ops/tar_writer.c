@@ -41,6 +41,12 @@ struct tar_writer *tar_writer_create(int dirfd, const char *name, const char *pa
 	t->a = archive_write_new();
 	t->e = archive_entry_new();
 	if (archive_write_set_format_pax_restricted(t->a) != ARCHIVE_OK ||
+	    /* Names go in as their bytes (checked to be UTF-8): converting them
+	     * from the locale's character set fails for any byte past ASCII in
+	     * the C locale bpass runs in. A name past ASCII gets a pax header
+	     * saying hdrcharset=BINARY (GNU tar notes it and reads the name);
+	     * ASCII names get plain ustar headers, as before. */
+	    archive_write_set_format_option(t->a, "pax", "hdrcharset", "BINARY") != ARCHIVE_OK ||
 	    archive_write_add_filter_none(t->a) != ARCHIVE_OK ||
 	    /* No padding past the last record: the file is exactly the archive. */
 	    archive_write_set_bytes_in_last_block(t->a, 1) != ARCHIVE_OK ||
@@ -53,9 +59,48 @@ struct tar_writer *tar_writer_create(int dirfd, const char *name, const char *pa
 	return t;
 }
 
+bool tar_writer_name_ok(const char *name)
+{
+	const unsigned char *s = (const unsigned char *)name;
+	if (!*s)
+		return false;
+	while (*s) {
+		if (*s < 0x80) {
+			s++;
+			continue;
+		}
+		int n;
+		uint32_t cp, min;
+		if ((*s & 0xe0) == 0xc0) {
+			n = 1, cp = *s & 0x1f, min = 0x80;
+		} else if ((*s & 0xf0) == 0xe0) {
+			n = 2, cp = *s & 0x0f, min = 0x800;
+		} else if ((*s & 0xf8) == 0xf0) {
+			n = 3, cp = *s & 0x07, min = 0x10000;
+		} else {
+			return false;
+		}
+		for (int i = 1; i <= n; i++) {
+			if ((s[i] & 0xc0) != 0x80)
+				return false;
+			cp = cp << 6 | (s[i] & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return false;
+		s += n + 1;
+	}
+	return true;
+}
+
 int tar_writer_add(struct tar_writer *t, const char *name, const void *data, size_t len,
 		   int64_t mtime)
 {
+	if (!tar_writer_name_ok(name)) {
+		log_error("could not write a member into tarball \"%s\": its name is not valid "
+			  "UTF-8", t->path);
+		errno = EILSEQ;
+		return -1;
+	}
 	archive_entry_clear(t->e);
 	archive_entry_set_pathname(t->e, name);
 	archive_entry_set_filetype(t->e, AE_IFREG);

@@ -18,6 +18,7 @@
 #ifndef OPS_TAR_WRITER_H
 #define OPS_TAR_WRITER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -31,9 +32,15 @@ struct tar_writer;
  */
 struct tar_writer *tar_writer_create(int dirfd, const char *name, const char *path);
 
-/* Adds a regular member name of len bytes with modification time mtime.
- * Returns 0, or -1 after printing why (errno set; the writer must then be
- * aborted). */
+/* Whether name can be a member name: not empty and valid UTF-8 (no
+ * overlong form, surrogate or code point past U+10FFFF). Names are stored
+ * as UTF-8 whatever the locale; a name that is not UTF-8 has no faithful
+ * pax form. */
+bool tar_writer_name_ok(const char *name);
+
+/* Adds a regular member name (tar_writer_name_ok, else -1 with EILSEQ) of
+ * len bytes with modification time mtime. Returns 0, or -1 after printing
+ * why (errno set; the writer must then be aborted). */
 int tar_writer_add(struct tar_writer *t, const char *name, const void *data, size_t len,
 		   int64_t mtime);
 

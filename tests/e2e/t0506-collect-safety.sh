@@ -2,7 +2,9 @@
 # tests/e2e/t0506-collect-safety.sh: `bpass collect` never acts outside its
 # folders, and one bad upload costs only itself: a node folder or an update
 # that is a symbolic link is skipped and reported, never followed (not even
-# when finishing an interrupted run).
+# when finishing an interrupted run); an update whose name is not valid
+# UTF-8 is reported with its name escaped and skipped, and the rest of its
+# node folder is collected (a valid UTF-8 name that is not ASCII is fine).
 . "$TOP/tests/e2e/lib.sh"
 
 A=OWAAAAAAAAAAAA
@@ -17,7 +19,7 @@ upload() {
 # members: the member names of every tarball in $T/upd, sorted.
 members() {
 	for tb in "$T"/upd/*.tar; do
-		[ -f "$tb" ] && tar -tf "$tb"
+		[ -f "$tb" ] && tar -tf "$tb" 2>/dev/null
 	done | sort
 }
 
@@ -55,5 +57,26 @@ ln -s "$T/elsewhere" "$T/up/$C"
 check_eq "swap: the files behind the link stay" "$(ls "$T/elsewhere" | wc -l)" "2"
 check_grep "swap: reported" "node folder \"$C\" is a symbolic link" "$T/out2"
 check_eq "swap: the journal is gone" "$(find "$T/upd" -name '*.journal' | wc -l)" "0"
+
+# ---- File names ----
+rm -rf "$T/up" "$T/upd"
+upload "$T/up/$A" "$A" 0
+bad=$(printf 'bad\377name.gz')
+echo "not utf-8" >"$T/up/$A/$bad"
+echo "utf-8" >"$T/up/$A/café.gz"
+mkdir -p "$T/up/$(printf 'OW\377')"
+"$BPASS" collect "$T/up" "$T/upd" >"$T/out3" 2>&1
+check_eq "names: exit 0 (reported, not failed)" "$?" "0"
+check_eq "names: the rest of the node folder is collected" "$(members)" \
+	"$(printf '%s\n' "$A-1-0.gz" "café.gz" | sort)"
+check_grep "names: the bad name is reported, escaped" \
+	"skipped upload \"$T/up/$A/bad\\\\xffname.gz\": its name is not valid UTF-8" "$T/out3"
+check_grep "names: a bad folder name is escaped too" \
+	"skipped upload folder \"OW\\\\xff\": not a usable node id" "$T/out3"
+check "names: the file with the bad name is left in place" test -f "$T/up/$A/$bad"
+upload "$T/up/$A" "$A" 1
+"$BPASS" collect "$T/up" "$T/upd" >"$T/out4" 2>&1
+check_eq "names: the next run exits 0" "$?" "0"
+check_grep "names: the next run collects the new upload" "collected 1 update of node \"$A\"" "$T/out4"
 
 done_testing
