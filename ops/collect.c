@@ -418,7 +418,10 @@ static int collect_node(struct collect *c, const char *node, int nfd)
 		goto out;
 	}
 	char stamp[24];
-	int64_t now = (int64_t)time(NULL);
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	int64_t now = (int64_t)ts.tv_sec;
+	unsigned long waiting = 0;
 	ops_stamp(now, stamp);
 	buf_printf(&tmp, ".%s_%s.tar.tmp", node, stamp);
 	buf_printf(&tmp_shown, "%s/%s", c->updates, tmp.data);
@@ -440,6 +443,14 @@ static int collect_node(struct collect *c, const char *node, int nfd)
 		struct stat st;
 		if (fstatat(nfd, names[i], &st, AT_SYMLINK_NOFOLLOW) < 0)
 			continue;   /* gone since the listing */
+		if (c->o && c->o->quiet_period > 0 && S_ISREG(st.st_mode)) {
+			double age = (double)(ts.tv_sec - st.st_ctim.tv_sec) +
+				     (double)(ts.tv_nsec - st.st_ctim.tv_nsec) / 1e9;
+			if (age < (double)c->o->quiet_period) {
+				waiting++;   /* changed too recently: maybe still being written */
+				continue;
+			}
+		}
 		int r = -1;
 		if (S_ISLNK(st.st_mode))
 			errno = ELOOP;   /* read_at would refuse it too */
@@ -463,8 +474,10 @@ static int collect_node(struct collect *c, const char *node, int nfd)
 			}
 			continue;
 		}
-		if (r > 0)
-			continue;   /* still being written: the next run takes it */
+		if (r > 0) {
+			waiting++;   /* it changed while it was read: still being written */
+			continue;
+		}
 		if (tar_writer_add(t, names[i], c->data.data, c->data.len, (int64_t)st.st_mtime) < 0) {
 			buf_release(&esc);
 			goto out;
@@ -474,6 +487,17 @@ static int collect_node(struct collect *c, const char *node, int nfd)
 			checkpoint(c, "member");
 	}
 	buf_release(&esc);
+	if (waiting) {
+		int64_t q = c->o ? c->o->quiet_period : 0;
+		if (q > 0)
+			log_info("left %lu update%s of node \"%s\" for a later run: changed in the "
+				 "last %lld s, maybe still being written", waiting,
+				 waiting == 1 ? "" : "s", node, (long long)q);
+		else
+			log_info("left %lu update%s of node \"%s\" for a later run: changed while "
+				 "being read", waiting, waiting == 1 ? "" : "s", node);
+		c->st->waiting += waiting;
+	}
 	if (!kept) {
 		tar_writer_abort(t);
 		t = NULL;

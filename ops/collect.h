@@ -24,6 +24,11 @@
  * name, and no update ends up in two tarballs. Concurrent runs into one
  * UPDATES folder are serialized by UPDATES/.collect.lock.
  *
+ * Only complete files are taken: an update must be left unchanged for the
+ * quiet period (options) and must not change while it is read; others wait
+ * for a later run, so a file still being uploaded is never copied truncated
+ * (and then deleted).
+ *
  * Collect never acts outside its two folders: a node folder or an update
  * that is a symbolic link (or a special file) is reported and left alone,
  * never followed; every file is opened, linked and removed through a
@@ -32,7 +37,18 @@
 #ifndef OPS_COLLECT_H
 #define OPS_COLLECT_H
 
+#include <stdint.h>
+
+/* The quiet period of `bpass collect` unless told otherwise: uploads are
+ * written in well under a minute. */
+#define COLLECT_QUIET_PERIOD_DEFAULT 60
+
 struct collect_options {
+	/* Seconds an update must have been left unchanged (status change time,
+	 * which every write moves and no uploader can set back) before it is
+	 * taken; younger ones wait for a later run. 0 takes every file. A file
+	 * that changes while it is read is left for a later run either way. */
+	int64_t quiet_period;
 	/* Called right after each crash-safety step with its name: "member"
 	 * (first member written), "tmp", "journal", "rename", "unlink" (first
 	 * file removed), "done". The fault-injection tests kill the process
@@ -45,6 +61,7 @@ struct collect_stats {
 	unsigned long nodes;       /* node folders looked at */
 	unsigned long tarballs;    /* tarballs written */
 	unsigned long updates;     /* updates collected into them */
+	unsigned long waiting;     /* updates left for a later run: still being written */
 	unsigned long skipped;     /* reported and left alone: symbolic links, special
 				    * files, names that cannot be used */
 	unsigned long failures;    /* errors reported (a node, a journal, a file) */

@@ -18,12 +18,13 @@
 
 #include "atomic_file.h"
 #include "buf.h"
+#include "duration.h"
 #include "log.h"
 #include "ops_fs.h"
 
 static const char *const key_names[HOURLY_KEY_COUNT] = {
 	"uploads", "updates", "index", "state", "results", "plots", "processors", "plugins",
-	"workers", "anonymized", "lock", "svg",
+	"workers", "anonymized", "lock", "svg", "quiet-period",
 };
 
 /* Keys naming paths: relative ones in a config file are taken from the config's folder. */
@@ -361,6 +362,10 @@ static int pipeline(struct hourly *h)
 		arg(&a, "collect");
 		if (h->quiet)
 			arg(&a, "-q");
+		if (h->val[HOURLY_QUIET_PERIOD]) {
+			arg(&a, "--quiet-period");
+			arg(&a, h->val[HOURLY_QUIET_PERIOD]);
+		}
 		arg(&a, h->val[HOURLY_UPLOADS]);
 		arg(&a, h->val[HOURLY_UPDATES]);
 		run_step(h, "collect", a.v);
@@ -437,6 +442,11 @@ static int pipeline(struct hourly *h)
 
 int hourly_config_check(const struct hourly_config *c)
 {
+	int64_t seconds;
+	const char *q = c->val[HOURLY_QUIET_PERIOD];
+	if (q && duration_parse(q, &seconds) < 0)
+		return log_error("invalid quiet-period \"%s\": expected seconds (or a number with "
+				 "s, m or h)", q);
 	const char *w = c->val[HOURLY_WORKERS];
 	if (w) {
 		char *end;

@@ -36,6 +36,7 @@ enum hourly_key {
 	HOURLY_ANONYMIZED,   /* folder of anonymized copies (optional) */
 	HOURLY_LOCK,         /* the lock file (default INDEX.hourly.lock) */
 	HOURLY_SVG,          /* yes|no: also draw SVG plots */
+	HOURLY_QUIET_PERIOD, /* collect's quiet period (duration.h) */
 	HOURLY_KEY_COUNT
 };
 

@@ -12,6 +12,7 @@
 
 #include "collect.h"
 #include "commands.h"
+#include "duration.h"
 #include "log.h"
 #include "ops_cli.h"
 
@@ -19,15 +20,18 @@
 
 static void usage(FILE *f)
 {
-	fputs("usage: bpass collect UPLOADS_DIR UPDATES_DIR [-q]\n"
+	fputs("usage: bpass collect UPLOADS_DIR UPDATES_DIR [--quiet-period SECONDS] [-q]\n"
 	      "\n"
 	      "Moves the uploaded updates UPLOADS_DIR/<NODEID>/*.gz into one tarball per node,\n"
 	      "UPDATES_DIR/NODEID_YYYY-MM-DD_HH-MM-SS.tar (UTC), ready for `bpass index`.\n"
 	      "Crash-safe: a tarball appears under its name only when complete, and files\n"
 	      "are removed only after that; an interrupted run is finished by the next one.\n"
+	      "Symbolic links and names that are not UTF-8 are reported and left alone.\n"
 	      "\n"
-	      "  -q, --quiet   print only errors\n"
-	      "  -h, --help    this help\n", f);
+	      "      --quiet-period SECONDS  take only updates unchanged for that long\n"
+	      "                              (default 60; 0: any; units s, m, h allowed)\n"
+	      "  -q, --quiet                 print only errors\n"
+	      "  -h, --help                  this help\n", f);
 }
 
 /* The fault-injection hook: dies like a killed process at the step named
@@ -43,12 +47,19 @@ static void crash_point(const char *step, void *arg)
 
 int cmd_collect(int argc, char **argv)
 {
-	const char *dirs[2];
-	int rc = ops_cli_parse(argc, argv, usage, "expected UPLOADS_DIR and UPDATES_DIR", NULL,
+	const char *dirs[2], *quiet = NULL;
+	const struct ops_cli_option extra[] = {{"quiet-period", &quiet}, {NULL, NULL}};
+	int rc = ops_cli_parse(argc, argv, usage, "expected UPLOADS_DIR and UPDATES_DIR", extra,
 			       dirs);
 	if (rc >= 0)
 		return rc;
-	struct collect_options o = {0};
+	struct collect_options o = {.quiet_period = COLLECT_QUIET_PERIOD_DEFAULT};
+	if (quiet && duration_parse(quiet, &o.quiet_period) < 0) {
+		log_error("invalid --quiet-period \"%s\": expected seconds (or a number with s, m "
+			  "or h)", quiet);
+		usage(stderr);
+		return EXIT_USAGE;
+	}
 	const char *at = getenv(CRASH_VAR);
 	if (at && *at) {
 		o.checkpoint = crash_point;
@@ -56,12 +67,20 @@ int cmd_collect(int argc, char **argv)
 	}
 	struct collect_stats st;
 	rc = collect_run(dirs[0], dirs[1], &o, &st);
-	char skipped[64] = "";
-	if (st.skipped)
+	char skipped[96] = "";
+	if (st.skipped && st.waiting && st.tarballs)
+		snprintf(skipped, sizeof(skipped), " (%lu skipped, see above; %lu left for a later "
+			 "run)", st.skipped, st.waiting);
+	else if (st.waiting && st.tarballs)
+		snprintf(skipped, sizeof(skipped), " (%lu left for a later run)", st.waiting);
+	else if (st.skipped)
 		snprintf(skipped, sizeof(skipped), " (%lu skipped, see above)", st.skipped);
 	if (st.tarballs)
 		log_info("collected %lu update%s into %lu tarball%s%s", st.updates,
 			 st.updates == 1 ? "" : "s", st.tarballs, st.tarballs == 1 ? "" : "s", skipped);
+	else if (rc == 0 && st.waiting)
+		log_info("nothing to collect yet: %lu update%s still being written%s", st.waiting,
+			 st.waiting == 1 ? "" : "s", skipped);
 	else if (rc == 0)
 		log_info("nothing to collect: no new updates in \"%s\"%s", dirs[0], skipped);
 	return rc < 0 ? EXIT_FAILURES : EXIT_OK;

@@ -34,6 +34,7 @@ static void usage(FILE *f)
 	      "  anonymized DIR   also keep anonymized copies of the tarballs there (optional)\n"
 	      "  lock FILE        the lock file (default: INDEX.hourly.lock)\n"
 	      "  svg yes|no       also draw SVG plots (default no)\n"
+	      "  quiet-period S   collect only uploads unchanged for S seconds (default 60)\n"
 	      "\n"
 	      "      --wait      wait for a previous hourly run to finish instead of exiting 0\n"
 	      "      --force     run and plot even when nothing is new\n"

@@ -40,6 +40,7 @@ results = results
 plots = plots   # trailing comment
 processors = byte-count, flows
 workers = 2
+quiet-period = 0   # the uploads below are taken at once
 EOF
 cd "$T"   # run from elsewhere: the config's paths must not depend on the cwd
 
@@ -51,6 +52,8 @@ check_eq "steps in order" "$(cut -d' ' -f1 "$T/calls" | tr '\n' ' ')" \
 check_eq "run gets the index, state, results, processors and workers" \
 	"$(grep '^run ' "$T/calls" | head -1)" \
 	"run $T/site/index.sqlite $T/site/state --out $T/site/results -p byte-count -p flows --workers 2"
+check_eq "collect gets the quiet period" "$(grep '^collect ' "$T/calls" | head -1)" \
+	"collect --quiet-period 0 $T/site/up $T/site/updates"
 check_eq "two tarballs collected" "$(ls "$T/site/updates" | grep -c '\.tar$')" "2"
 check_grep "a log line per step with its duration" "hourly: collect: ok in [0-9.]+ s" "$T/out1"
 check_grep "run logged" "hourly: run: ok in" "$T/out1"
@@ -127,4 +130,5 @@ printf 'updates = u\n' >"$T/short.conf"
 check_status "a missing required key is a usage error" 2 "$BPASS" hourly "$T/short.conf"
 check_status "a missing config file fails" 2 "$BPASS" hourly "$T/nonexistent.conf"
 check_status "bad workers" 2 "$BPASS" hourly "$T/site/hourly.conf" --workers zero
+check_status "a bad quiet period" 2 "$BPASS" hourly "$T/site/hourly.conf" --quiet-period soon
 done_testing

@@ -29,6 +29,7 @@ results = results
 plots = plots
 anonymized = anonymized
 workers = 2
+quiet-period = 0
 EOF
 "$BPASS" hourly "$T/hourly.conf" >"$T/out1" 2>&1
 rc=$?

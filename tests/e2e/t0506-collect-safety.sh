@@ -4,7 +4,9 @@
 # that is a symbolic link is skipped and reported, never followed (not even
 # when finishing an interrupted run); an update whose name is not valid
 # UTF-8 is reported with its name escaped and skipped, and the rest of its
-# node folder is collected (a valid UTF-8 name that is not ASCII is fine).
+# node folder is collected (a valid UTF-8 name that is not ASCII is fine); a
+# file still being written is left for a later run (--quiet-period), never
+# taken truncated.
 . "$TOP/tests/e2e/lib.sh"
 
 A=OWAAAAAAAAAAAA
@@ -32,7 +34,7 @@ upload "$T/elsewhere" "$B" 1
 ln -s "$T/elsewhere" "$T/up/$B"
 upload "$T/secret" "$A" 9
 ln -s "$T/secret/$A-1-9.gz" "$T/up/$A/$A-1-9.gz"
-"$BPASS" collect "$T/up" "$T/upd" >"$T/out1" 2>&1
+"$BPASS" collect --quiet-period 0 "$T/up" "$T/upd" >"$T/out1" 2>&1
 check_eq "links: exit 0 (reported, not failed)" "$?" "0"
 check_eq "links: the files behind a linked node folder stay" "$(ls "$T/elsewhere" | wc -l)" "2"
 check_eq "links: the file behind a linked update stays" "$(ls "$T/secret")" "$A-1-9.gz"
@@ -50,10 +52,10 @@ rm -rf "$T/up" "$T/upd" "$T/elsewhere"
 upload "$T/up/$C" "$C" 0
 upload "$T/up/$C" "$C" 1
 check_status "swap: crash once the tarball is named" 99 env BPASS_COLLECT_CRASH_AT=rename \
-	"$BPASS" collect "$T/up" "$T/upd"
+	"$BPASS" collect --quiet-period 0 "$T/up" "$T/upd"
 mv "$T/up/$C" "$T/elsewhere"
 ln -s "$T/elsewhere" "$T/up/$C"
-"$BPASS" collect "$T/up" "$T/upd" >"$T/out2" 2>&1
+"$BPASS" collect --quiet-period 0 "$T/up" "$T/upd" >"$T/out2" 2>&1
 check_eq "swap: the files behind the link stay" "$(ls "$T/elsewhere" | wc -l)" "2"
 check_grep "swap: reported" "node folder \"$C\" is a symbolic link" "$T/out2"
 check_eq "swap: the journal is gone" "$(find "$T/upd" -name '*.journal' | wc -l)" "0"
@@ -65,7 +67,7 @@ bad=$(printf 'bad\377name.gz')
 echo "not utf-8" >"$T/up/$A/$bad"
 echo "utf-8" >"$T/up/$A/café.gz"
 mkdir -p "$T/up/$(printf 'OW\377')"
-"$BPASS" collect "$T/up" "$T/upd" >"$T/out3" 2>&1
+"$BPASS" collect --quiet-period 0 "$T/up" "$T/upd" >"$T/out3" 2>&1
 check_eq "names: exit 0 (reported, not failed)" "$?" "0"
 check_eq "names: the rest of the node folder is collected" "$(members)" \
 	"$(printf '%s\n' "$A-1-0.gz" "café.gz" | sort)"
@@ -75,8 +77,33 @@ check_grep "names: a bad folder name is escaped too" \
 	"skipped upload folder \"OW\\\\xff\": not a usable node id" "$T/out3"
 check "names: the file with the bad name is left in place" test -f "$T/up/$A/$bad"
 upload "$T/up/$A" "$A" 1
-"$BPASS" collect "$T/up" "$T/upd" >"$T/out4" 2>&1
+"$BPASS" collect --quiet-period 0 "$T/up" "$T/upd" >"$T/out4" 2>&1
 check_eq "names: the next run exits 0" "$?" "0"
 check_grep "names: the next run collects the new upload" "collected 1 update of node \"$A\"" "$T/out4"
+
+# ---- Files still being written ----
+rm -rf "$T/up" "$T/upd"
+mkdir -p "$T/up/$A"
+f="$T/up/$A/$A-1-5.gz"
+# A slow upload: a line every 0.2 s for 3 s.
+(for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; do echo "line $i" >>"$f"; sleep 0.2; done) &
+writer=$!
+sleep 0.5
+"$BPASS" collect "$T/up" "$T/upd" >"$T/out5" 2>&1
+check_eq "growing: exit 0" "$?" "0"
+check "growing: the file being written is not taken" test -f "$f"
+check_eq "growing: no tarball" "$(members)" ""
+check_grep "growing: said so" "left 1 update of node \"$A\" for a later run" "$T/out5"
+"$BPASS" collect --quiet-period 1 "$T/up" "$T/upd" >"$T/out6" 2>&1
+check "growing: not taken with a 1 s quiet period either" test -f "$f"
+wait $writer
+sleep 1.2
+"$BPASS" collect --quiet-period 1 "$T/up" "$T/upd" >"$T/out7" 2>&1
+check_eq "quiet for 1 s: collected" "$(members)" "$A-1-5.gz"
+check_eq "quiet for 1 s: the whole file" "$(cat "$T"/upd/*.tar | tar -xOf - "$A-1-5.gz" | wc -l)" "15"
+upload "$T/up/$A" "$A" 6
+check "quiet period 0: taken at once" "$BPASS" collect --quiet-period 0 "$T/up" "$T/upd"
+check_eq "quiet period 0: no upload left" "$(ls "$T/up/$A" | wc -l)" "0"
+check_status "a bad quiet period is a usage error" 2 "$BPASS" collect --quiet-period soon "$T/up" "$T/upd"
 
 done_testing
