@@ -37,12 +37,21 @@ struct collect {
 	const struct collect_options *o;
 	struct collect_stats *st;
 	struct buf data;        /* one update's bytes, reused */
+	bool full;              /* the updates folder's file system is full: stop */
 };
 
 struct member {
 	char *name;
 	uint64_t size;
 };
+
+/* Notes a failure's errno: a full file system stops the run (every other
+ * node would fail the same way, each with the same message). */
+static void note_errno(struct collect *c, int e)
+{
+	if (e == ENOSPC || e == EDQUOT)
+		c->full = true;
+}
 
 static void checkpoint(const struct collect *c, const char *step)
 {
@@ -248,6 +257,7 @@ static int write_journal(struct collect *c, const char *journal, const char *nod
 	int fd = openat(c->upd_fd, tmp.data, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
 			0644);
 	if (fd < 0 || ops_write_all(fd, j.data, j.len) < 0 || fsync(fd) < 0) {
+		note_errno(c, errno);
 		log_error("could not write journal \"%s/%s\": %s", c->updates, tmp.data,
 			  strerror(errno));
 		if (fd >= 0)
@@ -256,6 +266,7 @@ static int write_journal(struct collect *c, const char *journal, const char *nod
 		goto out;
 	}
 	if (close(fd) < 0 || renameat(c->upd_fd, tmp.data, c->upd_fd, journal) < 0) {
+		note_errno(c, errno);
 		log_error("could not write journal \"%s/%s\": %s", c->updates, journal,
 			  strerror(errno));
 		unlinkat(c->upd_fd, tmp.data, 0);
@@ -426,8 +437,10 @@ static int collect_node(struct collect *c, const char *node, int nfd)
 	buf_printf(&tmp, ".%s_%s.tar.tmp", node, stamp);
 	buf_printf(&tmp_shown, "%s/%s", c->updates, tmp.data);
 	t = tar_writer_create(c->upd_fd, tmp.data, tmp_shown.data);
-	if (!t)
+	if (!t) {
+		note_errno(c, errno);
 		goto out;
+	}
 	m = xcalloc((size_t)n, sizeof(*m));
 	struct buf esc;
 	buf_init(&esc);
@@ -479,6 +492,7 @@ static int collect_node(struct collect *c, const char *node, int nfd)
 			continue;
 		}
 		if (tar_writer_add(t, names[i], c->data.data, c->data.len, (int64_t)st.st_mtime) < 0) {
+			note_errno(c, errno);
 			buf_release(&esc);
 			goto out;
 		}
@@ -506,8 +520,10 @@ static int collect_node(struct collect *c, const char *node, int nfd)
 	}
 	int rc_close = tar_writer_close(t);
 	t = NULL;
-	if (rc_close < 0)
+	if (rc_close < 0) {
+		note_errno(c, errno);
 		goto out;
+	}
 	checkpoint(c, "tmp");
 
 	/* Pick the final name: the current second, or the next free one. */
@@ -538,6 +554,7 @@ static int collect_node(struct collect *c, const char *node, int nfd)
 			if (renameat(c->upd_fd, tmp.data, c->upd_fd, final.data) == 0)
 				break;
 		}
+		note_errno(c, errno);
 		log_error("could not name tarball \"%s/%s\": %s", c->updates, final.data,
 			  strerror(errno));
 		unlinkat(c->upd_fd, tmp.data, 0);
@@ -677,8 +694,12 @@ int collect_run(const char *uploads, const char *updates, const struct collect_o
 		log_error("could not list uploads folder \"%s\": %s", uploads, strerror(errno));
 		st->failures++;
 	}
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n && !c.full; i++) {
 		collect_entry(&c, names[i]);
+		if (c.full && i + 1 < n)
+			log_warn("collect stopped: the file system of \"%s\" is full; the other upload "
+				 "folders wait for the next run", updates);
+	}
 	ops_names_free(names, n);
 	goto out;
 fail:

@@ -14,15 +14,43 @@
 
 #include "buf.h"
 #include "log.h"
+#include "ops_fs.h"
 
 struct tar_writer {
 	struct archive *a;
 	struct archive_entry *e;
 	int dirfd;                /* borrowed */
 	int fd;
+	int write_errno;          /* errno of the write that failed, 0 if none */
 	char *name;               /* relative to dirfd */
 	char *path;               /* for messages */
 };
+
+/* libarchive's output: the file, with the system's reason kept when a write
+ * fails (libarchive's own fd writer only says "Write error"). */
+static la_ssize_t write_cb(struct archive *a, void *arg, const void *data, size_t len)
+{
+	struct tar_writer *t = arg;
+	if (ops_write_all(t->fd, data, len) < 0) {
+		t->write_errno = errno;
+		archive_set_error(a, errno, "%s", strerror(errno));
+		return -1;
+	}
+	return (la_ssize_t)len;
+}
+
+/* Why the archive failed: the system's reason of a failed write, else
+ * libarchive's message. Sets errno. */
+static const char *why(struct tar_writer *t)
+{
+	if (t->write_errno) {
+		errno = t->write_errno;
+		return strerror(t->write_errno);
+	}
+	errno = archive_errno(t->a) > 0 ? archive_errno(t->a) : EIO;
+	const char *s = archive_error_string(t->a);
+	return s ? s : "unknown error";
+}
 
 struct tar_writer *tar_writer_create(int dirfd, const char *name, const char *path)
 {
@@ -50,7 +78,7 @@ struct tar_writer *tar_writer_create(int dirfd, const char *name, const char *pa
 	    archive_write_add_filter_none(t->a) != ARCHIVE_OK ||
 	    /* No padding past the last record: the file is exactly the archive. */
 	    archive_write_set_bytes_in_last_block(t->a, 1) != ARCHIVE_OK ||
-	    archive_write_open_fd(t->a, fd) != ARCHIVE_OK) {
+	    archive_write_open2(t->a, t, NULL, write_cb, NULL, NULL) != ARCHIVE_OK) {
 		log_error("could not create tarball \"%s\": %s", path, archive_error_string(t->a));
 		tar_writer_abort(t);
 		errno = EIO;
@@ -114,10 +142,11 @@ int tar_writer_add(struct tar_writer *t, const char *name, const void *data, siz
 	if (archive_write_finish_entry(t->a) != ARCHIVE_OK)
 		goto fail;
 	return 0;
-fail:
-	log_error("could not write \"%s\" into tarball \"%s\": %s", name, t->path,
-		  archive_error_string(t->a));
-	errno = archive_errno(t->a) > 0 ? archive_errno(t->a) : EIO;
+fail:;
+	const char *reason = why(t);
+	int e = errno;
+	log_error("could not write \"%s\" into tarball \"%s\": %s", name, t->path, reason);
+	errno = e;
 	return -1;
 }
 
@@ -136,9 +165,9 @@ int tar_writer_close(struct tar_writer *t)
 {
 	int rc = 0, e = 0;
 	if (archive_write_close(t->a) != ARCHIVE_OK) {
-		e = archive_errno(t->a) > 0 ? archive_errno(t->a) : EIO;
-		rc = log_error("could not write tarball \"%s\": %s", t->path,
-			       archive_error_string(t->a));
+		const char *reason = why(t);
+		e = errno;
+		rc = log_error("could not write tarball \"%s\": %s", t->path, reason);
 	} else if (fsync(t->fd) < 0) {
 		e = errno;
 		rc = log_error("could not sync tarball \"%s\": %s", t->path, strerror(e));

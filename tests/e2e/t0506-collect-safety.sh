@@ -6,7 +6,9 @@
 # UTF-8 is reported with its name escaped and skipped, and the rest of its
 # node folder is collected (a valid UTF-8 name that is not ASCII is fine); a
 # file still being written is left for a later run (--quiet-period), never
-# taken truncated.
+# taken truncated; a full disk is reported once, with its real reason, and
+# leaves every upload in place (on a small tmpfs when one can be mounted,
+# else under a file size limit, else skipped).
 . "$TOP/tests/e2e/lib.sh"
 
 A=OWAAAAAAAAAAAA
@@ -105,5 +107,36 @@ upload "$T/up/$A" "$A" 6
 check "quiet period 0: taken at once" "$BPASS" collect --quiet-period 0 "$T/up" "$T/upd"
 check_eq "quiet period 0: no upload left" "$(ls "$T/up/$A" | wc -l)" "0"
 check_status "a bad quiet period is a usage error" 2 "$BPASS" collect --quiet-period soon "$T/up" "$T/upd"
+
+# ---- A full disk ----
+rm -rf "$T/up" "$T/upd"
+mkdir -p "$T/up/$A" "$T/up/$B" "$T/full"
+head -c 400000 /dev/urandom >"$T/up/$A/$A-1-0.gz"
+upload "$T/up/$B" "$B" 0
+full_reason=""
+if mount -t tmpfs -o size=256k bpass-e2e-full "$T/full" 2>/dev/null; then
+	trap 'umount "$T/full" 2>/dev/null; rm -rf "$T"' EXIT
+	full_reason="No space left on device"
+	"$BPASS" collect --quiet-period 0 "$T/up" "$T/full" >"$T/out8" 2>&1
+	full_rc=$?
+elif (trap '' XFSZ; ulimit -f 200) 2>/dev/null; then
+	full_reason="File too large"
+	(trap '' XFSZ; ulimit -f 200; exec "$BPASS" collect --quiet-period 0 "$T/up" "$T/full") \
+		>"$T/out8" 2>&1
+	full_rc=$?
+fi
+if [ -n "$full_reason" ]; then
+	check_eq "full disk: exit 1" "$full_rc" "1"
+	check_grep "full disk: the real error, naming the file and the tarball" \
+		"could not write \"$A-1-0.gz\" into tarball \"$T/full/\.${A}_[0-9_-]+\.tar\.tmp\": $full_reason" "$T/out8"
+	check_eq "full disk: reported once" "$(grep -c "$full_reason" "$T/out8")" "1"
+	check_eq "full disk: no bare \"Write error\"" "$(grep -c 'Write error' "$T/out8")" "0"
+	check_eq "full disk: no \"nothing to collect\"" "$(grep -c 'nothing to collect' "$T/out8")" "0"
+	check_eq "full disk: every upload stays" "$(find "$T/up" -name '*.gz' | wc -l)" "2"
+	check_eq "full disk: no temporary file left" "$(find "$T/full" -name '*.tmp' | wc -l)" "0"
+	umount "$T/full" 2>/dev/null
+else
+	for i in 1 2 3 4 5 6 7; do ok "# skip no tmpfs and no file size limit here"; done
+fi
 
 done_testing
