@@ -8,6 +8,8 @@
 #include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <locale.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -52,6 +54,39 @@ static const char *why(struct tar_writer *t)
 	return s ? s : "unknown error";
 }
 
+/*
+ * Names past ASCII: the pax writer converts a name from the locale's
+ * character set to UTF-8, which fails for any byte past ASCII in the C
+ * locale bpass runs in. So libarchive is called with a UTF-8 LC_CTYPE for
+ * this thread (uselocale, nothing global changes): a UTF-8 name then goes
+ * into a pax "path" record as it is, and ASCII names still get plain ustar
+ * headers (byte for byte what they always got). Without a UTF-8 locale on
+ * the system, names past ASCII are refused.
+ */
+static locale_t utf8_locale(void)
+{
+	static locale_t l;
+	static bool tried;
+	if (!tried) {
+		tried = true;
+		l = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+	}
+	return l;
+}
+
+/* Switches this thread to the UTF-8 locale; returns the one to restore. */
+static locale_t enter(void)
+{
+	locale_t l = utf8_locale();
+	return l ? uselocale(l) : (locale_t)0;
+}
+
+static void leave(locale_t old)
+{
+	if (old)
+		uselocale(old);
+}
+
 struct tar_writer *tar_writer_create(int dirfd, const char *name, const char *path)
 {
 	int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
@@ -66,24 +101,21 @@ struct tar_writer *tar_writer_create(int dirfd, const char *name, const char *pa
 	t->fd = fd;
 	t->name = xstrdup(name);
 	t->path = xstrdup(path);
+	locale_t old = enter();
 	t->a = archive_write_new();
 	t->e = archive_entry_new();
 	if (archive_write_set_format_pax_restricted(t->a) != ARCHIVE_OK ||
-	    /* Names go in as their bytes (checked to be UTF-8): converting them
-	     * from the locale's character set fails for any byte past ASCII in
-	     * the C locale bpass runs in. A name past ASCII gets a pax header
-	     * saying hdrcharset=BINARY (GNU tar notes it and reads the name);
-	     * ASCII names get plain ustar headers, as before. */
-	    archive_write_set_format_option(t->a, "pax", "hdrcharset", "BINARY") != ARCHIVE_OK ||
 	    archive_write_add_filter_none(t->a) != ARCHIVE_OK ||
 	    /* No padding past the last record: the file is exactly the archive. */
 	    archive_write_set_bytes_in_last_block(t->a, 1) != ARCHIVE_OK ||
 	    archive_write_open2(t->a, t, NULL, write_cb, NULL, NULL) != ARCHIVE_OK) {
 		log_error("could not create tarball \"%s\": %s", path, archive_error_string(t->a));
 		tar_writer_abort(t);
+		leave(old);
 		errno = EIO;
 		return NULL;
 	}
+	leave(old);
 	return t;
 }
 
@@ -97,6 +129,8 @@ bool tar_writer_name_ok(const char *name)
 			s++;
 			continue;
 		}
+		if (!utf8_locale())
+			return false;
 		int n;
 		uint32_t cp, min;
 		if ((*s & 0xe0) == 0xc0) {
@@ -129,6 +163,7 @@ int tar_writer_add(struct tar_writer *t, const char *name, const void *data, siz
 		errno = EILSEQ;
 		return -1;
 	}
+	locale_t old = enter();
 	archive_entry_clear(t->e);
 	archive_entry_set_pathname(t->e, name);
 	archive_entry_set_filetype(t->e, AE_IFREG);
@@ -141,8 +176,10 @@ int tar_writer_add(struct tar_writer *t, const char *name, const void *data, siz
 		goto fail;
 	if (archive_write_finish_entry(t->a) != ARCHIVE_OK)
 		goto fail;
+	leave(old);
 	return 0;
-fail:;
+fail:
+	leave(old);
 	const char *reason = why(t);
 	int e = errno;
 	log_error("could not write \"%s\" into tarball \"%s\": %s", name, t->path, reason);

@@ -33,9 +33,10 @@ struct tar_writer;
 struct tar_writer *tar_writer_create(int dirfd, const char *name, const char *path);
 
 /* Whether name can be a member name: not empty and valid UTF-8 (no
- * overlong form, surrogate or code point past U+10FFFF). Names are stored
- * as UTF-8 whatever the locale; a name that is not UTF-8 has no faithful
- * pax form. */
+ * overlong form, surrogate or code point past U+10FFFF). A name past ASCII
+ * is stored as UTF-8 in a pax record (it needs the C.UTF-8 locale on the
+ * system, else only ASCII names are accepted); a name that is not UTF-8 has
+ * no faithful pax form. */
 bool tar_writer_name_ok(const char *name);
 
 /* Adds a regular member name (tar_writer_name_ok, else -1 with EILSEQ) of

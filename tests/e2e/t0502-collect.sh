@@ -55,6 +55,8 @@ check "collect runs" "$BPASS" collect --quiet-period 0 "$T/up" "$T/upd"
 check_eq "one tarball per node" "$(ls "$T/upd" | wc -l)" "2"
 check_clean "plain"
 check_eq "files that are not *.gz stay" "$(ls "$T/up/OWAAAAAAAAAAAA")" "README.txt"
+check_eq "ASCII member names get plain ustar headers, no pax header" \
+	"$(cat "$T"/upd/*.tar | grep -a -c PaxHeader)" "0"
 "$BPASS" collect --quiet-period 0 "$T/up" "$T/upd" >"$T/again" 2>&1
 check_grep "a second run has nothing to collect" "nothing to collect" "$T/again"
 check_eq "and writes no tarball" "$(ls "$T/upd" | wc -l)" "2"

@@ -78,6 +78,9 @@ check_grep "names: the bad name is reported, escaped" \
 check_grep "names: a bad folder name is escaped too" \
 	"skipped upload folder \"OW\\\\xff\": not a usable node id" "$T/out3"
 check "names: the file with the bad name is left in place" test -f "$T/up/$A/$bad"
+tar -tf "$T"/upd/*.tar >/dev/null 2>"$T/tar.err"
+check_eq "names: the UTF-8 name is a plain pax path record (tar reads it without a word)" \
+	"$(cat "$T/tar.err")" ""
 upload "$T/up/$A" "$A" 1
 "$BPASS" collect --quiet-period 0 "$T/up" "$T/upd" >"$T/out4" 2>&1
 check_eq "names: the next run exits 0" "$?" "0"
