@@ -19,12 +19,17 @@
 
 #include "atomic_file.h"
 #include "buf.h"
+#include "hmac.h"
 #include "log.h"
 #include "ops_fs.h"
+#include "paths.h"
 #include "tar_writer.h"
 #include "tarball.h"
 
-#define MANIFEST ".anonymize-manifest"
+#define DONE ".anonymize-done"
+#define DONE_MAGIC "bpass-anonymize-done 1"
+/* Written by earlier versions into the output folder: clear source names. */
+#define OLD_MANIFEST ".anonymize-manifest"
 
 /* libarchive's errno for "not an archive of a known format" (private in
  * archive.h; EILSEQ on Linux, from its archive_platform.h). */
@@ -34,7 +39,9 @@
 
 struct anon {
 	const char *src, *dst;
-	char **done;              /* sorted source names from the manifest */
+	const struct anonymize_options *o;
+	char mode[64];            /* "md5" or "hmac-sha256 <key id>": the done file's header */
+	char **done;              /* sorted digests of the source names already handled */
 	uint32_t ndone, cap_done;
 	z_stream inflater, deflater;
 	struct buf raw, text, out, gz, name;   /* reused per member */
@@ -47,9 +54,14 @@ struct tar_name {
 	int64_t time;             /* the stamp as UTC seconds */
 };
 
-static void md5_hex(const char *s, size_t n, char out[33])
+/* What replaces a node id (and names a source tarball in the done file):
+ * the md5 (32 hex digits), or with a key the HMAC-SHA256 (64). */
+static void hash_hex(const struct anon *a, const char *s, size_t n, char out[NODE_HASH_MAX])
 {
-	MD5Data((const uint8_t *)s, n, out);
+	if (a->o->key)
+		hmac_sha256_hex(a->o->key, a->o->key_len, s, n, out);
+	else
+		MD5Data((const uint8_t *)s, n, out);
 }
 
 static bool digits(const char *s, size_t n)
@@ -89,66 +101,218 @@ static int parse_name(const char *base, struct tar_name *out)
 	return 0;
 }
 
-/* ---- the manifest ---- */
+/* ---- what is done, and the manifest ----
+ *
+ * DST/.anonymize-done records the source tarballs already handled, so later
+ * runs skip them. It is in the output folder, so it holds no clear name:
+ * its first line names the node id hash ("bpass-anonymize-done 1 md5", or
+ * "... hmac-sha256 <key id>"), then one line per source tarball, the hash of
+ * its name. The clear-to-anonymized mapping goes only into the manifest the
+ * caller asked for, outside the output folder.
+ */
 
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int load_manifest(struct anon *a)
+static void add_done(struct anon *a, const char *digest)
+{
+	xgrow((void **)&a->done, &a->cap_done, a->ndone + 1, sizeof(*a->done));
+	a->done[a->ndone++] = xstrdup(digest);
+}
+
+/* Appends text to the file at path (created when missing, with head first
+ * when head is not NULL), then fsyncs it. what names it in messages.
+ * Returns 0 or -1. */
+static int append(const char *path, const char *head, const char *text, const char *what)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	struct stat st;
+	int rc = 0;
+	if (fd < 0 || fstat(fd, &st) < 0 ||
+	    (head && st.st_size == 0 && ops_write_all(fd, head, strlen(head)) < 0) ||
+	    ops_write_all(fd, text, strlen(text)) < 0 || fsync(fd) < 0)
+		rc = log_error("could not write %s \"%s\": %s", what, path, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+/* Creates the manifest (and its folder) if missing, so that a manifest
+ * that cannot be written stops the run before any copy is made. */
+static int open_manifest(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	if (slash && slash != path) {
+		struct buf dir;
+		buf_init(&dir);
+		buf_append(&dir, path, (size_t)(slash - path));
+		int r = atomic_mkdirs(dir.data);
+		int e = errno;
+		if (r < 0)
+			log_error("could not create folder \"%s\": %s", dir.data, strerror(e));
+		buf_release(&dir);
+		if (r < 0)
+			return -1;
+	}
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return log_error("could not write manifest \"%s\": %s", path, strerror(errno));
+	close(fd);
+	return 0;
+}
+
+/* Reads the done file (and checks it was made with this run's hash). */
+static int load_done(struct anon *a)
 {
 	struct buf path, text;
 	buf_init(&path);
 	buf_init(&text);
-	buf_printf(&path, "%s/%s", a->dst, MANIFEST);
+	buf_printf(&path, "%s/%s", a->dst, DONE);
 	int rc = 0;
 	if (ops_read_file(path.data, &text) < 0) {
 		if (errno != ENOENT)
 			rc = log_error("could not read \"%s\": %s", path.data, strerror(errno));
 		goto out;
 	}
+	bool first = true;
 	for (char *line = text.data; line < text.data + text.len;) {
 		char *nl = memchr(line, '\n', (size_t)(text.data + text.len - line));
 		if (!nl)
 			break;   /* a torn last line: that tarball is redone */
 		*nl = 0;
-		char *tab = strchr(line, '\t');
-		if (tab) {
-			*tab = 0;
-			xgrow((void **)&a->done, &a->cap_done, a->ndone + 1, sizeof(*a->done));
-			a->done[a->ndone++] = xstrdup(line);
+		if (first) {
+			size_t m = strlen(DONE_MAGIC);
+			if (strncmp(line, DONE_MAGIC " ", m + 1)) {
+				rc = log_error("could not read \"%s\": it is not a list of anonymized "
+					       "tarballs", path.data);
+				goto out;
+			}
+			if (strcmp(line + m + 1, a->mode)) {
+				rc = log_error("cannot anonymize into \"%s\": it holds copies made with "
+					       "another node id hash (%s; this run: %s); use another "
+					       "output folder", a->dst, line + m + 1, a->mode);
+				goto out;
+			}
+			first = false;
+		} else if (*line) {
+			add_done(a, line);
 		}
 		line = nl + 1;
 	}
-	if (a->ndone)
-		qsort(a->done, a->ndone, sizeof(*a->done), cmp_str);
 out:
 	buf_release(&path);
 	buf_release(&text);
 	return rc;
 }
 
-static bool already_done(const struct anon *a, const char *name)
+/* Moves the entries of a manifest left in the output folder by an earlier
+ * version (clear name TAB copy) out of it: into the done file as hashes,
+ * and into the caller's manifest if there is one; then removes it. */
+static int move_old_manifest(struct anon *a)
 {
-	return a->ndone && bsearch(&name, a->done, a->ndone, sizeof(*a->done), cmp_str);
+	struct buf path, text, done;
+	buf_init(&path);
+	buf_init(&text);
+	buf_init(&done);
+	buf_printf(&path, "%s/%s", a->dst, OLD_MANIFEST);
+	int rc = 0;
+	if (ops_read_file(path.data, &text) < 0) {
+		if (errno != ENOENT)
+			rc = log_error("could not read \"%s\": %s", path.data, strerror(errno));
+		goto out;
+	}
+	if (a->o->key) {
+		/* Earlier versions made md5 copies only. */
+		rc = log_error("cannot anonymize into \"%s\": it holds copies made with another "
+			       "node id hash (md5, from an earlier version; this run: %s); use "
+			       "another output folder", a->dst, a->mode);
+		goto out;
+	}
+	if (a->o->manifest && text.len &&
+	    (rc = append(a->o->manifest, NULL, text.data, "manifest")) < 0)
+		goto out;
+	for (char *line = text.data; line < text.data + text.len;) {
+		char *nl = memchr(line, '\n', (size_t)(text.data + text.len - line));
+		if (!nl)
+			break;
+		*nl = 0;
+		char *tab = strchr(line, '\t');
+		if (tab) {
+			char digest[NODE_HASH_MAX];
+			hash_hex(a, line, (size_t)(tab - line), digest);
+			buf_printf(&done, "%s\n", digest);
+			add_done(a, digest);
+		}
+		line = nl + 1;
+	}
+	struct buf head, done_path;
+	buf_init(&head);
+	buf_init(&done_path);
+	buf_printf(&head, "%s %s\n", DONE_MAGIC, a->mode);
+	buf_printf(&done_path, "%s/%s", a->dst, DONE);
+	if (done.len)
+		rc = append(done_path.data, head.data, done.data, "list of anonymized tarballs");
+	buf_release(&head);
+	buf_release(&done_path);
+	if (rc < 0)
+		goto out;
+	if (unlink(path.data) < 0) {
+		rc = log_error("could not remove \"%s\": %s", path.data, strerror(errno));
+		goto out;
+	}
+	rc = ops_fsync_dir(a->dst);
+	if (a->o->manifest)
+		log_warn("moved the entries of \"%s\" out of the output folder (it mapped clear "
+			 "tarball names to anonymized ones) into the manifest \"%s\"", path.data,
+			 a->o->manifest);
+	else
+		log_warn("moved the entries of \"%s\" out of the output folder (it mapped clear "
+			 "tarball names to anonymized ones): the tarballs it lists stay done; the "
+			 "mapping can be made again from the sources with a manifest", path.data);
+out:
+	buf_release(&path);
+	buf_release(&text);
+	buf_release(&done);
+	return rc;
 }
 
+static bool already_done(const struct anon *a, const char *name)
+{
+	if (!a->ndone)
+		return false;
+	char digest[NODE_HASH_MAX];
+	const char *key = digest;
+	hash_hex(a, name, strlen(name), digest);
+	return bsearch(&key, a->done, a->ndone, sizeof(*a->done), cmp_str);
+}
+
+/* Records that the source tarball is handled: its hash in the done file,
+ * and "source TAB output" in the manifest if asked for. */
 static int record(struct anon *a, const char *source, const char *output)
 {
-	struct buf path, line;
+	struct buf path, line, head;
 	buf_init(&path);
 	buf_init(&line);
-	buf_printf(&path, "%s/%s", a->dst, MANIFEST);
-	buf_printf(&line, "%s\t%s\n", source, output);
+	buf_init(&head);
+	char digest[NODE_HASH_MAX];
+	hash_hex(a, source, strlen(source), digest);
 	int rc = 0;
-	int fd = open(path.data, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-	if (fd < 0 || ops_write_all(fd, line.data, line.len) < 0 || fsync(fd) < 0)
-		rc = log_error("could not write \"%s\": %s", path.data, strerror(errno));
-	if (fd >= 0)
-		close(fd);
+	if (a->o->manifest) {
+		buf_printf(&line, "%s\t%s\n", source, output);
+		rc = append(a->o->manifest, NULL, line.data, "manifest");
+	}
+	if (rc == 0) {
+		buf_printf(&path, "%s/%s", a->dst, DONE);
+		buf_printf(&head, "%s %s\n", DONE_MAGIC, a->mode);
+		buf_reset(&line);
+		buf_printf(&line, "%s\n", digest);
+		rc = append(path.data, head.data, line.data, "list of anonymized tarballs");
+	}
 	buf_release(&path);
 	buf_release(&line);
+	buf_release(&head);
 	return rc;
 }
 
@@ -304,7 +468,7 @@ static int find_signature(const char *t, size_t n, size_t *sig, bool *unanonymiz
 struct copy {
 	struct anon *a;
 	const struct tar_name *tn;
-	char node_md5[33];
+	char node_hash[NODE_HASH_MAX];
 	struct tar_writer *out;
 	unsigned long kept;
 	bool failed;
@@ -333,17 +497,17 @@ static int copy_member(struct copy *c, const char *name, const void *data, size_
 	}
 	/* The update's own node id, if it differs from the tarball's, is replaced
 	 * by its own md5 too. */
-	char own_md5[33] = "";
+	char own_hash[NODE_HASH_MAX] = "";
 	const char *own = "";
 	if (node[0] && strcmp(node, c->tn->node)) {
-		md5_hex(node, strlen(node), own_md5);
+		hash_hex(a, node, strlen(node), own_hash);
 		own = node;
 	}
 	buf_reset(&a->out);
-	replace_into(&a->out, a->text.data, sig, c->tn->node, c->node_md5, own, own_md5);
+	replace_into(&a->out, a->text.data, sig, c->tn->node, c->node_hash, own, own_hash);
 	buf_append(&a->out, a->text.data + sig, a->text.len - sig);
 	buf_reset(&a->name);
-	replace_into(&a->name, name, strlen(name), c->tn->node, c->node_md5, own, own_md5);
+	replace_into(&a->name, name, strlen(name), c->tn->node, c->node_hash, own, own_hash);
 	if (gzip_into(a, a->out.data, a->out.len, &a->gz) < 0) {
 		log_error("could not compress \"%s\"", name);
 		return -1;
@@ -365,13 +529,13 @@ static int anonymize_tarball(struct anon *a, const char *base)
 		return 0;
 	}
 	struct copy c = {.a = a, .tn = &tn};
-	md5_hex(tn.node, strlen(tn.node), c.node_md5);
+	hash_hex(a, tn.node, strlen(tn.node), c.node_hash);
 	struct buf src, tmp, final;
 	buf_init(&src);
 	buf_init(&tmp);
 	buf_init(&final);
 	buf_printf(&src, "%s/%s", a->src, base);
-	buf_printf(&tmp, "%s/.%s_%s.%ld.tar.tmp", a->dst, c.node_md5, tn.stamp, (long)getpid());
+	buf_printf(&tmp, "%s/.%s_%s.%ld.tar.tmp", a->dst, c.node_hash, tn.stamp, (long)getpid());
 	unlink(tmp.data);
 	int rc = -1;
 	struct archive *ar = archive_read_new();
@@ -440,7 +604,7 @@ static int anonymize_tarball(struct anon *a, const char *base)
 		unlink(tmp.data);
 		goto out;
 	}
-	buf_printf(&final, "%s/%s_%s_%s.tar", a->dst, c.node_md5, tn.stamp, tar_md5);
+	buf_printf(&final, "%s/%s_%s_%s.tar", a->dst, c.node_hash, tn.stamp, tar_md5);
 	/* Same name means same bytes: a copy made before a crash is kept. */
 	if (link(tmp.data, final.data) < 0 && errno != EEXIST) {
 		if (rename(tmp.data, final.data) < 0) {
@@ -480,10 +644,100 @@ static bool keep_tmp(const char *name, void *arg)
 	return name[0] == '.' && ops_has_suffix(name, ".tar.tmp");
 }
 
-int anonymize_run(const char *src, const char *dst, struct anonymize_stats *st)
+/* ---- keys and checks ---- */
+
+int anonymize_key_read(const char *path, struct buf *key)
+{
+	buf_reset(key);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return log_error("could not read key file \"%s\": %s", path, strerror(errno));
+	struct stat st;
+	if (fstat(fd, &st) == 0 && (st.st_mode & 077))
+		log_warn("key file \"%s\" can be read by other users (chmod 600 it)", path);
+	for (;;) {
+		buf_reserve(key, 4096);
+		ssize_t r = read(fd, key->data + key->len, 4096);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			int e = errno;
+			close(fd);
+			buf_reset(key);
+			return log_error("could not read key file \"%s\": %s", path, strerror(e));
+		}
+		if (!r)
+			break;
+		key->len += (size_t)r;
+		if (key->len > ANONYMIZE_KEY_MAX) {
+			close(fd);
+			buf_reset(key);
+			return log_error("could not use key file \"%s\": it is longer than %d bytes",
+					 path, ANONYMIZE_KEY_MAX);
+		}
+	}
+	close(fd);
+	if (key->len && key->data[key->len - 1] == '\n')
+		key->len--;
+	if (key->len && key->data[key->len - 1] == '\r')
+		key->len--;
+	key->data[key->len] = 0;
+	return 0;
+}
+
+int anonymize_key_check(const char *path, const struct buf *key)
+{
+	if (key->len < ANONYMIZE_KEY_MIN)
+		return log_error("invalid key file \"%s\": it holds %zu bytes, expected at least %d "
+				 "(e.g. head -c 32 /dev/urandom | base64 >KEYFILE)", path, key->len,
+				 ANONYMIZE_KEY_MIN);
+	return 0;
+}
+
+int anonymize_check(const char *src, const char *dst, const struct anonymize_options *o)
+{
+	(void)src;
+	struct {
+		const char *path, *what, *why;
+	} files[] = {
+		{o->manifest, "write the manifest", "it maps clear tarball names to anonymized ones"},
+		{o->key_path, "use the key file", "it would be published with the copies"},
+	};
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		if (!files[i].path)
+			continue;
+		int r = paths_inside(files[i].path, dst);
+		if (r < 0)
+			return log_error("could not resolve \"%s\": %s", files[i].path, strerror(errno));
+		if (r)
+			return log_error("cannot %s \"%s\" inside the output folder \"%s\": %s",
+					 files[i].what, files[i].path, dst, files[i].why);
+	}
+	return 0;
+}
+
+/* ---- the run ---- */
+
+int anonymize_run(const char *src, const char *dst, const struct anonymize_options *o,
+		  struct anonymize_stats *st)
 {
 	memset(st, 0, sizeof(*st));
-	struct anon a = {.src = src, .dst = dst, .st = st};
+	struct anon a = {.src = src, .dst = dst, .o = o, .st = st};
+	if (anonymize_check(src, dst, o) < 0) {
+		st->failures++;
+		return -1;
+	}
+	if (o->key) {
+		char id[2 * HMAC_SHA256_LEN + 1];
+		hmac_sha256_hex(o->key, o->key_len, "bpass-anonymize key id", 22, id);
+		snprintf(a.mode, sizeof(a.mode), "hmac-sha256 %.16s", id);
+	} else {
+		snprintf(a.mode, sizeof(a.mode), "md5");
+	}
+	if (o->manifest && open_manifest(o->manifest) < 0) {
+		st->failures++;
+		return -1;
+	}
 	char **names = NULL;
 	int n = ops_list(a.src, keep_tar, NULL, &names);
 	if (n < 0) {
@@ -501,13 +755,18 @@ int anonymize_run(const char *src, const char *dst, struct anonymize_stats *st)
 	buf_printf(&lock, "%s/.anonymize.lock", a.dst);
 	int lfd = ops_lock(lock.data, true, true);
 	buf_release(&lock);
-	if (lfd < 0 || load_manifest(&a) < 0) {
+	if (lfd < 0 || load_done(&a) < 0 || move_old_manifest(&a) < 0) {
 		ops_names_free(names, n);
 		if (lfd >= 0)
 			close(lfd);
+		for (uint32_t i = 0; i < a.ndone; i++)
+			free(a.done[i]);
+		free(a.done);
 		st->failures++;
 		return -1;
 	}
+	if (a.ndone)
+		qsort(a.done, a.ndone, sizeof(*a.done), cmp_str);
 	/* Temporary copies of an interrupted run. */
 	char **tmps;
 	int nt = ops_list(a.dst, keep_tmp, NULL, &tmps);

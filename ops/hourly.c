@@ -24,14 +24,16 @@
 
 static const char *const key_names[HOURLY_KEY_COUNT] = {
 	"uploads", "updates", "index", "state", "results", "plots", "processors", "plugins",
-	"workers", "anonymized", "lock", "svg", "quiet-period",
+	"workers", "anonymized", "lock", "svg", "quiet-period", "anonymize-key",
+	"anonymize-manifest",
 };
 
 /* Keys naming paths: relative ones in a config file are taken from the config's folder. */
 static const bool key_is_path[HOURLY_KEY_COUNT] = {
 	[HOURLY_UPLOADS] = true, [HOURLY_UPDATES] = true, [HOURLY_INDEX] = true,
 	[HOURLY_STATE] = true, [HOURLY_RESULTS] = true, [HOURLY_PLOTS] = true,
-	[HOURLY_ANONYMIZED] = true, [HOURLY_LOCK] = true,
+	[HOURLY_ANONYMIZED] = true, [HOURLY_LOCK] = true, [HOURLY_ANONYMIZE_KEY] = true,
+	[HOURLY_ANONYMIZE_MANIFEST] = true,
 };
 
 /* One run of the pipeline. */
@@ -381,6 +383,14 @@ static int pipeline(struct hourly *h)
 		arg(&a, "anonymize");
 		if (h->quiet)
 			arg(&a, "-q");
+		if (h->val[HOURLY_ANONYMIZE_KEY]) {
+			arg(&a, "--key");
+			arg(&a, h->val[HOURLY_ANONYMIZE_KEY]);
+		}
+		if (h->val[HOURLY_ANONYMIZE_MANIFEST]) {
+			arg(&a, "--manifest");
+			arg(&a, h->val[HOURLY_ANONYMIZE_MANIFEST]);
+		}
 		arg(&a, h->val[HOURLY_UPDATES]);
 		arg(&a, h->val[HOURLY_ANONYMIZED]);
 		run_step(h, "anonymize", a.v);

@@ -37,6 +37,8 @@ enum hourly_key {
 	HOURLY_LOCK,         /* the lock file (default INDEX.hourly.lock) */
 	HOURLY_SVG,          /* yes|no: also draw SVG plots */
 	HOURLY_QUIET_PERIOD, /* collect's quiet period (duration.h) */
+	HOURLY_ANONYMIZE_KEY,      /* anonymize's key file: HMAC-SHA256 node ids */
+	HOURLY_ANONYMIZE_MANIFEST, /* anonymize's manifest (clear name -> copy) */
 	HOURLY_KEY_COUNT
 };
 

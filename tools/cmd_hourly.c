@@ -35,6 +35,8 @@ static void usage(FILE *f)
 	      "  lock FILE        the lock file (default: INDEX.hourly.lock)\n"
 	      "  svg yes|no       also draw SVG plots (default no)\n"
 	      "  quiet-period S   collect only uploads unchanged for S seconds (default 60)\n"
+	      "  anonymize-key FILE       anonymize with HMAC-SHA256 keyed by FILE (recommended)\n"
+	      "  anonymize-manifest FILE  anonymize also lists clear name -> copy in FILE\n"
 	      "\n"
 	      "      --wait      wait for a previous hourly run to finish instead of exiting 0\n"
 	      "      --force     run and plot even when nothing is new\n"
