@@ -696,7 +696,13 @@ int anonymize_key_check(const char *path, const struct buf *key)
 
 int anonymize_check(const char *src, const char *dst, const struct anonymize_options *o)
 {
-	(void)src;
+	int overlap = paths_overlap(src, dst);
+	if (overlap < 0)
+		return log_error("could not resolve \"%s\" and \"%s\": %s", src, dst,
+				 strerror(errno));
+	if (overlap)
+		return log_error("cannot anonymize \"%s\" into \"%s\": the folders overlap (the "
+				 "copies would be anonymized again)", src, dst);
 	struct {
 		const char *path, *what, *why;
 	} files[] = {

@@ -64,9 +64,10 @@ int anonymize_key_read(const char *path, struct buf *key);
 /* Checks that a key is long enough. Returns 0, or -1 after printing why. */
 int anonymize_key_check(const char *path, const struct buf *key);
 
-/* Checks where the files go: the manifest and the key file must not be
- * inside the output folder (which is published). Returns 0, or -1 after
- * printing why. */
+/* Checks where the files go: src and dst must not overlap (the same
+ * folder, or one inside the other: the copies would be anonymized again),
+ * and the manifest and the key file must not be inside the output folder
+ * (which is published). Returns 0, or -1 after printing why. */
 int anonymize_check(const char *src, const char *dst, const struct anonymize_options *o);
 
 /*

@@ -26,6 +26,7 @@
 #include "buf.h"
 #include "log.h"
 #include "ops_fs.h"
+#include "paths.h"
 #include "tar_writer.h"
 
 #define JOURNAL_MAGIC "bpass-collect-journal 1"
@@ -645,10 +646,26 @@ static void collect_entry(struct collect *c, const char *name)
 	close(nfd);
 }
 
+int collect_check(const char *uploads, const char *updates)
+{
+	int overlap = paths_overlap(uploads, updates);
+	if (overlap < 0)
+		return log_error("could not resolve \"%s\" and \"%s\": %s", uploads, updates,
+				 strerror(errno));
+	if (overlap)
+		return log_error("cannot collect \"%s\" into \"%s\": the folders overlap",
+				 uploads, updates);
+	return 0;
+}
+
 int collect_run(const char *uploads, const char *updates, const struct collect_options *o,
 		struct collect_stats *st)
 {
 	memset(st, 0, sizeof(*st));
+	if (collect_check(uploads, updates) < 0) {
+		st->failures++;
+		return -1;
+	}
 	struct collect c = {.uploads = uploads, .updates = updates, .up_fd = -1, .upd_fd = -1,
 			    .o = o, .st = st};
 	buf_init(&c.data);

@@ -67,6 +67,11 @@ struct collect_stats {
 	unsigned long failures;    /* errors reported (a node, a journal, a file) */
 };
 
+/* Checks the two folders: they must not overlap (the same folder, or one
+ * inside the other, after resolving links). Returns 0, or -1 after printing
+ * why. */
+int collect_check(const char *uploads, const char *updates);
+
 /*
  * Collects every node folder of uploads into tarballs in updates (created
  * when missing), after finishing what an interrupted run left. Each node

@@ -21,6 +21,7 @@
 #include "duration.h"
 #include "log.h"
 #include "ops_fs.h"
+#include "paths.h"
 
 static const char *const key_names[HOURLY_KEY_COUNT] = {
 	"uploads", "updates", "index", "state", "results", "plots", "processors", "plugins",
@@ -452,6 +453,27 @@ static int pipeline(struct hourly *h)
 
 int hourly_config_check(const struct hourly_config *c)
 {
+	/* Folders that would feed a step its own output: collect taking its
+	 * own folder for a node, index taking anonymized copies for new nodes,
+	 * anonymize copying its copies. */
+	static const int pairs[][2] = {
+		{HOURLY_UPLOADS, HOURLY_UPDATES},
+		{HOURLY_ANONYMIZED, HOURLY_UPDATES},
+		{HOURLY_ANONYMIZED, HOURLY_UPLOADS},
+	};
+	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+		const char *a = c->val[pairs[i][0]], *b = c->val[pairs[i][1]];
+		if (!a || !b)
+			continue;
+		int r = paths_overlap(a, b);
+		if (r < 0)
+			return log_error("could not resolve \"%s\" and \"%s\": %s", a, b,
+					 strerror(errno));
+		if (r)
+			return log_error("invalid configuration: \"%s\" (\"%s\") and \"%s\" (\"%s\") "
+					 "overlap: a step would take another's output for new input",
+					 key_names[pairs[i][0]], a, key_names[pairs[i][1]], b);
+	}
 	int64_t seconds;
 	const char *q = c->val[HOURLY_QUIET_PERIOD];
 	if (q && duration_parse(q, &seconds) < 0)
@@ -469,6 +491,8 @@ int hourly_config_check(const struct hourly_config *c)
 
 int hourly_run(const struct hourly_config *c, const struct hourly_options *o)
 {
+	if (hourly_config_check(c) < 0)
+		return -1;
 	struct hourly h = {.val = c->val, .force = o->force, .quiet = o->quiet,
 			   .exe = o->exe && *o->exe ? o->exe : "/proc/self/exe"};
 	buf_init(&h.failed);

@@ -61,7 +61,10 @@ void hourly_config_set(struct hourly_config *c, int key, const char *value);
  * -1 after printing why (unreadable, a line that is not "key = value", an
  * unknown or repeated key). */
 int hourly_config_read(struct hourly_config *c, const char *path);
-/* Checks the values (the required keys are the caller's to check). Returns
+/* Checks the values (the required keys are the caller's to check): numbers
+ * and durations, and that the uploads, updates and anonymized folders do
+ * not overlap (the same folder, or one inside another, after resolving
+ * links: a step would take another step's output for new input). Returns
  * 0, or -1 after printing what is wrong. */
 int hourly_config_check(const struct hourly_config *c);
 void hourly_config_release(struct hourly_config *c);

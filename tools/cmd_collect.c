@@ -53,6 +53,8 @@ int cmd_collect(int argc, char **argv)
 			       dirs);
 	if (rc >= 0)
 		return rc;
+	if (collect_check(dirs[0], dirs[1]) < 0)
+		return EXIT_USAGE;
 	struct collect_options o = {.quiet_period = COLLECT_QUIET_PERIOD_DEFAULT};
 	if (quiet && duration_parse(quiet, &o.quiet_period) < 0) {
 		log_error("invalid --quiet-period \"%s\": expected seconds (or a number with s, m "
