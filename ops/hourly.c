@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "atomic_file.h"
@@ -26,7 +27,7 @@
 static const char *const key_names[HOURLY_KEY_COUNT] = {
 	"uploads", "updates", "index", "state", "results", "plots", "processors", "plugins",
 	"workers", "anonymized", "lock", "svg", "quiet-period", "anonymize-key",
-	"anonymize-manifest",
+	"anonymize-manifest", "stale-lock",
 };
 
 /* Keys naming paths: relative ones in a config file are taken from the config's folder. */
@@ -352,6 +353,88 @@ static void stamp_save(const struct hourly *h, const char stamp[33])
 	buf_release(&text);
 }
 
+/* ---- the lock's holder ----
+ *
+ * The run holding the lock writes "PID START" (its pid, and when it took the
+ * lock in seconds since 1970) into the lock file, so that a later run that
+ * finds the lock held can say by whom and for how long, and call a lock
+ * held past the stale limit what it is: a hung run, an error.
+ */
+
+static void record_holder(int fd)
+{
+	char text[64];
+	int n = snprintf(text, sizeof(text), "%ld %lld\n", (long)getpid(), (long long)time(NULL));
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, text, (size_t)n, 0) != n)
+		log_warn("could not record this run in its lock file: %s", strerror(errno));
+}
+
+/* Reads the holder of the lock: *pid (0 when unknown) and *since (the lock
+ * file's modification time when the file does not say). */
+static void read_holder(const char *path, long *pid, int64_t *since)
+{
+	struct buf text;
+	buf_init(&text);
+	*pid = 0;
+	*since = 0;
+	struct stat st;
+	if (stat(path, &st) == 0)
+		*since = (int64_t)st.st_mtime;
+	if (ops_read_file(path, &text) == 0) {
+		char *end;
+		long p = strtol(text.data, &end, 10);
+		if (end != text.data && *end == ' ') {
+			char *end2;
+			long long t = strtoll(end + 1, &end2, 10);
+			if (end2 != end + 1 && (*end2 == '\n' || !*end2) && p > 0 && t > 0) {
+				*pid = p;
+				*since = (int64_t)t;
+			}
+		}
+	}
+	buf_release(&text);
+}
+
+/*
+ * The lock at path is held. Returns -1 after an error message when it has
+ * been held for at least stale seconds (stale > 0), else 0, after saying
+ * "still running" when tell is set.
+ */
+static int check_holder(const char *path, int64_t stale, bool tell)
+{
+	long pid;
+	int64_t since;
+	read_holder(path, &pid, &since);
+	int64_t held = (int64_t)time(NULL) - since;
+	if (stale > 0 && held >= stale) {
+		/* A run that took the lock a moment ago may not have written its
+		 * line yet: look again before calling it hung. */
+		usleep(200000);
+		read_holder(path, &pid, &since);
+		held = (int64_t)time(NULL) - since;
+	}
+	char held_s[32], stale_s[32];
+	duration_format(held, held_s);
+	duration_format(stale, stale_s);
+	struct buf who;
+	buf_init(&who);
+	if (pid > 0 && kill((pid_t)pid, 0) < 0 && errno == ESRCH)
+		buf_printf(&who, "pid %ld (no longer running: a step it started holds the lock)", pid);
+	else if (pid > 0)
+		buf_printf(&who, "pid %ld", pid);
+	else
+		buf_puts(&who, "an unknown process");
+	int rc = 0;
+	if (stale > 0 && held >= stale)
+		rc = log_error("previous hourly run looks hung: %s has held lock \"%s\" for %s, "
+			       "longer than stale-lock (%s)", who.data, path, held_s, stale_s);
+	else if (tell)
+		say("previous hourly run still running (lock \"%s\" held by %s for %s); nothing done",
+		    path, who.data, held_s);
+	buf_release(&who);
+	return rc;
+}
+
 /* ---- the pipeline ---- */
 
 static int pipeline(struct hourly *h)
@@ -479,6 +562,10 @@ int hourly_config_check(const struct hourly_config *c)
 	if (q && duration_parse(q, &seconds) < 0)
 		return log_error("invalid quiet-period \"%s\": expected seconds (or a number with "
 				 "s, m or h)", q);
+	q = c->val[HOURLY_STALE_LOCK];
+	if (q && duration_parse(q, &seconds) < 0)
+		return log_error("invalid stale-lock \"%s\": expected seconds (or a number with s, "
+				 "m, h or d)", q);
 	const char *w = c->val[HOURLY_WORKERS];
 	if (w) {
 		char *end;
@@ -512,18 +599,34 @@ int hourly_run(const struct hourly_config *c, const struct hourly_options *o)
 		}
 		*slash = '/';
 	}
+	int64_t stale = HOURLY_STALE_LOCK_DEFAULT;
+	if (c->val[HOURLY_STALE_LOCK])
+		duration_parse(c->val[HOURLY_STALE_LOCK], &stale);   /* checked above */
 	/* The lock is inherited by the steps: a step left running by a killed
 	 * hourly run still keeps the next one out. */
-	int lfd = ops_lock(lock.data, o->wait, false);
-	if (lfd == -2) {
-		say("previous hourly run still running (lock \"%s\" is held); nothing done", lock.data);
-		rc = 0;
-		goto out;
+	int lfd;
+	for (;;) {
+		lfd = ops_lock(lock.data, false, false);
+		if (lfd != -2)
+			break;
+		int r = check_holder(lock.data, stale, !o->wait);
+		if (r < 0)
+			goto out;           /* it looks hung: an error */
+		if (!o->wait) {
+			rc = 0;             /* still running: said so */
+			goto out;
+		}
+		sleep(1);
 	}
 	if (lfd < 0)
 		goto out;
+	record_holder(lfd);
 	signal(SIGPIPE, SIG_IGN);
 	rc = pipeline(&h);
+	/* Done: the lock file no longer names a holder. (A run that is killed
+	 * leaves its line, so the next one can name it.) */
+	if (ftruncate(lfd, 0) < 0)
+		log_warn("could not clear lock file \"%s\": %s", lock.data, strerror(errno));
 	close(lfd);
 out:
 	buf_release(&lock);

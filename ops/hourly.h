@@ -8,7 +8,12 @@
  * the others down; each step gets a log line on stdout with its exit status
  * and duration. An exclusive flock on a lock file keeps a slow hour from
  * overlapping the next: a second instance says "previous hourly run still
- * running" and returns 0 at once, or with wait waits for the lock.
+ * running" and returns 0 at once, or with wait waits for the lock. The
+ * holder writes its pid and start time into the lock file; a lock held
+ * longer than the stale limit (HOURLY_STALE_LOCK) is a hung run: the second
+ * instance then returns -1 after a message naming the lock, the holder's
+ * pid and how long it has held it (so that monitoring sees it, instead of
+ * "still running" every hour forever).
  * When the updates folder holds the same tarballs as after the last complete
  * run (same names, sizes and times; same processors and plugins), the index
  * found nothing new and the results and plots exist, run and plot are
@@ -39,8 +44,12 @@ enum hourly_key {
 	HOURLY_QUIET_PERIOD, /* collect's quiet period (duration.h) */
 	HOURLY_ANONYMIZE_KEY,      /* anonymize's key file: HMAC-SHA256 node ids */
 	HOURLY_ANONYMIZE_MANIFEST, /* anonymize's manifest (clear name -> copy) */
+	HOURLY_STALE_LOCK,   /* a lock held longer is a hung run (duration.h; 0: never) */
 	HOURLY_KEY_COUNT
 };
+
+/* A run takes minutes; one that has held the lock for 6 hours is hung. */
+#define HOURLY_STALE_LOCK_DEFAULT (6 * 3600)
 
 /* The configuration: val[key] is an xmalloc'd string, NULL when unset.
  * Zero-initialize; free with hourly_config_release. */
