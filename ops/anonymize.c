@@ -672,7 +672,7 @@ int anonymize_key_read(const char *path, struct buf *key)
 		if (key->len > ANONYMIZE_KEY_MAX) {
 			close(fd);
 			buf_reset(key);
-			return log_error("could not use key file \"%s\": it is longer than %d bytes",
+			return log_error("invalid key file \"%s\": it is longer than %d bytes",
 					 path, ANONYMIZE_KEY_MAX);
 		}
 	}

@@ -611,22 +611,22 @@ static void collect_entry(struct collect *c, const char *name)
 	struct stat sb;
 	if (fstatat(c->up_fd, name, &sb, AT_SYMLINK_NOFOLLOW) < 0)
 		return;   /* gone since the listing */
+	struct buf esc;
+	buf_init(&esc);
 	if (S_ISLNK(sb.st_mode)) {
 		if (fstatat(c->up_fd, name, &sb, 0) == 0 && S_ISDIR(sb.st_mode)) {
-			log_warn("skipped upload folder \"%s\": it is a symbolic link", name);
+			log_warn("skipped upload folder \"%s\": it is a symbolic link",
+				 escaped(name, &esc));
 			c->st->skipped++;
 		}
-		return;
+		goto out;
 	}
 	if (!S_ISDIR(sb.st_mode))
-		return;
+		goto out;
 	if (!valid_node(name)) {
-		struct buf esc;
-		buf_init(&esc);
 		log_warn("skipped upload folder \"%s\": not a usable node id", escaped(name, &esc));
-		buf_release(&esc);
 		c->st->skipped++;
-		return;
+		goto out;
 	}
 	int nfd = openat(c->up_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (nfd < 0) {
@@ -638,12 +638,14 @@ static void collect_entry(struct collect *c, const char *name)
 				  strerror(errno));
 			c->st->failures++;
 		}
-		return;
+		goto out;
 	}
 	c->st->nodes++;
 	if (collect_node(c, name, nfd) < 0)
 		c->st->failures++;
 	close(nfd);
+out:
+	buf_release(&esc);
 }
 
 int collect_check(const char *uploads, const char *updates)
