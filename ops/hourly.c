@@ -578,6 +578,9 @@ int hourly_config_check(const struct hourly_config *c)
 
 int hourly_run(const struct hourly_config *c, const struct hourly_options *o)
 {
+	for (int k = 0; k < HOURLY_KEY_COUNT; k++)
+		if (hourly_key_required(k) && !c->val[k])
+			return log_error("invalid configuration: \"%s\" is not set", key_names[k]);
 	if (hourly_config_check(c) < 0)
 		return -1;
 	struct hourly h = {.val = c->val, .force = o->force, .quiet = o->quiet,

@@ -86,9 +86,11 @@ struct hourly_options {
 };
 
 /*
- * Runs the pipeline under the lock. Returns 0 when every step succeeded (or
- * a previous run still holds the lock), -1 when a step failed or the
- * pipeline could not start, after printing why.
+ * Runs the pipeline under the lock (after checking that the required keys
+ * are set and hourly_config_check). Returns 0 when every step succeeded (or
+ * a previous run still holds the lock, younger than the stale limit), -1
+ * when a step failed, the lock looks hung or the pipeline could not start,
+ * after printing why.
  */
 int hourly_run(const struct hourly_config *c, const struct hourly_options *o);
 
