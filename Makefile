@@ -31,7 +31,7 @@ WARN     := -Wall -Wextra -Wshadow -Wvla -Wstrict-prototypes \
 ifeq ($(DEVELOPER),1)
 WARN     += -Werror
 endif
-INCLUDES := -Icommon -Iindex -Iprocessors -Istate -Iharness -Iplot -Igen
+INCLUDES := -Icommon -Iindex -Iprocessors -Istate -Iharness -Iplot -Igen -Iops
 CFLAGS   ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -fPIC -MMD -MP $(WARN) $(INCLUDES) \
              $(shell pkg-config --cflags $(PKGS)) $(CFLAGS)
@@ -42,7 +42,7 @@ ALL_CFLAGS += $(SAN_FLAGS)
 LDFLAGS  += $(SAN_FLAGS)
 endif
 
-MODULES   := common index state processors harness plot gen
+MODULES   := common index state processors harness plot gen ops
 LIB_SRCS  := $(foreach m,$(MODULES),$(wildcard $(m)/*.c))
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 TOOL_SRCS := $(wildcard tools/*.c)
@@ -59,11 +59,13 @@ PLUGIN_SOS  := $(addprefix $(BUILD)/plugins/,$(notdir $(PLUGIN_SRCS:.c=.so)))
 # Every library and tool source is compiled with common/banned.h forced in
 # (unsafe C library calls become compile errors), except these files, which
 # still call a banned function and belong to a change in progress elsewhere.
-BANNED_EXEMPT := tools/cmd_anonymize.c
+BANNED_EXEMPT :=
 BANNED_OBJS := $(filter-out $(BANNED_EXEMPT:%.c=$(BUILD)/%.o),$(LIB_OBJS) $(TOOL_OBJS))
 $(BANNED_OBJS): BANNED_FLAGS := -include common/banned.h
 
 LIB := $(BUILD)/libbpass.a
+# The headers a plugin builds against (installed under include/bpass).
+PUBLIC_HEADERS := processors/bpass.h index/bpass_update.h index/session_key.h
 
 .PHONY: all tests check test bench fuzz demo install uninstall clean browser-test
 # Keep test objects between builds (they are intermediate files of the test binaries).
@@ -139,14 +141,13 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/bpass \
 		$(DESTDIR)$(PREFIX)/lib/pkgconfig
 	install -m 755 $(BUILD)/bpass $(DESTDIR)$(PREFIX)/bin/bpass
-	install -m 644 processors/bpass.h index/bpass_update.h index/session_key.h $(DESTDIR)$(PREFIX)/include/bpass/
+	install -m 644 $(PUBLIC_HEADERS) $(DESTDIR)$(PREFIX)/include/bpass/
 	sed 's|@PREFIX@|$(PREFIX)|' tools/bpass.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/bpass.pc
 
 # Removes exactly what install put there (and include/bpass once empty).
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/bpass \
-		$(DESTDIR)$(PREFIX)/include/bpass/bpass.h \
-		$(DESTDIR)$(PREFIX)/include/bpass/bpass_update.h \
+		$(addprefix $(DESTDIR)$(PREFIX)/include/bpass/,$(notdir $(PUBLIC_HEADERS))) \
 		$(DESTDIR)$(PREFIX)/lib/pkgconfig/bpass.pc
 	if [ -d $(DESTDIR)$(PREFIX)/include/bpass ]; then \
 		rmdir $(DESTDIR)$(PREFIX)/include/bpass 2>/dev/null || true; fi

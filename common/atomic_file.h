@@ -60,13 +60,4 @@ int atomic_file_write(const char *path, const void *data, size_t len, const char
  * can be writing into dir. Returns the number removed, or -1. */
 int atomic_file_clean_dir(const char *dir);
 
-/*
- * The old names of fs_mkdirs and fs_fsync_dir. Only the files another change
- * is moving right now still use them (tools/cmd_collect.c, cmd_anonymize.c,
- * cmd_hourly.c, harness/worker.c); they go once those call fs_* directly.
- * New code calls fs_mkdirs and fs_fsync_dir.
- */
-#define atomic_mkdirs(dir) fs_mkdirs(dir)
-#define atomic_file_sync_dir(dir) fs_fsync_dir(dir)
-
 #endif

@@ -135,7 +135,7 @@ int worker_init(struct worker *w, const struct worker_options *o, struct worker_
 void worker_release(struct worker *w)
 {
 	if (w->dir_dirty)
-		atomic_file_sync_dir(w->opt.state_dir);
+		fs_fsync_dir(w->opt.state_dir);
 	index_db_close(w->db);
 	for (uint32_t i = 0; i < w->n; i++)
 		free(w->wp[i].deps);
@@ -505,7 +505,7 @@ static int write_state(struct worker *w)
 	w->dir_dirty = true;
 	double t = now_s();
 	if (t - w->dir_synced_at >= 1.0) {
-		atomic_file_sync_dir(w->opt.state_dir);
+		fs_fsync_dir(w->opt.state_dir);
 		w->dir_dirty = false;
 		w->dir_synced_at = t;
 	}

@@ -1,460 +1,89 @@
 /*
- * tools/cmd_collect.c: `bpass collect UPLOADS_DIR UPDATES_DIR`: for every
- * node folder UPLOADS_DIR/<NODEID>/ holding *.gz updates, writes one
- * uncompressed tarball NODEID_YYYY-MM-DD_HH-MM-SS.tar (current UTC time)
- * into UPDATES_DIR with the bare file names as members, then removes the
- * collected files (update-format.md §1 step 5, collect_uploads.sh).
- *
- * Crash safety, step by step for one node:
- *   1. write the tar under a temporary name .NODEID_....tar.tmp, fsync it;
- *   2. write a journal .collect-NODEID.journal naming the final tarball and
- *      every member (name and size), fsync it and the folder;
- *   3. link the temporary file to the final name (never over an existing
- *      file: the seconds are bumped instead), fsync the folder, drop the
- *      temporary name;
- *   4. unlink the collected files, fsync the node folder;
- *   5. remove the journal.
- * A later run first finishes or undoes any journal it finds: if the tarball
- * exists, the files it lists with the same name and size are removed (they
- * are in that tarball already); if not, the journal is dropped and the files
- * are collected again. Leftover temporary tarballs are removed. So a crash at
- * any point loses no update and never leaves a half tarball under a real
- * name, and no update ends up in two tarballs.
+ * tools/cmd_collect.c: `bpass collect UPLOADS_DIR UPDATES_DIR`: the command
+ * line of ops/collect.h (which describes what is collected and how a crash
+ * is survived): usage, the summary line and the exit status.
  * BPASS_COLLECT_CRASH_AT=member|tmp|journal|rename|unlink|done makes the
  * command exit with status 99 right after that step (for the tests).
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "atomic_file.h"
+#include "collect.h"
 #include "commands.h"
+#include "duration.h"
 #include "log.h"
 #include "ops_cli.h"
-#include "ops_fs.h"
 
 #define CRASH_VAR "BPASS_COLLECT_CRASH_AT"
-#define JOURNAL_MAGIC "bpass-collect-journal 1"
-
-struct collect {
-	const char *uploads;
-	const char *updates;
-	struct buf data;        /* one update's bytes, reused */
-	unsigned long tarballs, updates_collected, nodes, failures;
-};
-
-struct member {
-	char *name;
-	uint64_t size;
-};
 
 static void usage(FILE *f)
 {
-	fputs("usage: bpass collect UPLOADS_DIR UPDATES_DIR [-q]\n"
+	fputs("usage: bpass collect UPLOADS_DIR UPDATES_DIR [--quiet-period SECONDS] [-q]\n"
 	      "\n"
 	      "Moves the uploaded updates UPLOADS_DIR/<NODEID>/*.gz into one tarball per node,\n"
 	      "UPDATES_DIR/NODEID_YYYY-MM-DD_HH-MM-SS.tar (UTC), ready for `bpass index`.\n"
 	      "Crash-safe: a tarball appears under its name only when complete, and files\n"
 	      "are removed only after that; an interrupted run is finished by the next one.\n"
+	      "Symbolic links and names that are not UTF-8 are reported and left alone.\n"
 	      "\n"
-	      "  -q, --quiet   print only errors\n"
-	      "  -h, --help    this help\n", f);
+	      "      --quiet-period SECONDS  take only updates unchanged for that long\n"
+	      "                              (default 60; 0: any; units s, m, h allowed)\n"
+	      "  -q, --quiet                 print only errors\n"
+	      "  -h, --help                  this help\n", f);
 }
 
-/* A node folder name usable in a tarball name: printable, no '_' (the name's
- * field separator), no '/', not hidden. */
-static bool valid_node(const char *s)
+/* The fault-injection hook: dies like a killed process at the step named
+ * by $BPASS_COLLECT_CRASH_AT. */
+static void crash_point(const char *step, void *arg)
 {
-	if (!*s || *s == '.' || strlen(s) > 64)
-		return false;
-	for (; *s; s++)
-		if (*s <= ' ' || *s > '~' || *s == '_' || *s == '/')
-			return false;
-	return true;
-}
-
-/* An update file name safe to write into a journal line. */
-static bool valid_member(const char *s)
-{
-	if (*s == '.')
-		return false;
-	for (; *s; s++)
-		if ((unsigned char)*s < ' ' || *s == 127)
-			return false;
-	return true;
-}
-
-static bool keep_gz(const char *name, void *arg)
-{
-	(void)arg;
-	return ops_has_suffix(name, ".gz") && valid_member(name);
-}
-
-static bool keep_journal(const char *name, void *arg)
-{
-	(void)arg;
-	return !strncmp(name, ".collect-", 9) && ops_has_suffix(name, ".journal");
-}
-
-static bool keep_tmp(const char *name, void *arg)
-{
-	(void)arg;
-	return name[0] == '.' && ops_has_suffix(name, ".tar.tmp");
-}
-
-/* ---- journals ---- */
-
-static int write_journal(struct collect *c, const char *journal, const char *node,
-			 const char *tarball, const char *tmpname, const struct member *m, int n)
-{
-	struct buf j, tmp;
-	buf_init(&j);
-	buf_init(&tmp);
-	buf_printf(&j, "%s\nnode %s\ntarball %s\ntmp %s\n", JOURNAL_MAGIC, node, tarball, tmpname);
-	for (int i = 0; i < n; i++)
-		buf_printf(&j, "member %llu %s\n", (unsigned long long)m[i].size, m[i].name);
-	buf_puts(&j, "end\n");
-	buf_printf(&tmp, "%s.tmp", journal);
-	int rc = -1;
-	int fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0 || ops_write_all(fd, j.data, j.len) < 0 || fsync(fd) < 0) {
-		log_error("could not write journal \"%s\": %s", tmp.data, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		unlink(tmp.data);
-		goto out;
+	const char *at = arg;
+	if (!strcmp(at, step)) {
+		fflush(NULL);
+		_exit(99);
 	}
-	if (close(fd) < 0 || rename(tmp.data, journal) < 0) {
-		log_error("could not write journal \"%s\": %s", journal, strerror(errno));
-		unlink(tmp.data);
-		goto out;
-	}
-	rc = ops_fsync_dir(c->updates);
-out:
-	buf_release(&j);
-	buf_release(&tmp);
-	return rc;
-}
-
-/* Finishes (tarball present) or drops (absent) the collection a journal
- * describes. Returns 0, or -1 after printing why. */
-static int recover(struct collect *c, const char *name)
-{
-	struct buf path, text, file;
-	buf_init(&path);
-	buf_init(&text);
-	buf_init(&file);
-	buf_printf(&path, "%s/%s", c->updates, name);
-	int rc = -1;
-	if (ops_read_file(path.data, &text) < 0) {
-		log_error("could not read journal \"%s\": %s", path.data, strerror(errno));
-		goto out;
-	}
-	/* A journal is complete only when it ends with "end": it is renamed into
-	 * place after an fsync, so a partial one cannot exist; check anyway. */
-	char *node = NULL, *tarball = NULL, *tmpname = NULL;
-	bool complete = false, magic = false;
-	struct member *m = NULL;
-	uint32_t n = 0, cap = 0;
-	for (char *line = text.data; line < text.data + text.len;) {
-		char *nl = memchr(line, '\n', (size_t)(text.data + text.len - line));
-		if (!nl)
-			break;   /* an unterminated last line is ignored */
-		*nl = 0;
-		if (!magic) {
-			magic = !strcmp(line, JOURNAL_MAGIC);
-			if (!magic)
-				break;
-		} else if (!strncmp(line, "node ", 5)) {
-			node = line + 5;
-		} else if (!strncmp(line, "tarball ", 8)) {
-			tarball = line + 8;
-		} else if (!strncmp(line, "tmp ", 4)) {
-			tmpname = line + 4;
-		} else if (!strncmp(line, "member ", 7)) {
-			char *end;
-			unsigned long long size = strtoull(line + 7, &end, 10);
-			if (*end == ' ') {
-				xgrow((void **)&m, &cap, n + 1, sizeof(*m));
-				m[n++] = (struct member){end + 1, size};
-			}
-		} else if (!strcmp(line, "end")) {
-			complete = true;
-		}
-		line = nl + 1;
-	}
-	if (!complete || !node || !tarball || !tmpname || !valid_node(node)) {
-		log_error("could not recover journal \"%s\": it is %s", path.data,
-			  magic ? "incomplete" : "not a collect journal");
-		free(m);
-		goto out;
-	}
-	/* The collection happened when the tarball has its name, unless a
-	 * temporary file that is a different file still exists (the name was
-	 * then taken by something else before our link). */
-	bool collected = false;
-	struct stat st, st_tmp;
-	buf_reset(&file);
-	buf_printf(&file, "%s/%s", c->updates, tarball);
-	if (stat(file.data, &st) == 0) {
-		buf_reset(&file);
-		buf_printf(&file, "%s/%s", c->updates, tmpname);
-		collected = stat(file.data, &st_tmp) < 0 ||
-			    (st_tmp.st_ino == st.st_ino && st_tmp.st_dev == st.st_dev);
-	}
-	if (collected) {
-		/* The tarball was renamed into place: finish removing its files. */
-		unsigned long removed = 0;
-		for (uint32_t i = 0; i < n; i++) {
-			buf_reset(&file);
-			buf_printf(&file, "%s/%s/%s", c->uploads, node, m[i].name);
-			if (lstat(file.data, &st) == 0 && S_ISREG(st.st_mode) &&
-			    (uint64_t)st.st_size == m[i].size && unlink(file.data) == 0)
-				removed++;
-		}
-		buf_reset(&file);
-		buf_printf(&file, "%s/%s", c->uploads, node);
-		if (removed && ops_fsync_dir(file.data) < 0) {
-			free(m);
-			goto out;
-		}
-		log_info("finished an interrupted collection into \"%s\": removed %lu collected "
-			 "file%s", tarball, removed, removed == 1 ? "" : "s");
-	} else {
-		log_info("undid an interrupted collection for node \"%s\": its files will be "
-			 "collected again", node);
-	}
-	free(m);
-	if (unlink(path.data) < 0) {
-		log_error("could not remove journal \"%s\": %s", path.data, strerror(errno));
-		goto out;
-	}
-	rc = ops_fsync_dir(c->updates);
-out:
-	buf_release(&path);
-	buf_release(&text);
-	buf_release(&file);
-	return rc;
-}
-
-/* ---- one node ---- */
-
-static int collect_node(struct collect *c, const char *node)
-{
-	struct buf dir, tmp, final, journal, file;
-	buf_init(&dir);
-	buf_init(&tmp);
-	buf_init(&final);
-	buf_init(&journal);
-	buf_init(&file);
-	buf_printf(&dir, "%s/%s", c->uploads, node);
-	char **names = NULL;
-	int n = ops_list(dir.data, keep_gz, NULL, &names);
-	struct member *m = NULL;
-	int kept = 0, rc = -1;
-	struct ops_tar *t = NULL;
-	if (n < 0) {
-		log_error("could not list \"%s\": %s", dir.data, strerror(errno));
-		goto out;
-	}
-	if (n == 0) {
-		rc = 0;
-		goto out;
-	}
-	char stamp[24];
-	int64_t now = (int64_t)time(NULL);
-	ops_stamp(now, stamp);
-	buf_printf(&tmp, "%s/.%s_%s.tar.tmp", c->updates, node, stamp);
-	t = ops_tar_create(tmp.data);
-	if (!t)
-		goto out;
-	m = xcalloc((size_t)n, sizeof(*m));
-	for (int i = 0; i < n; i++) {
-		buf_reset(&file);
-		buf_printf(&file, "%s/%s", dir.data, names[i]);
-		struct stat st;
-		if (lstat(file.data, &st) < 0 || !S_ISREG(st.st_mode))
-			continue;   /* gone since the listing, or not a plain file */
-		if (ops_read_file(file.data, &c->data) < 0) {
-			if (errno != ENOENT) {
-				log_warn("could not read update \"%s\": %s (left for the next run)",
-					 file.data, strerror(errno));
-				c->failures++;
-			}
-			continue;
-		}
-		if (ops_tar_add(t, names[i], c->data.data, c->data.len, (int64_t)st.st_mtime) < 0)
-			goto out;
-		m[kept++] = (struct member){names[i], c->data.len};
-		if (kept == 1)
-			ops_crash_point(CRASH_VAR, "member");
-	}
-	if (!kept) {
-		ops_tar_abort(t);
-		t = NULL;
-		rc = 0;
-		goto out;
-	}
-	int rc_close = ops_tar_close(t);
-	t = NULL;
-	if (rc_close < 0)
-		goto out;
-	ops_crash_point(CRASH_VAR, "tmp");
-
-	/* Pick the final name: the current second, or the next free one. */
-	buf_printf(&journal, "%s/.collect-%s.journal", c->updates, node);
-	for (int bump = 0;; bump++) {
-		if (bump > 100000) {
-			log_error("could not name a tarball for node \"%s\": every name is taken", node);
-			unlink(tmp.data);
-			goto out;
-		}
-		ops_stamp(now + bump, stamp);
-		buf_reset(&final);
-		buf_printf(&final, "%s/%s_%s.tar", c->updates, node, stamp);
-		if (access(final.data, F_OK) == 0)
-			continue;
-		const char *base = strrchr(final.data, '/') + 1;
-		if (write_journal(c, journal.data, node, base, strrchr(tmp.data, '/') + 1, m,
-				  kept) < 0) {
-			unlink(tmp.data);
-			goto out;
-		}
-		ops_crash_point(CRASH_VAR, "journal");
-		if (link(tmp.data, final.data) == 0)
-			break;
-		if (errno == EEXIST)
-			continue;   /* taken meanwhile: next second, new journal */
-		if (errno == EPERM || errno == EOPNOTSUPP || errno == EXDEV) {
-			/* No hard links here: rename, with the existence check above. */
-			if (rename(tmp.data, final.data) == 0)
-				break;
-		}
-		log_error("could not name tarball \"%s\": %s", final.data, strerror(errno));
-		unlink(tmp.data);
-		unlink(journal.data);
-		goto out;
-	}
-	unlink(tmp.data);   /* the final name holds it now (a no-op after rename) */
-	if (ops_fsync_dir(c->updates) < 0)
-		goto out;
-	ops_crash_point(CRASH_VAR, "rename");
-
-	for (int i = 0; i < kept; i++) {
-		buf_reset(&file);
-		buf_printf(&file, "%s/%s", dir.data, m[i].name);
-		if (unlink(file.data) < 0 && errno != ENOENT) {
-			log_error("could not remove collected update \"%s\": %s", file.data,
-				  strerror(errno));
-			goto out;   /* the journal stays: the next run finishes the removal */
-		}
-		if (i == 0)
-			ops_crash_point(CRASH_VAR, "unlink");
-	}
-	if (ops_fsync_dir(dir.data) < 0)
-		goto out;
-	ops_crash_point(CRASH_VAR, "done");
-	if (unlink(journal.data) < 0) {
-		log_error("could not remove journal \"%s\": %s", journal.data, strerror(errno));
-		goto out;
-	}
-	ops_fsync_dir(c->updates);
-	log_info("collected %d update%s of node \"%s\" into \"%s\"", kept, kept == 1 ? "" : "s",
-		 node, strrchr(final.data, '/') + 1);
-	c->tarballs++;
-	c->updates_collected += (unsigned long)kept;
-	rc = 0;
-out:
-	if (t)
-		ops_tar_abort(t);
-	free(m);
-	ops_names_free(names, n);
-	buf_release(&dir);
-	buf_release(&tmp);
-	buf_release(&final);
-	buf_release(&journal);
-	buf_release(&file);
-	return rc;
 }
 
 int cmd_collect(int argc, char **argv)
 {
-	const char *dirs[2];
-	int rc = ops_cli_parse(argc, argv, usage, "expected UPLOADS_DIR and UPDATES_DIR", dirs);
+	const char *dirs[2], *quiet = NULL;
+	const struct ops_cli_option extra[] = {{"quiet-period", &quiet}, {NULL, NULL}};
+	int rc = ops_cli_parse(argc, argv, usage, "expected UPLOADS_DIR and UPDATES_DIR", extra,
+			       dirs);
 	if (rc >= 0)
 		return rc;
-	struct collect c = {.uploads = dirs[0], .updates = dirs[1]};
-	buf_init(&c.data);
-	struct stat st;
-	if (stat(c.uploads, &st) < 0 || !S_ISDIR(st.st_mode)) {
-		log_error("could not read uploads folder \"%s\": %s", c.uploads,
-			  stat(c.uploads, &st) < 0 ? strerror(errno) : "Not a directory");
-		return EXIT_FAILURES;
+	if (collect_check(dirs[0], dirs[1]) < 0)
+		return EXIT_USAGE;
+	struct collect_options o = {.quiet_period = COLLECT_QUIET_PERIOD_DEFAULT};
+	if (quiet && duration_parse(quiet, &o.quiet_period) < 0) {
+		log_error("invalid --quiet-period \"%s\": expected seconds (or a number with s, m "
+			  "or h)", quiet);
+		usage(stderr);
+		return EXIT_USAGE;
 	}
-	if (atomic_mkdirs(c.updates) < 0) {
-		log_error("could not create updates folder \"%s\": %s", c.updates, strerror(errno));
-		return EXIT_FAILURES;
+	const char *at = getenv(CRASH_VAR);
+	if (at && *at) {
+		o.checkpoint = crash_point;
+		o.checkpoint_arg = (void *)at;
 	}
-	struct buf lock;
-	buf_init(&lock);
-	buf_printf(&lock, "%s/.collect.lock", c.updates);
-	int lfd = ops_lock(lock.data, true, true);
-	buf_release(&lock);
-	if (lfd < 0)
-		return EXIT_FAILURES;
-
-	/* Finish what an interrupted run left, then drop its temporary tarballs. */
-	char **names;
-	int n = ops_list(c.updates, keep_journal, NULL, &names);
-	for (int i = 0; i < n; i++)
-		if (recover(&c, names[i]) < 0)
-			c.failures++;
-	ops_names_free(names, n);
-	n = ops_list(c.updates, keep_tmp, NULL, &names);
-	for (int i = 0; i < n; i++) {
-		struct buf p;
-		buf_init(&p);
-		buf_printf(&p, "%s/%s", c.updates, names[i]);
-		if (unlink(p.data) == 0)
-			log_info("removed the unfinished tarball \"%s\" of an interrupted run", names[i]);
-		buf_release(&p);
-	}
-	ops_names_free(names, n);
-
-	n = ops_list(c.uploads, NULL, NULL, &names);
-	if (n < 0) {
-		log_error("could not list uploads folder \"%s\": %s", c.uploads, strerror(errno));
-		c.failures++;
-	}
-	for (int i = 0; i < n; i++) {
-		struct buf p;
-		buf_init(&p);
-		buf_printf(&p, "%s/%s", c.uploads, names[i]);
-		bool is_dir = stat(p.data, &st) == 0 && S_ISDIR(st.st_mode);
-		buf_release(&p);
-		if (!is_dir || names[i][0] == '.')
-			continue;
-		if (!valid_node(names[i])) {
-			log_warn("skipped upload folder \"%s\": not a usable node id", names[i]);
-			continue;
-		}
-		c.nodes++;
-		if (collect_node(&c, names[i]) < 0)
-			c.failures++;
-	}
-	ops_names_free(names, n);
-	close(lfd);
-	buf_release(&c.data);
-	if (c.tarballs)
-		log_info("collected %lu update%s into %lu tarball%s", c.updates_collected,
-			 c.updates_collected == 1 ? "" : "s", c.tarballs, c.tarballs == 1 ? "" : "s");
-	else
-		log_info("nothing to collect: no new updates in \"%s\"", c.uploads);
-	return c.failures ? EXIT_FAILURES : EXIT_OK;
+	struct collect_stats st;
+	rc = collect_run(dirs[0], dirs[1], &o, &st);
+	char skipped[96] = "";
+	if (st.skipped && st.waiting && st.tarballs)
+		snprintf(skipped, sizeof(skipped), " (%lu skipped, see above; %lu left for a later "
+			 "run)", st.skipped, st.waiting);
+	else if (st.waiting && st.tarballs)
+		snprintf(skipped, sizeof(skipped), " (%lu left for a later run)", st.waiting);
+	else if (st.skipped)
+		snprintf(skipped, sizeof(skipped), " (%lu skipped, see above)", st.skipped);
+	if (st.tarballs)
+		log_info("collected %lu update%s into %lu tarball%s%s", st.updates,
+			 st.updates == 1 ? "" : "s", st.tarballs, st.tarballs == 1 ? "" : "s", skipped);
+	else if (rc == 0 && st.waiting)
+		log_info("nothing to collect yet: %lu update%s still being written%s", st.waiting,
+			 st.waiting == 1 ? "" : "s", skipped);
+	else if (rc == 0)
+		log_info("nothing to collect: no new updates in \"%s\"%s", dirs[0], skipped);
+	return rc < 0 ? EXIT_FAILURES : EXIT_OK;
 }

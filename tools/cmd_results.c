@@ -1,10 +1,8 @@
 /*
  * tools/cmd_results.c: `bpass results FILE --out DIR [--json] [-p LIST]
- * [--plugin PATH.so]...`: writes the result tables again from a global
- * result saved by `bpass run --cache-global FILE`, without reading any
- * session: each processor loads its cached global result (global_load,
- * told the version that saved it) and writes its tables; sessions.csv comes
- * from the cache too.
+ * [--plugin PATH.so]...`: the command line of harness/results_cached.h,
+ * which writes the result tables again from a global result saved by
+ * `bpass run --cache-global FILE`: usage, options, the exit status.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -15,10 +13,7 @@
 #include "buf.h"
 #include "commands.h"
 #include "log.h"
-#include "merge.h"
-#include "registry.h"
-#include "results.h"
-#include "state_file.h"
+#include "results_cached.h"
 
 static void usage(FILE *f)
 {
@@ -97,77 +92,9 @@ int cmd_results(int argc, char **argv)
 		buf_release(&sel);
 		return bad_usage(argc - optind != 1 ? "expected one FILE" : "missing --out DIR");
 	}
-	const char *path = argv[optind];
-
-	struct registry reg;
-	struct state_file sf;
-	struct buf data, err, list;
-	registry_init(&reg);
-	state_file_init(&sf);
-	buf_init(&data);
-	buf_init(&err);
-	buf_init(&list);
-	uint32_t *order = NULL, n = 0;
-	const struct bpass_processor **procs = NULL;
-	struct merge m;
-	bool merged = false;
-	rc = EXIT_FAILURES;
-
-	int r = state_file_read(path, &data);
-	if (r != 0) {
-		log_error("could not read global result cache \"%s\": %s", path,
-			  r == 1 ? "No such file or directory" : strerror(errno));
-		goto out;
-	}
-	if (state_file_parse(&sf, data.data, data.len, NULL, &err) || sf.kind != STATE_KIND_GLOBAL) {
-		log_error("could not read global result cache \"%s\": %s", path,
-			  err.len ? err.data : "it holds a session state");
-		goto out;
-	}
-	if (registry_setup(&reg, plugins, n_plugins))
-		goto out;
-	if (!select) {
-		/* Every processor of the cache that we have. */
-		for (uint32_t i = 0; i < sf.n; i++) {
-			struct buf name;
-			buf_init(&name);
-			buf_append(&name, sf.e[i].name, sf.e[i].name_len);
-			if (registry_find(&reg, name.data)) {
-				if (list.len)
-					buf_putc(&list, ',');
-				buf_puts(&list, name.data);
-			} else if (strcmp(name.data, MERGE_SESSIONS_ENTRY)) {
-				log_warn("skipping processor \"%s\" of the cache: it is not available "
-					 "(a plugin? use --plugin)", name.data);
-			}
-			buf_release(&name);
-		}
-		select = list.data;
-	}
-	if (registry_select(&reg, select, &order, &n))
-		goto out;
-	procs = xcalloc(n + 1, sizeof(*procs));
-	for (uint32_t i = 0; i < n; i++)
-		procs[i] = &reg.procs[order[i]].p;
-	merged = true;
-	if (merge_init(&m, procs, n) || merge_load_cache(&m, data.data, data.len, path))
-		goto out;
-	struct results res;
-	if (results_init(&res, out, json) == 0) {
-		if (merge_write(&m, &res.r) == 0 && !results_failed(&res))
-			rc = EXIT_OK;
-	}
-	results_release(&res);
-out:
-	if (merged)
-		merge_release(&m);
-	free(procs);
-	free(order);
-	registry_release(&reg);
-	state_file_release(&sf);
-	buf_release(&data);
-	buf_release(&err);
-	buf_release(&list);
+	struct results_cached_options o = {.out = out, .json = json, .select = select,
+					   .plugins = plugins, .n_plugins = n_plugins};
+	rc = results_cached_write(argv[optind], &o) < 0 ? EXIT_FAILURES : EXIT_OK;
 	buf_release(&sel);
 	free(plugins);
 	return rc;

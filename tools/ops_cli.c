@@ -6,33 +6,43 @@
 
 #include <getopt.h>
 #include <stdbool.h>
+#include <stdlib.h>
 
+#include "buf.h"
 #include "commands.h"
 #include "log.h"
 
+enum { OPT_EXTRA = 256 };
+
 int ops_cli_parse(int argc, char **argv, void (*usage)(FILE *f), const char *expected,
-		  const char *dirs[2])
+		  const struct ops_cli_option *extra, const char *dirs[2])
 {
-	static const struct option opts[] = {
-		{"quiet", no_argument, NULL, 'q'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
-	int ch;
+	int n_extra = 0;
+	while (extra && extra[n_extra].name)
+		n_extra++;
+	struct option *opts = xcalloc((size_t)n_extra + 3, sizeof(*opts));
+	opts[0] = (struct option){"quiet", no_argument, NULL, 'q'};
+	opts[1] = (struct option){"help", no_argument, NULL, 'h'};
+	for (int i = 0; i < n_extra; i++)
+		opts[2 + i] = (struct option){extra[i].name, required_argument, NULL, OPT_EXTRA + i};
+	int ch, rc = -1;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'q':
+	while (rc < 0 && (ch = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+		if (ch >= OPT_EXTRA && ch < OPT_EXTRA + n_extra) {
+			*extra[ch - OPT_EXTRA].value = optarg;
+		} else if (ch == 'q') {
 			log_set_quiet(true);
-			break;
-		case 'h':
+		} else if (ch == 'h') {
 			usage(stdout);
-			return EXIT_OK;
-		default:
+			rc = EXIT_OK;
+		} else {
 			usage(stderr);
-			return EXIT_USAGE;
+			rc = EXIT_USAGE;
 		}
 	}
+	free(opts);
+	if (rc >= 0)
+		return rc;
 	if (argc - optind != 2) {
 		log_error("%s", expected);
 		usage(stderr);

@@ -51,11 +51,13 @@ check_clean() { # $1 = label
 # Plain run.
 make_uploads
 echo "notes" >"$T/up/OWAAAAAAAAAAAA/README.txt"
-check "collect runs" "$BPASS" collect "$T/up" "$T/upd"
+check "collect runs" "$BPASS" collect --quiet-period 0 "$T/up" "$T/upd"
 check_eq "one tarball per node" "$(ls "$T/upd" | wc -l)" "2"
 check_clean "plain"
 check_eq "files that are not *.gz stay" "$(ls "$T/up/OWAAAAAAAAAAAA")" "README.txt"
-"$BPASS" collect "$T/up" "$T/upd" >"$T/again" 2>&1
+check_eq "ASCII member names get plain ustar headers, no pax header" \
+	"$(cat "$T"/upd/*.tar | grep -a -c PaxHeader)" "0"
+"$BPASS" collect --quiet-period 0 "$T/up" "$T/upd" >"$T/again" 2>&1
 check_grep "a second run has nothing to collect" "nothing to collect" "$T/again"
 check_eq "and writes no tarball" "$(ls "$T/upd" | wc -l)" "2"
 
@@ -63,23 +65,23 @@ check_eq "and writes no tarball" "$(ls "$T/upd" | wc -l)" "2"
 for step in member tmp journal rename unlink done; do
 	make_uploads
 	check_status "crash at $step exits 99" 99 env BPASS_COLLECT_CRASH_AT=$step \
-		"$BPASS" collect "$T/up" "$T/upd"
+		"$BPASS" collect --quiet-period 0 "$T/up" "$T/upd"
 	if [ "$step" = member ] || [ "$step" = tmp ] || [ "$step" = journal ]; then
 		check_eq "crash at $step: no tarball under a real name yet" \
 			"$(ls "$T/upd" | grep -c '\.tar$')" "0"
 	fi
-	check "run after a crash at $step" "$BPASS" collect "$T/up" "$T/upd"
+	check "run after a crash at $step" "$BPASS" collect --quiet-period 0 "$T/up" "$T/upd"
 	check_clean "after a crash at $step"
 done
 
 # After a crash once the tarball is named, a re-upload of one of its files
 # with other bytes is not deleted as "already collected": it is collected anew.
 make_uploads
-check_status "crash at rename" 99 env BPASS_COLLECT_CRASH_AT=rename "$BPASS" collect "$T/up" "$T/upd"
+check_status "crash at rename" 99 env BPASS_COLLECT_CRASH_AT=rename "$BPASS" collect --quiet-period 0 "$T/up" "$T/upd"
 f="$T/up/OWAAAAAAAAAAAA/OWAAAAAAAAAAAA-1337104800512345-2.gz"
 printf '5\nUNKNOWN\nOWAAAAAAAAAAAA 1337104800512345 2 1337104830\n\nmore\n' | gzip -n >"$f"
 new_md5=$(md5sum <"$f" | cut -d' ' -f1)
-check "run after the re-upload" "$BPASS" collect "$T/up" "$T/upd"
+check "run after the re-upload" "$BPASS" collect --quiet-period 0 "$T/up" "$T/upd"
 check_eq "the re-upload is in a tarball too" \
 	"$(members | grep -c "OWAAAAAAAAAAAA-1337104800512345-2.gz $new_md5")" "1"
 check_eq "no upload left after the re-upload" "$(find "$T/up" -name '*.gz' | wc -l)" "0"
@@ -93,14 +95,14 @@ for i in 0 1 2 3 4 5; do
 	echo "not a tarball $i" >"$T/upd/$name"
 done
 before=$(cat "$T"/upd/*.tar | md5sum)
-check "collect next to taken names" "$BPASS" collect "$T/up" "$T/upd"
+check "collect next to taken names" "$BPASS" collect --quiet-period 0 "$T/up" "$T/upd"
 after=$(for i in 0 1 2 3 4 5; do cat "$T/upd/OWAAAAAAAAAAAA_$(date -u -d "@$((now + i))" +%Y-%m-%d_%H-%M-%S).tar"; done | md5sum)
 check_eq "taken names keep their contents" "$after" "$before"
 check_eq "a new tarball for node A besides them" "$(ls "$T/upd" | grep -c '^OWAAAAAAAAAAAA_')" "7"
 
 # Usage.
 check_status "no arguments is a usage error" 2 "$BPASS" collect
-check_status "a missing uploads folder fails" 1 "$BPASS" collect "$T/nonexistent" "$T/upd"
+check_status "a missing uploads folder fails" 1 "$BPASS" collect --quiet-period 0 "$T/nonexistent" "$T/upd"
 "$BPASS" collect --help >"$T/help"
 check_grep "--help prints the usage" "usage: bpass collect" "$T/help"
 done_testing

@@ -4,8 +4,8 @@
 # the member names and every line before the signature, and nowhere else is
 # anything changed; UNANONYMIZED and unreadable updates are left out; the copy
 # is named <md5(node)>_<date>_<time>_<md5 of the copy>.tar; a second run skips
-# it, and a rebuild after losing the manifest gives the very same file; a
-# file that is not a tar is reported once and then skipped.
+# it, and a rebuild after losing its record of what is done gives the very
+# same file; a file that is not a tar is reported once and then skipped.
 . "$TOP/tests/e2e/lib.sh"
 
 NODE=OWC43DC78EE081
@@ -63,8 +63,9 @@ done
 "$BPASS" anonymize "$T/src" "$T/dst" >"$T/again" 2>&1
 check_grep "a second run skips the copied tarball" "1 already done" "$T/again"
 check_eq "and writes nothing new" "$(ls "$T/dst")" "$out"
-rm "$T/dst/.anonymize-manifest"
-check "a rebuild without the manifest" "$BPASS" anonymize "$T/src" "$T/dst"
+check "the record of what is done exists" rm "$T/dst/.anonymize-done"
+"$BPASS" anonymize "$T/src" "$T/dst" >"$T/rebuild" 2>&1
+check_grep "a rebuild without that record" "anonymized 1 tarball" "$T/rebuild"
 check_eq "gives the very same file" "$(ls "$T/dst")" "$out"
 
 : >"$T/src/${NODE}_2012-05-16_00-00-00.tar"

@@ -40,6 +40,7 @@ results = results
 plots = plots   # trailing comment
 processors = byte-count, flows
 workers = 2
+quiet-period = 0   # the uploads below are taken at once
 EOF
 cd "$T"   # run from elsewhere: the config's paths must not depend on the cwd
 
@@ -51,6 +52,8 @@ check_eq "steps in order" "$(cut -d' ' -f1 "$T/calls" | tr '\n' ' ')" \
 check_eq "run gets the index, state, results, processors and workers" \
 	"$(grep '^run ' "$T/calls" | head -1)" \
 	"run $T/site/index.sqlite $T/site/state --out $T/site/results -p byte-count -p flows --workers 2"
+check_eq "collect gets the quiet period" "$(grep '^collect ' "$T/calls" | head -1)" \
+	"collect --quiet-period 0 $T/site/up $T/site/updates"
 check_eq "two tarballs collected" "$(ls "$T/site/updates" | grep -c '\.tar$')" "2"
 check_grep "a log line per step with its duration" "hourly: collect: ok in [0-9.]+ s" "$T/out1"
 check_grep "run logged" "hourly: run: ok in" "$T/out1"
@@ -104,6 +107,22 @@ check "options and --wait" "$BPASS" hourly --updates "$T/o/updates" --index "$T/
 check_eq "options: no collect without uploads" "$(cut -d' ' -f1 "$T/calls" | tr '\n' ' ')" \
 	"index run plot "
 
+# A stamp that cannot be saved (its name is taken by a folder): a warning,
+# and the stamp's file is closed once (it was closed a second time when the
+# rename failed, which could close a descriptor opened meanwhile).
+mkdir -p "$T/st/results/.hourly-stamp/x"
+if command -v strace >/dev/null 2>&1 &&
+	strace -o "$T/strace.probe" true >/dev/null 2>&1; then
+	strace -o "$T/strace" -e trace=close,rename "$BPASS" hourly --updates "$T/st/updates" \
+		--index "$T/st/index.sqlite" --state "$T/st/state" --results "$T/st/results" \
+		--plots "$T/st/plots" >"$T/out8" 2>&1
+	check_grep "unsaved stamp: a warning naming it" "could not write hourly stamp \"$T/st/results/.hourly-stamp\": Is a directory" "$T/out8"
+	check_eq "unsaved stamp: no descriptor closed twice" "$(grep -c EBADF "$T/strace")" "0"
+else
+	ok "# skip strace is not available"
+	ok "# skip strace is not available"
+fi
+
 # Configuration errors.
 printf 'updates = u\ncolour = blue\n' >"$T/bad.conf"
 check_status "an unknown key is a usage error" 2 "$BPASS" hourly "$T/bad.conf"
@@ -111,4 +130,5 @@ printf 'updates = u\n' >"$T/short.conf"
 check_status "a missing required key is a usage error" 2 "$BPASS" hourly "$T/short.conf"
 check_status "a missing config file fails" 2 "$BPASS" hourly "$T/nonexistent.conf"
 check_status "bad workers" 2 "$BPASS" hourly "$T/site/hourly.conf" --workers zero
+check_status "a bad quiet period" 2 "$BPASS" hourly "$T/site/hourly.conf" --quiet-period soon
 done_testing

@@ -1,10 +1,11 @@
 #!/bin/sh
 # tests/e2e/t0505-pipeline.sh: the real hourly pipeline end to end. Generated
 # updates are unpacked into per-node upload folders; `bpass hourly` collects,
-# anonymizes, indexes, runs every processor and plots; the report lists every
-# node with its plots; the anonymized copies index with md5 node ids only; a
-# second hour with no uploads does almost nothing and says so; a new upload
-# makes the next hour run again.
+# anonymizes (keyed: HMAC-SHA256, with a manifest kept outside), indexes, runs
+# every processor and plots; the report lists every node with its plots; the
+# anonymized copies index with hashed node ids only; a second hour with no
+# uploads does almost nothing and says so; a new upload makes the next hour
+# run again.
 . "$TOP/tests/e2e/lib.sh"
 
 check "generate sample tarballs" "$BPASS" generate "$T/gen" --seed 7 --updates 240 --nodes 2
@@ -20,6 +21,8 @@ nnodes=$(echo $nodes | wc -w)
 check_eq "two nodes uploaded" "$nnodes" "2"
 uploaded=$(find "$T/up" -name '*.gz' | wc -l)
 
+head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$T/anon.key"
+chmod 600 "$T/anon.key"
 cat >"$T/hourly.conf" <<EOF
 uploads = up
 updates = updates
@@ -28,7 +31,10 @@ state = state
 results = results
 plots = plots
 anonymized = anonymized
+anonymize-key = anon.key
+anonymize-manifest = private/manifest.tsv
 workers = 2
+quiet-period = 0
 EOF
 "$BPASS" hourly "$T/hourly.conf" >"$T/out1" 2>&1
 rc=$?
@@ -65,6 +71,10 @@ for node in $nodes; do
 	done
 done
 check_eq "anonymized copies: no clear node id" "$leaks" "0"
+check_eq "anonymized copies: named by a 64-hex HMAC" \
+	"$(ls "$T/anonymized" | grep -cvE '^[0-9a-f]{64}_[0-9]{4}-[0-9]{2}-[0-9]{2}_[0-9]{2}-[0-9]{2}-[0-9]{2}_[0-9a-f]{32}\.tar$')" "0"
+check_eq "anonymized copies: the manifest lists each, outside the folder" \
+	"$(wc -l <"$T/private/manifest.tsv")" "$(ls "$T/anonymized" | grep -c '\.tar$')"
 check "anonymized copies index" "$BPASS" index "$T/anonymized" "$T/anon.sqlite"
 
 # Second hour, nothing uploaded.

@@ -264,7 +264,7 @@ static void test_atomic(void **unused)
 	assert_int_equal(state_file_read(path, &b), STATE_FILE_READ_OK);
 	assert_string_equal(b.data, "second!");
 	assert_int_equal(count_entries(sub), 1);              /* no temporary left */
-	assert_int_equal(atomic_file_sync_dir(sub), 0);
+	assert_int_equal(fs_fsync_dir(sub), 0);
 
 	/* A stream written through a FILE, then aborted: nothing changes. */
 	struct atomic_file af;
