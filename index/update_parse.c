@@ -28,7 +28,9 @@
  * tokens); the signature must be 40 lowercase hex or UNANONYMIZED (which
  * gives the context BPASS_UNANONYMIZED); the build id is the whole line
  * (trailing blanks trimmed); a NUL byte anywhere is an error; numbers are
- * an optional '-' and digits (no '+'); HTTP errors are errors in every
+ * an optional '-' and digits (no '+'); sequence numbers are never negative
+ * (the writer counts from 0; a session holding negative ones could never be
+ * processed from its update 0); HTTP errors are errors in every
  * version; v2-v3 have has_drop_stats when drop lines or HTTP are present,
  * v4-v5 when section 8 exists.
  *
@@ -80,7 +82,7 @@ struct line_spec {
 static const struct line_spec spec_version = { "version", 1, {
 	{ "version", F_INT, I64 } } };
 static const struct line_spec spec_node = { "node/session", 4, {
-	STR("node id"), { "session id", F_INT, I64 }, { "sequence number", F_INT, I32 },
+	STR("node id"), { "session id", F_INT, I64 }, { "sequence number", F_INT, 0, INT32_MAX },
 	{ "timestamp", F_INT, I64 } } };
 static const struct line_spec spec_pcap = { "pcap statistics", 3, {
 	{ "received", F_INT, U32 }, { "dropped", F_INT, U32 },

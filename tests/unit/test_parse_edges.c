@@ -639,6 +639,34 @@ static void test_19_session_ids(void **state)
 	parsed_release(&p);
 }
 
+/* Sequence numbers count from 0 (§4.1) and the writer never prints a
+ * negative one; one that is negative is malformed, with its line. Were it
+ * accepted, a session holding -5, -1, 0, 1 would never be processed. */
+static void test_19_negative_sequence_numbers(void **state)
+{
+	(void)state;
+	struct doc d;
+	doc_base(&d);
+	doc_set(&d, 3, "OW0123456789AB 1337104800512345 -5 1337104860");
+	err_doc(&d, UPDATE_SECTION_INTRO, 3,
+		"node/session line field 3 (sequence number) is out of range: -5 "
+		"(expected 0 to 2147483647)");
+	doc_set(&d, 3, "OW0123456789AB 1337104800512345 -1 1337104860");
+	err_doc(&d, UPDATE_SECTION_INTRO, 3,
+		"node/session line field 3 (sequence number) is out of range: -1 "
+		"(expected 0 to 2147483647)");
+	doc_set(&d, 3, "OW0123456789AB 1337104800512345 -2147483648 1337104860");
+	err_doc(&d, UPDATE_SECTION_INTRO, 3,
+		"node/session line field 3 (sequence number) is out of range: -2147483648 "
+		"(expected 0 to 2147483647)");
+	/* "-0" is zero. */
+	struct parsed p;
+	doc_set(&d, 3, "OW0123456789AB 1337104800512345 -0 1337104860");
+	ok_doc(&p, &d);
+	assert_int_equal(p.b.u.sequence, 0);
+	parsed_release(&p);
+}
+
 /* §12.20: pre-version files (line 1 is not a pure integer). */
 static void test_20_pre_version(void **state)
 {
@@ -799,7 +827,7 @@ static void test_27_integer_ranges(void **state)
 	doc_set(&d, 3, "OW1 1 2147483648 1");
 	err_doc(&d, UPDATE_SECTION_INTRO, 3,
 		"node/session line field 3 (sequence number) is out of range: 2147483648 "
-		"(expected -2147483648 to 2147483647)");
+		"(expected 0 to 2147483647)");
 	doc_set(&d, 3, "OW1 99999999999999999999 1 1");
 	err_doc(&d, UPDATE_SECTION_INTRO, 3,
 		"node/session line field 2 (session id) is out of range: 99999999999999999999 "
@@ -981,6 +1009,7 @@ int main(void)
 		cmocka_unit_test(test_17_unanonymized),
 		cmocka_unit_test(test_18_node_ids),
 		cmocka_unit_test(test_19_session_ids),
+		cmocka_unit_test(test_19_negative_sequence_numbers),
 		cmocka_unit_test(test_20_pre_version),
 		cmocka_unit_test(test_21_empty_build_id),
 		cmocka_unit_test(test_22_extra_sections),
