@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "buf.h"
 #include "commands.h"
@@ -38,9 +39,15 @@ static int read_file(const char *path, struct buf *out)
 	FILE *f = fopen(path, "rb");
 	if (!f)
 		return log_error("could not open \"%s\": %s", path, strerror(errno));
+	struct stat st;
+	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		fclose(f);
+		return log_error("cannot parse \"%s\": it is a folder, not an update file", path);
+	}
 	buf_reset(out);
 	char chunk[65536];
 	size_t n;
+	errno = 0;
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
 		if (out->len + n > PARSE_MAX_INFLATED) {
 			fclose(f);
@@ -48,10 +55,10 @@ static int read_file(const char *path, struct buf *out)
 		}
 		buf_append(out, chunk, n);
 	}
-	int bad = ferror(f);
+	int bad = ferror(f), e = errno;
 	fclose(f);
 	if (bad)
-		return log_error("could not read \"%s\": %s", path, strerror(EIO));
+		return log_error("could not read \"%s\": %s", path, strerror(e ? e : EIO));
 	return 0;
 }
 
