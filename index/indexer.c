@@ -632,6 +632,21 @@ int indexer_run(const char *dir, const char *index_path, const struct indexer_op
 	uint32_t n_items = 0;
 	int ret = -1;
 
+	/* Nothing is created (the index, its lock file) for a folder that cannot
+	 * be read or an index path that is a folder. */
+	struct stat ds;
+	if (stat(dir, &ds) != 0) {
+		log_error("could not open updates folder \"%s\": %s", dir, strerror(errno));
+		goto out;
+	}
+	if (!S_ISDIR(ds.st_mode)) {
+		log_error("could not open updates folder \"%s\": %s", dir, strerror(ENOTDIR));
+		goto out;
+	}
+	if (!o->parse_only && stat(index_path, &ds) == 0 && S_ISDIR(ds.st_mode)) {
+		log_error("could not open index \"%s\": %s", index_path, strerror(EISDIR));
+		goto out;
+	}
 	if (!o->parse_only) {
 		int flags = INDEX_OPEN_WRITE;
 		if (o->wait)

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "commands.h"
@@ -40,6 +41,24 @@ static void usage(FILE *f)
 }
 
 enum { OPT_WAIT = 256, OPT_SYNC, OPT_STATS, OPT_PARSE_ONLY };
+
+/* Catches arguments that cannot be right before anything is created (the
+ * index, its lock file): swapped ones, a file as UPDATES_DIR, a folder as
+ * INDEX. A missing UPDATES_DIR is left to the indexer (exit 1). */
+static int check_args(const char *dir, const char *index)
+{
+	struct stat d, x;
+	bool dir_is_file = stat(dir, &d) == 0 && !S_ISDIR(d.st_mode);
+	bool index_is_dir = stat(index, &x) == 0 && S_ISDIR(x.st_mode);
+	if (dir_is_file && index_is_dir)
+		return log_error("arguments in the wrong order: \"%s\" is a file and \"%s\" a "
+				 "folder; expected UPDATES_DIR INDEX", dir, index);
+	if (index_is_dir)
+		return log_error("cannot use folder \"%s\" as the index: expected a file", index);
+	if (dir_is_file)
+		return log_error("cannot index \"%s\": it is not a folder", dir);
+	return 0;
+}
 
 int cmd_index(int argc, char **argv)
 {
@@ -105,6 +124,10 @@ int cmd_index(int argc, char **argv)
 	}
 	if (argc - optind != 2) {
 		log_error(argc - optind < 2 ? "missing UPDATES_DIR or INDEX" : "too many arguments");
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (check_args(argv[optind], argv[optind + 1])) {
 		usage(stderr);
 		return EXIT_USAGE;
 	}
