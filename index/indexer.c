@@ -31,6 +31,7 @@
 
 #include "blob.h"
 #include "buf.h"
+#include "escape.h"
 #include "index_db.h"
 #include "log.h"
 #include "tarball.h"
@@ -98,9 +99,16 @@ static bool is_tarball_name(const char *n)
 /* Lists dir's tarball names, sorted. */
 static int list_dir(const char *dir, char ***names, uint32_t *n)
 {
+	struct buf esc;
+	buf_init(&esc);
 	DIR *d = opendir(dir);
-	if (!d)
-		return log_error("could not open updates folder \"%s\": %s", dir, strerror(errno));
+	if (!d) {
+		int e0 = errno;
+		log_error("could not open updates folder \"%s\": %s", escape_str(&esc, dir),
+			  strerror(e0));
+		buf_release(&esc);
+		return -1;
+	}
 	uint32_t cap = 0;
 	*names = NULL;
 	*n = 0;
@@ -116,7 +124,11 @@ static int list_dir(const char *dir, char ***names, uint32_t *n)
 	int e2 = errno;
 	closedir(d);
 	if (e2)
-		return log_error("could not read updates folder \"%s\": %s", dir, strerror(e2));
+		log_error("could not read updates folder \"%s\": %s", escape_str(&esc, dir),
+			  strerror(e2));
+	buf_release(&esc);
+	if (e2)
+		return -1;
 	if (*n)
 		qsort(*names, *n, sizeof(**names), cmp_str);
 	return 0;
@@ -369,6 +381,7 @@ struct writer {
 	const struct indexer_options *o;
 	uint32_t done, todo;
 	double t0, last_progress;
+	struct buf esc[3];            /* escaped names for messages (escape.h) */
 };
 
 static double now_s(void)
@@ -398,8 +411,9 @@ static int apply_batch(struct writer *w, struct batch *b)
 	struct indexer_stats *st = w->st;
 	const char *name = b->item->name;
 	const char *arena = b->arena.data;
+	struct buf *e = w->esc;
 	if (b->status == STATUS_UNREADABLE) {
-		log_warn("%s; it is tried again next run", b->reason.data);
+		log_warn("%s; it is tried again next run", escape_str(&e[0], b->reason.data));
 		st->tarballs_unreadable++;
 		w->done++;
 		return 0;
@@ -410,12 +424,13 @@ static int apply_batch(struct writer *w, struct batch *b)
 	for (uint32_t i = 0; i < b->n_recs; i++) {
 		const struct rec *r = &b->recs[i];
 		if (r->kind == REC_WARN) {
-			log_warn("warning: tarball \"%s\" member \"%s\": %s", name, arena + r->a,
-				 arena + r->b);
+			log_warn("warning: tarball \"%s\" member \"%s\": %s", escape_str(&e[0], name),
+				 escape_str(&e[1], arena + r->a), escape_str(&e[2], arena + r->b));
 			st->warnings++;
 		} else if (r->kind == REC_REJECT) {
-			log_warn("rejected member \"%s\" of tarball \"%s\": %s", arena + r->a, name,
-				 arena + r->b);
+			log_warn("rejected member \"%s\" of tarball \"%s\": %s",
+				 escape_str(&e[0], arena + r->a), escape_str(&e[1], name),
+				 escape_str(&e[2], arena + r->b));
 			rejected++;
 			if (w->db && index_db_add_reject(w->db, arena + r->a, r->line, arena + r->b))
 				goto fail;
@@ -447,7 +462,8 @@ static int apply_batch(struct writer *w, struct batch *b)
 	}
 	if (b->reason.len) {
 		log_warn("%s tarball \"%s\": %s", b->status == INDEX_TARBALL_PARTIAL ?
-			 "partly rejected" : "rejected", name, b->reason.data);
+			 "partly rejected" : "rejected", escape_str(&e[0], name),
+			 escape_str(&e[1], b->reason.data));
 		if (w->db && index_db_add_reject(w->db, NULL, 0, b->reason.data))
 			goto fail;
 	}
@@ -631,20 +647,28 @@ int indexer_run(const char *dir, const char *index_path, const struct indexer_op
 	struct plan_item *items = NULL;
 	uint32_t n_items = 0;
 	int ret = -1;
+	struct buf path, msg, esc;
+	buf_init(&path);
+	buf_init(&msg);
+	buf_init(&esc);
 
 	/* Nothing is created (the index, its lock file) for a folder that cannot
 	 * be read or an index path that is a folder. */
 	struct stat ds;
 	if (stat(dir, &ds) != 0) {
-		log_error("could not open updates folder \"%s\": %s", dir, strerror(errno));
+		int e0 = errno;
+		log_error("could not open updates folder \"%s\": %s", escape_str(&esc, dir),
+			  strerror(e0));
 		goto out;
 	}
 	if (!S_ISDIR(ds.st_mode)) {
-		log_error("could not open updates folder \"%s\": %s", dir, strerror(ENOTDIR));
+		log_error("could not open updates folder \"%s\": %s", escape_str(&esc, dir),
+			  strerror(ENOTDIR));
 		goto out;
 	}
 	if (!o->parse_only && stat(index_path, &ds) == 0 && S_ISDIR(ds.st_mode)) {
-		log_error("could not open index \"%s\": %s", index_path, strerror(EISDIR));
+		log_error("could not open index \"%s\": %s", escape_str(&esc, index_path),
+			  strerror(EISDIR));
 		goto out;
 	}
 	if (!o->parse_only) {
@@ -664,16 +688,15 @@ int indexer_run(const char *dir, const char *index_path, const struct indexer_op
 		goto out;
 	st->tarballs_found = n_names;
 	items = n_names ? xcalloc(n_names, sizeof(*items)) : NULL;
-	struct buf path, msg;
-	buf_init(&path);
-	buf_init(&msg);
 	for (uint32_t i = 0; i < n_names; i++) {
 		buf_reset(&path);
 		buf_printf(&path, "%s/%s", dir, names[i]);
 		struct stat sb;
 		if (stat(path.data, &sb) != 0) {
-			if (errno != ENOENT)   /* vanished since readdir: not ours to report */
-				log_warn("could not read tarball \"%s\": %s", path.data, strerror(errno));
+			int e0 = errno;
+			if (e0 != ENOENT)   /* vanished since readdir: not ours to report */
+				log_warn("could not read tarball \"%s\": %s",
+					 escape_str(&esc, path.data), strerror(e0));
 			st->tarballs_found--;
 			continue;
 		}
@@ -697,26 +720,31 @@ int indexer_run(const char *dir, const char *index_path, const struct indexer_op
 			buf_reset(&msg);
 			fmt_size_change(&msg, k, &it);
 			log_warn("tarball \"%s\" changed since it was indexed (%s); it is not indexed "
-				 "again", path.data, msg.data);
+				 "again", escape_str(&esc, path.data), msg.data);
 			st->tarballs_changed++;
 			continue;
 		}
 		it.path = xstrdup(path.data);
 		items[n_items++] = it;
 	}
-	buf_release(&path);
-	buf_release(&msg);
 
 	struct writer w = { .db = db, .st = st, .o = o, .todo = n_items, .t0 = t0 };
+	for (int i = 0; i < 3; i++)
+		buf_init(&w.esc[i]);
 	if (n_items == 0)
 		ret = 0;
 	else if (o->jobs >= 2)
 		ret = run_two_jobs(&w, items, n_items);
 	else
 		ret = run_one_job(&w, items, n_items);
+	for (int i = 0; i < 3; i++)
+		buf_release(&w.esc[i]);
 	if (o->progress)
 		log_clear_progress();
 out:
+	buf_release(&path);
+	buf_release(&msg);
+	buf_release(&esc);
 	index_db_close(db);
 	for (uint32_t i = 0; i < known.n; i++)
 		free(known.v[i].name);

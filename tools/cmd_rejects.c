@@ -2,11 +2,13 @@
  * tools/cmd_rejects.c: `bpass rejects INDEX [--csv]`: what the indexer
  * rejected, one row per rejected member or tarball, ordered by tarball name:
  * tarball, member (empty for the whole tarball), line (empty when unknown),
- * reason. Aligned text by default, CSV with --csv.
+ * reason. Aligned text by default, CSV with --csv. Names and reasons are
+ * escaped (common/escape.h): they come from the tarballs.
  */
 #include <stdio.h>
 
 #include "commands.h"
+#include "escape.h"
 #include "listing.h"
 
 static void usage(FILE *f)
@@ -21,22 +23,32 @@ static void usage(FILE *f)
 	      "  -h, --help    this help\n", f);
 }
 
+struct fill_ctx {
+	struct table *t;
+	struct buf esc;
+};
+
+/* Names and reasons come from tarballs: escaped (escape.h). */
 static int add_row(void *arg, const struct index_reject *r)
 {
-	struct table *t = arg;
-	table_add(t, r->tarball);
-	table_add(t, r->member ? r->member : "");
+	struct fill_ctx *c = arg;
+	table_add(c->t, escape_str(&c->esc, r->tarball));
+	table_add(c->t, escape_str(&c->esc, r->member ? r->member : ""));
 	if (r->line)
-		table_add_i64(t, r->line);
+		table_add_i64(c->t, r->line);
 	else
-		table_add(t, "");
-	table_add(t, r->reason);
+		table_add(c->t, "");
+	table_add(c->t, escape_str(&c->esc, r->reason));
 	return 0;
 }
 
 static int fill(struct index_db *db, struct table *t)
 {
-	return index_db_rejects(db, add_row, t);
+	struct fill_ctx c = { .t = t };
+	buf_init(&c.esc);
+	int rc = index_db_rejects(db, add_row, &c);
+	buf_release(&c.esc);
+	return rc;
 }
 
 int cmd_rejects(int argc, char **argv)
