@@ -9,11 +9,10 @@
  *   tarballs   one row per tarball file ever examined.
  *     id INTEGER PRIMARY KEY, name TEXT UNIQUE (base name), size INTEGER and
  *     mtime_ns INTEGER (the file when it was examined: a changed file is
- *     examined again if it was rejected or partial, and warned about if it
- *     was indexed), md5 TEXT (the md5 from the name that was checked, or ''),
- *     status TEXT 'indexed' | 'partial' | 'rejected', reason TEXT (NULL when
- *     indexed), members, updates, rejected_members, duplicates INTEGER,
- *     indexed_at INTEGER (unix seconds).
+ *     examined again, whatever its status), md5 TEXT (the md5 from the
+ *     name that was checked, or ''), status TEXT 'indexed' | 'partial' |
+ *     'rejected', reason TEXT (NULL when indexed), members, updates,
+ *     rejected_members, duplicates INTEGER, indexed_at INTEGER (unix seconds).
  *       indexed:  read to the end; some members may have been rejected.
  *       partial:  the archive is damaged (truncated, unreadable after some
  *                 point); the updates read before the damage are kept.
@@ -892,7 +891,7 @@ int index_db_add_update(struct index_db *db, const struct index_update_row *r)
 		return 1;
 	}
 	/* Already stored: a re-upload, unless an earlier examination of this very
-	 * tarball (a partial one, since changed) stored it. */
+	 * tarball (since changed: a copy that completed) stored it. */
 	if (!(st = stmt(db, ST_UPD_GET)))
 		return -1;
 	sqlite3_bind_int64(st, 1, a->id);

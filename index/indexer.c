@@ -12,9 +12,12 @@
  *
  * Choices: a tarball whose archive is damaged after some members keeps those
  * members (status "partial", with the reason); one damaged before any member,
- * or with a wrong md5 in its name, keeps nothing ("rejected"). Both are
- * examined again once their size or mtime changes. A member that is not a
- * readable update is rejected on its own; the rest of its tarball is indexed.
+ * or with a wrong md5 in its name, keeps nothing ("rejected"). Every tarball,
+ * indexed ones included, is examined again once its size or mtime changes
+ * (a copy that was read while still in progress completes). A member that is
+ * not a readable update is rejected on its own; the rest of its tarball is
+ * indexed. Files modified within the quiet period are left for a later run
+ * (indexer.h).
  */
 #include "indexer.h"
 
@@ -635,6 +638,32 @@ static void fmt_size_change(struct buf *out, const struct known *k, const struct
 		buf_puts(out, "same size, new mtime");
 }
 
+static int64_t now_realtime_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* True when path is a plain (not gzipped) tar that already ends with tar's
+ * end-of-archive blocks, two zero blocks at a block boundary: its writer has
+ * finished. A copy cut anywhere ends in member data instead. */
+static bool tar_is_finished(const char *path, int64_t size)
+{
+	if (size < 1024 || size % 512)
+		return false;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	unsigned char head[2], tail[1024];
+	bool ok = pread(fd, head, 2, 0) == 2 && !(head[0] == 0x1f && head[1] == 0x8b) &&
+		  pread(fd, tail, sizeof(tail), (off_t)(size - 1024)) == (ssize_t)sizeof(tail);
+	close(fd);
+	for (size_t i = 0; ok && i < sizeof(tail); i++)
+		ok = tail[i] == 0;
+	return ok;
+}
+
 int indexer_run(const char *dir, const char *index_path, const struct indexer_options *o,
 		struct indexer_stats *st)
 {
@@ -688,6 +717,10 @@ int indexer_run(const char *dir, const char *index_path, const struct indexer_op
 		goto out;
 	st->tarballs_found = n_names;
 	items = n_names ? xcalloc(n_names, sizeof(*items)) : NULL;
+	int64_t now_ns = now_realtime_ns(), quiet_ns = 0;
+	if (o->quiet_period_s > 0)
+		quiet_ns = o->quiet_period_s > INT64_MAX / 4000000000 ? INT64_MAX / 4
+			   : o->quiet_period_s * 1000000000;
 	for (uint32_t i = 0; i < n_names; i++) {
 		buf_reset(&path);
 		buf_printf(&path, "%s/%s", dir, names[i]);
@@ -716,13 +749,23 @@ int indexer_run(const char *dir, const char *index_path, const struct indexer_op
 			st->tarballs_skipped++;
 			continue;
 		}
+		/* Still being written? Not read at all; a later run reads it. */
+		int64_t age_ns = now_ns - it.mtime_ns;
+		if (quiet_ns && age_ns < quiet_ns && age_ns >= -quiet_ns &&
+		    !tar_is_finished(path.data, it.size)) {
+			int64_t age_s = (age_ns < 0 ? -age_ns : age_ns) / 1000000000;
+			log_info("tarball \"%s\" skipped: modified %lld s %s (quiet period %lld s)",
+				 escape_str(&esc, path.data), (long long)age_s,
+				 age_ns < 0 ? "in the future" : "ago", (long long)o->quiet_period_s);
+			st->tarballs_young++;
+			continue;
+		}
 		if (k && k->status == INDEX_TARBALL_INDEXED) {
 			buf_reset(&msg);
 			fmt_size_change(&msg, k, &it);
-			log_warn("tarball \"%s\" changed since it was indexed (%s); it is not indexed "
-				 "again", escape_str(&esc, path.data), msg.data);
+			log_info("tarball \"%s\" changed since it was indexed (%s); examined again",
+				 escape_str(&esc, path.data), msg.data);
 			st->tarballs_changed++;
-			continue;
 		}
 		it.path = xstrdup(path.data);
 		items[n_items++] = it;

@@ -5,9 +5,13 @@
  * and tarballs are reported and recorded (see `bpass rejects`), not fatal:
  * the exit status is 0 when everything readable was indexed, 1 when the run
  * itself failed (folder or index unusable, another indexer holds the index),
- * 2 for usage errors. --stats adds a line with the peak memory and the time
- * split; the hidden --parse-only does everything but SQLite (benchmarks).
+ * 2 for usage errors (swapped arguments included, caught before anything is
+ * created). --quiet-period sets how recent a file may be before it is left
+ * for a later run (indexer.h). --stats adds a line with the peak memory and
+ * the time split; the hidden --parse-only does everything but SQLite
+ * (benchmarks).
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +21,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "escape.h"
 #include "indexer.h"
 #include "log.h"
 
@@ -25,10 +30,16 @@ static void usage(FILE *f)
 	fputs("usage: bpass index UPDATES_DIR INDEX [options]\n"
 	      "\n"
 	      "Indexes every *.tar and *.tar.gz of UPDATES_DIR that INDEX does not know yet\n"
-	      "(or that was rejected and has changed since) into the SQLite file INDEX,\n"
-	      "which is created if missing. Each tarball is one transaction.\n"
+	      "(or that has changed since it was examined) into the SQLite file INDEX,\n"
+	      "which is created if missing. Each tarball is one transaction. A file modified\n"
+	      "within the quiet period may still be being written: it is skipped and read by a\n"
+	      "later run, unless it is a plain tar already ending with tar's end-of-archive\n"
+	      "blocks.\n"
 	      "\n"
 	      "options:\n"
+	      "  --quiet-period SECONDS\n"
+	      "                    skip files modified less than SECONDS ago (default 60;\n"
+	      "                    0: read every file, however recent)\n"
 	      "  --wait            wait for another bpass index writing INDEX instead of failing\n"
 	      "  -j, --jobs N      1: one thread; 2: read and parse on one core while writing\n"
 	      "                    on another (default when there are two cores or more)\n"
@@ -40,7 +51,7 @@ static void usage(FILE *f)
 	      "  -h, --help        this help\n", f);
 }
 
-enum { OPT_WAIT = 256, OPT_SYNC, OPT_STATS, OPT_PARSE_ONLY };
+enum { OPT_WAIT = 256, OPT_SYNC, OPT_STATS, OPT_PARSE_ONLY, OPT_QUIET_PERIOD };
 
 /* Catches arguments that cannot be right before anything is created (the
  * index, its lock file): swapped ones, a file as UPDATES_DIR, a folder as
@@ -68,12 +79,14 @@ int cmd_index(int argc, char **argv)
 		{ "sync", required_argument, NULL, OPT_SYNC },
 		{ "stats", no_argument, NULL, OPT_STATS },
 		{ "parse-only", no_argument, NULL, OPT_PARSE_ONLY },
+		{ "quiet-period", required_argument, NULL, OPT_QUIET_PERIOD },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct indexer_options o = { .jobs = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 2 : 1,
-				     .progress = true };
+				     .progress = true,
+				     .quiet_period_s = INDEXER_QUIET_PERIOD_DEFAULT };
 	bool stats = false;
 	int c;
 	optind = 1;
@@ -110,6 +123,22 @@ int cmd_index(int argc, char **argv)
 		case OPT_PARSE_ONLY:
 			o.parse_only = true;
 			break;
+		case OPT_QUIET_PERIOD: {
+			char *end;
+			errno = 0;
+			long long q = strtoll(optarg, &end, 10);
+			if (*end || end == optarg || errno || q < 0 || q > 100LL * 365 * 86400) {
+				struct buf e;
+				buf_init(&e);
+				log_error("invalid --quiet-period \"%s\": expected a number of seconds",
+					  escape_str(&e, optarg));
+				buf_release(&e);
+				usage(stderr);
+				return EXIT_USAGE;
+			}
+			o.quiet_period_s = q;
+			break;
+		}
 		case 'q':
 			log_set_quiet(true);
 			o.progress = false;
@@ -134,18 +163,21 @@ int cmd_index(int argc, char **argv)
 	struct indexer_stats st;
 	int rc = indexer_run(argv[optind], argv[optind + 1], &o, &st);
 	uint32_t examined = st.tarballs_indexed + st.tarballs_partial + st.tarballs_rejected;
-	char unreadable_s[48] = "";
+	char unreadable_s[48] = "", young_s[80] = "";
 	if (st.tarballs_unreadable)
 		snprintf(unreadable_s, sizeof(unreadable_s), ", unreadable %u", st.tarballs_unreadable);
+	if (st.tarballs_young)
+		snprintf(young_s, sizeof(young_s), ", skipped %u (modified in the last %lld s)",
+			 st.tarballs_young, (long long)o.quiet_period_s);
 	double secs = st.seconds > 0 ? st.seconds : 1e-9;
 	log_info("%s: tarballs %u (rejected %u, partial %u), unchanged %u, changed %u, "
 		 "updates %llu, rejected members %llu, duplicates %llu, seconds %.2f, "
-		 "updates/s %.0f, MB/s %.1f%s%s",
+		 "updates/s %.0f, MB/s %.1f%s%s%s",
 		 o.parse_only ? "parsed" : "indexed", examined, st.tarballs_rejected,
 		 st.tarballs_partial, st.tarballs_skipped, st.tarballs_changed,
 		 (unsigned long long)st.updates, (unsigned long long)st.rejected_members,
 		 (unsigned long long)st.duplicates, st.seconds, (double)st.updates / secs,
-		 (double)st.bytes_in / 1e6 / secs, unreadable_s, rc ? " (failed)" : "");
+		 (double)st.bytes_in / 1e6 / secs, unreadable_s, young_s, rc ? " (failed)" : "");
 	if (stats) {
 		struct rusage ru;
 		getrusage(RUSAGE_SELF, &ru);
