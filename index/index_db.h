@@ -41,7 +41,8 @@ struct index_session {
 	char context[48];
 	int64_t session_id;
 	uint32_t updates;           /* distinct sequence numbers */
-	uint32_t duplicates;        /* re-uploads seen and dropped */
+	uint32_t duplicates;        /* second arrivals of a key, dropped (re-uploads and
+				     * conflicting duplicates) */
 	int32_t first_seq;
 	int32_t last_seq;
 	int32_t first_gap;          /* first missing seq after first_seq; -1 if none */
@@ -99,6 +100,7 @@ struct index_tarball {
 	int status;                   /* enum index_tarball_status */
 	const char *reason;           /* "" unless partial or rejected */
 	uint32_t members, updates, rejected_members, duplicates;
+	uint32_t conflicts;           /* conflicting duplicates (index_db_add_update) */
 	int64_t indexed_at;           /* unix seconds of the commit */
 };
 
@@ -107,11 +109,20 @@ struct index_tarball {
 int index_db_tarballs(struct index_db *db,
 		      int (*cb)(void *arg, const struct index_tarball *t), void *arg);
 
+/* The kinds of rows of the rejects table. */
+enum index_reject_kind {
+	INDEX_REJECT_REJECTED = 0,    /* a member or tarball that could not be read */
+	INDEX_REJECT_CONFLICT = 1,    /* a member whose update conflicts with a stored one */
+};
+/* "rejected" or "conflict". */
+const char *index_reject_kind_name(int kind);
+
 /* One rejection: a member, or a whole tarball (member NULL). */
 struct index_reject {
 	const char *tarball;          /* tarball base name */
 	const char *member;           /* member name, or NULL for the whole tarball */
 	uint32_t line;                /* 1-based line of the update text, 0 when not known */
+	int kind;                     /* enum index_reject_kind */
 	const char *reason;           /* e.g. "not gzip", "line 12 (section packet series): ..." */
 };
 
@@ -137,17 +148,34 @@ struct index_update_row {
 	uint32_t packets;             /* n_packets, for planning */
 	const void *blob;             /* blob_encode output */
 	size_t blob_len;
+	const char *member;           /* the member it was read from (stored with it), or NULL */
 };
-/* Adds one update to the current tarball. Returns 1 when stored, 0 when the
- * key was already stored (a duplicate, counted once in its session and the
- * tarball), 2 when it was stored by an earlier examination of this same
- * tarball (not a duplicate), -1 on error. */
+/* Adds one update to the current tarball. Returns
+ *   1  stored;
+ *   0  the key was already stored with the same blob: a duplicate (a
+ *      re-upload), counted in its session and the tarball;
+ *   2  stored, with the same blob, by an earlier examination of this same
+ *      tarball (since changed): neither new nor a duplicate;
+ *   3  the key was already stored with a different blob: a conflicting
+ *      duplicate. Nothing is stored (the first one stays); it is counted as
+ *      a duplicate in its session, as a conflict in the tarball, and the
+ *      caller records it with index_db_add_conflict;
+ *  -1  error. */
 int index_db_add_update(struct index_db *db, const struct index_update_row *row);
+
+/* After index_db_add_update returned 0, 2 or 3: the tarball and member the
+ * stored update came from (member "" when not known: stored by a bpass that
+ * did not record members). Borrowed until the next index_db_add_update. */
+void index_db_stored_origin(struct index_db *db, const char **tarball, const char **member);
 
 /* Records a rejection in the current tarball: member NULL rejects the whole
  * tarball, otherwise one member (counted in rejected_members). line 0: unknown. */
 int index_db_add_reject(struct index_db *db, const char *member, uint32_t line,
 			const char *reason);
+
+/* Records a conflicting duplicate read from member of the current tarball
+ * (a rejects row of kind "conflict", counted in conflicts). Returns 0 or -1. */
+int index_db_add_conflict(struct index_db *db, const char *member, const char *reason);
 
 /* Counts of the current tarball so far (valid between begin and commit). */
 struct index_tarball_counts {
@@ -156,6 +184,7 @@ struct index_tarball_counts {
 	uint32_t new_updates;         /* stored by this examination (1) */
 	uint32_t rejected_members;
 	uint32_t duplicates;
+	uint32_t conflicts;           /* conflicting duplicates */
 };
 struct index_tarball_counts *index_db_tarball_counts(struct index_db *db);
 

@@ -146,6 +146,7 @@ enum rec_kind { REC_UPDATE, REC_REJECT, REC_WARN };
 struct rec {
 	int kind;           /* enum rec_kind */
 	size_t a, b;        /* arena offsets: node_id / member, context / reason or warning */
+	size_t member;      /* REC_UPDATE: arena offset of the member name */
 	size_t blob;        /* arena offset of the blob */
 	size_t blob_len;
 	int64_t session_id;
@@ -284,6 +285,7 @@ static int on_member(void *arg, const struct tarball_member *m)
 		x->a = a;
 		x->b = w;
 	}
+	size_t member = arena_str(b, m->name);
 	size_t node = arena_str(b, u->node_id);
 	size_t ctx = arena_str(b, u->context);
 	size_t blob = b->arena.len;
@@ -291,6 +293,7 @@ static int on_member(void *arg, const struct tarball_member *m)
 	struct rec *x = batch_rec(b, REC_UPDATE);
 	x->a = node;
 	x->b = ctx;
+	x->member = member;
 	x->blob = blob;
 	x->blob_len = b->arena.len - blob;
 	x->session_id = u->session_id;
@@ -385,7 +388,27 @@ struct writer {
 	uint32_t done, todo;
 	double t0, last_progress;
 	struct buf esc[3];            /* escaped names for messages (escape.h) */
+	struct buf reason;            /* a conflict's reason */
 };
+
+/* Reports and records a conflicting duplicate: the update r of member of the
+ * current tarball has the key of a stored update with other content. */
+static int conflict(struct writer *w, const char *name, const char *arena, const struct rec *r)
+{
+	const char *tarball0, *member0;
+	index_db_stored_origin(w->db, &tarball0, &member0);
+	struct buf *why = &w->reason, *e = w->esc;
+	buf_reset(why);
+	buf_puts(why, "update (node \"");
+	buf_puts(why, arena + r->a);
+	buf_printf(why, "\", context \"%s\", session %lld, seq %d) differs from the one stored "
+		   "from member \"%s\" of tarball \"%s\", which is kept", arena + r->b,
+		   (long long)r->session_id, r->seq, *member0 ? member0 : "(unknown)", tarball0);
+	log_warn("conflicting duplicate: member \"%s\" of tarball \"%s\": %s",
+		 escape_str(&e[0], arena + r->member), escape_str(&e[1], name),
+		 escape_str(&e[2], why->data));
+	return index_db_add_conflict(w->db, arena + r->member, why->data);
+}
 
 static double now_s(void)
 {
@@ -423,7 +446,7 @@ static int apply_batch(struct writer *w, struct batch *b)
 	}
 	if (w->db && index_db_tarball_begin(w->db, name, b->item->size, b->item->mtime_ns, b->md5))
 		return -1;
-	uint64_t updates = 0, dups = 0, rejected = 0;
+	uint64_t updates = 0, dups = 0, rejected = 0, conflicts = 0;
 	for (uint32_t i = 0; i < b->n_recs; i++) {
 		const struct rec *r = &b->recs[i];
 		if (r->kind == REC_WARN) {
@@ -448,6 +471,7 @@ static int apply_batch(struct writer *w, struct batch *b)
 				.packets = r->packets,
 				.blob = arena + r->blob,
 				.blob_len = r->blob_len,
+				.member = arena + r->member,
 			};
 			int rc = index_db_add_update(w->db, &row);
 			if (rc < 0)
@@ -457,6 +481,10 @@ static int apply_batch(struct writer *w, struct batch *b)
 				st->blob_bytes += r->blob_len;
 			} else if (rc == 0) {
 				dups++;
+			} else if (rc == 3) {
+				conflicts++;
+				if (conflict(w, name, arena, r))
+					goto fail;
 			}
 		} else {
 			updates++;
@@ -478,6 +506,7 @@ static int apply_batch(struct writer *w, struct batch *b)
 	st->members += b->members;
 	st->updates += updates;
 	st->duplicates += dups;
+	st->conflicts += conflicts;
 	st->rejected_members += rejected;
 	st->bytes_in += (uint64_t)b->item->size;
 	if (b->status == INDEX_TARBALL_INDEXED)
@@ -774,6 +803,7 @@ int indexer_run(const char *dir, const char *index_path, const struct indexer_op
 	struct writer w = { .db = db, .st = st, .o = o, .todo = n_items, .t0 = t0 };
 	for (int i = 0; i < 3; i++)
 		buf_init(&w.esc[i]);
+	buf_init(&w.reason);
 	if (n_items == 0)
 		ret = 0;
 	else if (o->jobs >= 2)
@@ -782,6 +812,7 @@ int indexer_run(const char *dir, const char *index_path, const struct indexer_op
 		ret = run_one_job(&w, items, n_items);
 	for (int i = 0; i < 3; i++)
 		buf_release(&w.esc[i]);
+	buf_release(&w.reason);
 	if (o->progress)
 		log_clear_progress();
 out:

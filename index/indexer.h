@@ -9,7 +9,10 @@
  * examined (whatever its status: indexed, partial or rejected) is examined
  * again: its new updates are stored, the ones it shares with other tarballs
  * count as duplicates, the ones stored by its own earlier examination count
- * as neither. Each tarball to read is md5-checked when its name carries an
+ * as neither. A second update with a stored key but other content is a
+ * conflicting duplicate: the stored one is kept, and the other is warned
+ * about (naming the key and both tarballs and members), recorded in the
+ * rejects as a "conflict" and counted apart. Each tarball to read is md5-checked when its name carries an
  * md5, walked member by member (gunzip, parse, blob-encode) and written in
  * one transaction (index_db.h).
  *
@@ -55,6 +58,7 @@ struct indexer_stats {
 	uint64_t updates;            /* new updates stored (parse_only: parsed) */
 	uint64_t rejected_members;   /* members that are not readable updates */
 	uint64_t duplicates;         /* updates already in the index (re-uploads) */
+	uint64_t conflicts;          /* conflicting duplicates: a stored key, other content */
 	uint64_t warnings;           /* updates parsed with a warning */
 	uint64_t bytes_in;           /* tarball bytes read */
 	uint64_t blob_bytes;         /* encoded bytes of the new updates */

@@ -46,7 +46,8 @@ static void usage(FILE *f)
 	      "  --sync MODE       full (default): every tarball is on disk when committed;\n"
 	      "                    normal: faster, the last tarballs may be lost on power loss\n"
 	      "                    (never corrupted; the next run indexes them again)\n"
-	      "  --stats           print peak memory and CPU time after the summary\n"
+	      "  --stats           print peak memory, CPU time and the conflicting duplicates\n"
+	      "                    (same key, other content) after the summary\n"
 	      "  -q, --quiet       no progress line and no summary\n"
 	      "  -h, --help        this help\n", f);
 }
@@ -184,11 +185,12 @@ int cmd_index(int argc, char **argv)
 		double user = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6;
 		double sys = (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 		log_info("stats: maxrss_kb %ld, user_s %.2f, sys_s %.2f, read_s %.2f, write_s %.2f, "
-			 "input_bytes %llu, blob_bytes %llu, members %llu, warnings %llu",
+			 "input_bytes %llu, blob_bytes %llu, members %llu, conflicts %llu, "
+			 "warnings %llu",
 			 ru.ru_maxrss, user, sys, st.read_seconds, st.write_seconds,
 			 (unsigned long long)st.bytes_in,
 			 (unsigned long long)st.blob_bytes, (unsigned long long)st.members,
-			 (unsigned long long)st.warnings);
+			 (unsigned long long)st.conflicts, (unsigned long long)st.warnings);
 	}
 	return rc ? EXIT_FAILURES : EXIT_OK;
 }

@@ -117,8 +117,8 @@ check "changed tarball: same sessions" diff "$T/csv" "$T/csv3"
 # --- rejects of a clean index: the header only ------------------------------------
 "$BPASS" rejects "$T/idx" >"$T/rj"
 check_eq "rejects: exit 0" "$?" "0"
-check_eq "rejects: header only" "$(cat "$T/rj")" "tarball  member  line  reason"
-check_eq "rejects --csv: header only" "$("$BPASS" rejects --csv "$T/idx")" "tarball,member,line,reason"
+check_eq "rejects: header only" "$(cat "$T/rj")" "tarball  member  line  kind  reason"
+check_eq "rejects --csv: header only" "$("$BPASS" rejects --csv "$T/idx")" "tarball,member,line,kind,reason"
 
 # --- usage and failures ----------------------------------------------------------------
 check_status "index --help" 0 "$BPASS" index --help

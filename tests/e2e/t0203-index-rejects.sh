@@ -78,14 +78,14 @@ check "the member before the damage is intact" diff "$SPEC/v2-http.txt" "$T/show
 check_eq "rejects: exit 0" "$?" "0"
 check_eq "rejects: 6 rows and a header" "$(wc -l <"$T/rj" | tr -d ' ')" "7"
 check_grep "rejects: malformed line with its line number" \
-	"^${NODE}_2012-05-15_18-00-00.tar,$NODE-$S-0.gz,16,\"line 16 \(section packet series\): packet line has 2 fields, expected 3\"$" "$T/rj"
-check_grep "rejects: not gzip" "^${NODE}_2012-05-15_18-00-00.tar,$NODE-$S-2.gz,,not gzip$" "$T/rj"
-check_grep "rejects: empty member" "^${NODE}_2012-05-15_18-00-00.tar,$NODE-$S-3.gz,,empty member$" "$T/rj"
-check_grep "rejects: the unreadable tarball, no member" "^${NODE}_2012-05-15_19-00-00.tar,,,.*could not read tarball" "$T/rj"
-check_grep "rejects: the truncated tarball, no member" "^${NODE}_2012-05-15_20-00-00.tar,,,.*could not read tarball" "$T/rj"
-check_grep "rejects: the md5" "^${NODE}_2012-05-15_21-00-00_$sum.tar,,,\"wrong md5: the name says $sum, the file's md5 is $(md5sum "$MD5TAR" | cut -d' ' -f1)\"$" "$T/rj"
+	"^${NODE}_2012-05-15_18-00-00.tar,$NODE-$S-0.gz,16,rejected,\"line 16 \(section packet series\): packet line has 2 fields, expected 3\"$" "$T/rj"
+check_grep "rejects: not gzip" "^${NODE}_2012-05-15_18-00-00.tar,$NODE-$S-2.gz,,rejected,not gzip$" "$T/rj"
+check_grep "rejects: empty member" "^${NODE}_2012-05-15_18-00-00.tar,$NODE-$S-3.gz,,rejected,empty member$" "$T/rj"
+check_grep "rejects: the unreadable tarball, no member" "^${NODE}_2012-05-15_19-00-00.tar,,,rejected,.*could not read tarball" "$T/rj"
+check_grep "rejects: the truncated tarball, no member" "^${NODE}_2012-05-15_20-00-00.tar,,,rejected,.*could not read tarball" "$T/rj"
+check_grep "rejects: the md5" "^${NODE}_2012-05-15_21-00-00_$sum.tar,,,rejected,\"wrong md5: the name says $sum, the file's md5 is $(md5sum "$MD5TAR" | cut -d' ' -f1)\"$" "$T/rj"
 "$BPASS" rejects "$T/idx" >"$T/rjt"
-check_grep "rejects: aligned text has the header" "^tarball +member +line +reason$" "$T/rjt"
+check_grep "rejects: aligned text has the header" "^tarball +member +line +kind +reason$" "$T/rjt"
 
 # --- unchanged rejected tarballs are not read again --------------------------------------------
 "$BPASS" index --quiet-period 0 "$T/u" "$T/idx" >"$T/out2" 2>"$T/err2"
