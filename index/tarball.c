@@ -35,7 +35,7 @@ struct gz_layer {
 	z_stream z;
 	bool ready;            /* z initialised */
 	int fd;
-	unsigned char *in, *out;   /* TARBALL_BLOCK each, allocated on first use */
+	unsigned char *in, *out;   /* TARBALL_BLOCK (+ 1) bytes, allocated on first use */
 	bool in_eof;           /* read() returned 0 */
 	bool done;             /* nothing more to hand out */
 	const char *error;     /* NULL, or why the gzip data ended early */
@@ -220,7 +220,7 @@ static bool gz_next_member(struct gz_layer *g)
 		if (have_first) {
 			if (g->z.avail_in == 0)
 				return false;
-			/* Put the byte kept back in front (in[] has room: it was emptied). */
+			/* Put the byte kept back in front (in[] has a spare byte). */
 			memmove(g->in + 1, g->in, g->z.avail_in);
 			g->in[0] = first;
 			g->z.next_in = g->in;
@@ -271,7 +271,9 @@ static int gz_open(struct tarball_reader *r, int fd)
 {
 	struct gz_layer *g = &r->gz;
 	if (!g->in) {
-		g->in = xmalloc(TARBALL_BLOCK);
+		/* One byte more than a read fills: gz_next_member puts a byte it
+		 * kept back in front of a full read. */
+		g->in = xmalloc(TARBALL_BLOCK + 1);
 		g->out = xmalloc(TARBALL_BLOCK);
 	}
 	if (!g->ready) {

@@ -438,6 +438,80 @@ static void test_truncated_tar_gz_keeps_members(void **state)
 	tarball_reader_free(r);
 }
 
+/* Appends one gzip member of in[0..len) at level, with a file name field of
+ * name_len bytes (to set the member's size to the byte). */
+static void gzip_member(const void *in, size_t len, int level, size_t name_len, struct buf *out)
+{
+	z_stream z;
+	memset(&z, 0, sizeof(z));
+	assert_int_equal(deflateInit2(&z, level, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY), Z_OK);
+	char *name = NULL;
+	gz_header h;
+	memset(&h, 0, sizeof(h));
+	if (name_len) {
+		name = malloc(name_len + 1);
+		memset(name, 'n', name_len);
+		name[name_len] = 0;
+		h.name = (Bytef *)name;
+		assert_int_equal(deflateSetHeader(&z, &h), Z_OK);
+	}
+	size_t bound = deflateBound(&z, (uLong)len) + name_len + 64;
+	buf_reserve(out, bound);
+	z.next_in = (Bytef *)in;
+	z.avail_in = (uInt)len;
+	z.next_out = (Bytef *)out->data + out->len;
+	z.avail_out = (uInt)bound;
+	assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
+	out->len += z.total_out;
+	deflateEnd(&z);
+	free(name);
+}
+
+/* A .tar.gz of two concatenated gzip members is one archive; the boundary
+ * between them falls 2, 1 and 0 bytes before the end of the reader's first
+ * 1 MiB read, where the reader must look for the next member's magic across
+ * two reads (the second member is over 1 MiB, so the next read is full). */
+static void test_concatenated_tar_gz(void **state)
+{
+	(void)state;
+	sh("head -c 2500000 /dev/urandom > big.bin && "
+	   "tar cf big.tar OW0123456789AB-1-0.gz big.bin last.gz");
+	char *tar;
+	size_t tar_len = read_file("big.tar", &tar);
+	const size_t split = 1000000, block = 1u << 20;
+	struct tarball_reader *r = tarball_reader_new();
+	struct walk *w = calloc(1, sizeof(*w));
+	struct buf err, gz;
+	buf_init(&err);
+	buf_init(&gz);
+	for (size_t before = 0; before <= 2; before++) {
+		/* Size the first member (stored, level 0) with its name field. */
+		buf_reset(&gz);
+		gzip_member(tar, split, 0, 1, &gz);
+		size_t want = block - before;
+		assert_true(gz.len < want);
+		size_t name_len = 1 + (want - gz.len);
+		buf_reset(&gz);
+		gzip_member(tar, split, 0, name_len, &gz);
+		assert_int_equal(gz.len, want);
+		gzip_member(tar + split, tar_len - split, 6, 0, &gz);
+		write_file("cat.tar.gz", gz.data, gz.len);
+		buf_reset(&err);
+		assert_int_equal(tarball_walk(r, path_of("cat.tar.gz"), collect, w, &err), 0);
+		assert_string_equal(err.data, "");
+		assert_int_equal(w->n, 3);
+		expect_ok(w, 0, "OW0123456789AB-1-0.gz", "u1");
+		expect_ok(w, 1, "big.bin", "big.bin");
+		expect_ok(w, 2, "last.gz", "u4");
+		walk_free(w);
+	}
+	free(tar);
+	free(w);
+	buf_release(&err);
+	buf_release(&gz);
+	tarball_reader_free(r);
+}
+
 static void test_unreadable_archives(void **state)
 {
 	(void)state;
@@ -650,6 +724,7 @@ int main(void)
 		cmocka_unit_test(test_callback_stops_walk),
 		cmocka_unit_test(test_truncated_tar),
 		cmocka_unit_test(test_truncated_tar_gz_keeps_members),
+		cmocka_unit_test(test_concatenated_tar_gz),
 		cmocka_unit_test(test_unreadable_archives),
 		cmocka_unit_test(test_gunzip),
 		cmocka_unit_test(test_parse_name),
