@@ -6,8 +6,8 @@
  * other non-regular entries) are handed to the callback with a reason and
  * the walk goes on; only a damaged archive stops it. The gzip layer of a
  * .tar.gz is inflated here too (gz_read feeds libarchive), so that a cut
- * .tar.gz keeps the members before the cut like a cut .tar. Also: the tarball name
- * parser (update-format.md §10.3) and the MD5 of a whole tarball file.
+ * .tar.gz keeps the members before the cut like a cut .tar. Also: the
+ * tarball name parser (update-format.md §10.3) and the MD5 of a whole file.
  */
 #include "tarball.h"
 

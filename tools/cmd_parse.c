@@ -7,6 +7,7 @@
  * the exit status is then 1. Gzip is recognized by its magic bytes and
  * inflated by the tarball reader's tarball_gunzip, so a file is accepted or
  * rejected exactly as the same member inside a tarball would be by bpass index.
+ * File names and node ids are printed escaped (common/escape.h).
  */
 #include <errno.h>
 #include <getopt.h>

@@ -3,7 +3,8 @@
  * [--context C]`: decodes one stored update and prints it in the update text
  * format (so it diffs equal to the original file) or as one JSON object.
  * Options are parsed by hand so that a negative SESSION_ID (-1, from version 1
- * routers) is an argument, not an option.
+ * routers) is an argument, not an option. Arguments are escaped in messages
+ * (common/escape.h); the update itself is printed as stored.
  */
 #include <errno.h>
 #include <stdio.h>
