@@ -5,7 +5,8 @@
  * index_db.h. The counts of a run; a broken member (malformed, not gzip,
  * empty) costs only itself; a re-run over an unchanged folder reads nothing;
  * two jobs give the same index as one; a changed tarball is examined again;
- * the quiet period; conflicting duplicates; a folder that is not one.
+ * a cut .tar.gz keeps what it holds; the quiet period; conflicting
+ * duplicates; a folder that is not one.
  * Must run from the repository top (the fixtures), as tests/run.sh does.
  */
 #include <stdarg.h>
@@ -251,6 +252,40 @@ static void test_changed_tarball(void **state)
 	free(s);
 }
 
+/* A .tar.gz cut in its last member keeps the members before the cut
+ * (partial, "truncated gzip"), like a cut .tar; the complete file is then
+ * examined again and adds the rest. */
+static void test_cut_tar_gz_is_partial(void **state)
+{
+	(void)state;
+	reset();
+	sh("cd m && tar -czf ../full.tar.gz upd-2.gz upd-3.gz upd-4.gz");
+	sh("head -c $(( $(wc -c < full.tar.gz) - 100 )) full.tar.gz > "
+	   "u/" NODE "_2012-05-15_18-00-00.tar.gz");
+	struct indexer_options o = opts(1);
+	struct indexer_stats st;
+	assert_int_equal(indexer_run(at("u"), at("idx"), &o, &st), 0);
+	assert_int_equal(st.tarballs_partial, 1);
+	assert_int_equal(st.updates, 2);
+	char *s = listing("idx", true);
+	char want[1024];
+	snprintf(want, sizeof(want), NODE "_2012-05-15_18-00-00.tar.gz||0|rejected|could not read "
+		 "tarball \"%s\": truncated gzip;", at("u/" NODE "_2012-05-15_18-00-00.tar.gz"));
+	assert_string_equal(s, want);
+	free(s);
+	sh("cp full.tar.gz u/" NODE "_2012-05-15_18-00-00.tar.gz");
+	assert_int_equal(indexer_run(at("u"), at("idx"), &o, &st), 0);
+	assert_int_equal(st.tarballs_indexed, 1);
+	assert_int_equal(st.updates, 1);
+	assert_int_equal(st.duplicates, 0);
+	s = listing("idx", false);
+	assert_string_equal(s, NODE ",1337104800512345,3,0,2,4,-1;");
+	free(s);
+	s = listing("idx", true);
+	assert_string_equal(s, "");
+	free(s);
+}
+
 /* Files modified within the quiet period are not read, except a plain tar
  * that already ends with tar's end-of-archive blocks. */
 static void test_quiet_period(void **state)
@@ -334,6 +369,7 @@ int main(void)
 		cmocka_unit_test(test_broken_member_costs_only_itself),
 		cmocka_unit_test(test_rerun_reads_nothing),
 		cmocka_unit_test(test_changed_tarball),
+		cmocka_unit_test(test_cut_tar_gz_is_partial),
 		cmocka_unit_test(test_quiet_period),
 		cmocka_unit_test(test_conflict),
 		cmocka_unit_test(test_bad_folder),
