@@ -4,38 +4,45 @@
  * tarball, sessions summarised in memory and written once per tarball) and
  * the readers used by bpass run, sessions, rejects and show.
  *
- * Schema (PRAGMA user_version = 1):
+ * Schema (PRAGMA user_version = 2; a version 1 index is upgraded by the first
+ * writer that opens it, readers ask for that: see upgrade_sql):
  *
  *   tarballs   one row per tarball file ever examined.
  *     id INTEGER PRIMARY KEY, name TEXT UNIQUE (base name), size INTEGER and
  *     mtime_ns INTEGER (the file when it was examined: a changed file is
- *     examined again if it was rejected or partial, and warned about if it
- *     was indexed), md5 TEXT (the md5 from the name that was checked, or ''),
- *     status TEXT 'indexed' | 'partial' | 'rejected', reason TEXT (NULL when
- *     indexed), members, updates, rejected_members, duplicates INTEGER,
- *     indexed_at INTEGER (unix seconds).
+ *     examined again, whatever its status), md5 TEXT (the md5 from the
+ *     name that was checked, or ''), status TEXT 'indexed' | 'partial' |
+ *     'rejected', reason TEXT (NULL when indexed), members, updates,
+ *     rejected_members, duplicates INTEGER, indexed_at INTEGER (unix seconds),
+ *     conflicts INTEGER (conflicting duplicates, see updates).
  *       indexed:  read to the end; some members may have been rejected.
  *       partial:  the archive is damaged (truncated, unreadable after some
  *                 point); the updates read before the damage are kept.
  *       rejected: nothing kept: the md5 in the name does not match, or the
  *                 archive is unreadable before its first good member.
- *   rejects    one row per rejected member, or per rejected/partial tarball.
+ *   rejects    one row per rejected member, or per rejected/partial tarball,
+ *     and one per conflicting duplicate.
  *     id INTEGER PRIMARY KEY, tarball INTEGER (tarballs.id), member TEXT (NULL
- *     for the whole tarball), line INTEGER (NULL when unknown), reason TEXT.
+ *     for the whole tarball), line INTEGER (NULL when unknown), reason TEXT,
+ *     kind TEXT 'rejected' | 'conflict'.
  *   sessions   one row per (node_id, context, session_id), taken from the
  *     updates' content, never from file names.
  *     id INTEGER PRIMARY KEY, node_id TEXT, context TEXT (40 hex, or
  *     UNANONYMIZED), session_id INTEGER, updates (distinct sequence numbers),
- *     duplicates (re-uploads dropped), first_seq, last_seq, first_gap (the
- *     first missing sequence number after first_seq, NULL when none),
+ *     duplicates (second arrivals of a key dropped, conflicting ones
+ *     included), first_seq, last_seq, first_gap (the first missing sequence
+ *     number after first_seq, NULL when none),
  *     blob_bytes, first_timestamp and last_timestamp (NOW_S of first_seq and
  *     last_seq); UNIQUE (node_id, context, session_id).
  *   updates    one row per distinct update.
  *     id INTEGER PRIMARY KEY, session INTEGER (sessions.id), seq INTEGER,
  *     tarball INTEGER (tarballs.id where it was first seen), version,
- *     timestamp (NOW_S), packets INTEGER, blob BLOB (blob.h);
+ *     timestamp (NOW_S), packets INTEGER, blob BLOB (blob.h), member TEXT
+ *     (the member it was read from; NULL in rows of a version 1 index);
  *     UNIQUE (session, seq): INSERT OR IGNORE stores a key once, and
- *     sqlite3_changes() tells a duplicate.
+ *     sqlite3_changes() tells a second arrival. One whose blob equals the
+ *     stored one is a duplicate (a re-upload); one whose blob differs is a
+ *     conflicting duplicate: the stored one is kept and the other recorded.
  *
  * Settings: WAL journal (readers work while bpass index writes), and
  * synchronous=FULL by default: every tarball's COMMIT fsyncs the WAL, so a
@@ -65,7 +72,7 @@
 #include "lock_file.h"
 #include "log.h"
 
-#define INDEX_SCHEMA_VERSION 1
+#define INDEX_SCHEMA_VERSION 2
 
 static const char schema_sql[] =
 	"CREATE TABLE tarballs (\n"
@@ -80,14 +87,16 @@ static const char schema_sql[] =
 	"  updates INTEGER NOT NULL DEFAULT 0,\n"
 	"  rejected_members INTEGER NOT NULL DEFAULT 0,\n"
 	"  duplicates INTEGER NOT NULL DEFAULT 0,\n"
-	"  indexed_at INTEGER NOT NULL\n"
+	"  indexed_at INTEGER NOT NULL,\n"
+	"  conflicts INTEGER NOT NULL DEFAULT 0\n"
 	");\n"
 	"CREATE TABLE rejects (\n"
 	"  id INTEGER PRIMARY KEY,\n"
 	"  tarball INTEGER NOT NULL REFERENCES tarballs(id),\n"
 	"  member TEXT,\n"
 	"  line INTEGER,\n"
-	"  reason TEXT NOT NULL\n"
+	"  reason TEXT NOT NULL,\n"
+	"  kind TEXT NOT NULL DEFAULT 'rejected' CHECK (kind IN ('rejected', 'conflict'))\n"
 	");\n"
 	"CREATE INDEX rejects_by_tarball ON rejects(tarball);\n"
 	"CREATE TABLE sessions (\n"
@@ -114,9 +123,19 @@ static const char schema_sql[] =
 	"  timestamp INTEGER NOT NULL,\n"
 	"  packets INTEGER NOT NULL,\n"
 	"  blob BLOB NOT NULL,\n"
+	"  member TEXT,\n"
 	"  UNIQUE (session, seq)\n"
 	");\n"
-	"PRAGMA user_version = 1;\n";
+	"PRAGMA user_version = 2;\n";
+
+/* Version 1 -> 2: conflicting duplicates (the new columns come last, as in
+ * schema_sql, so both give the same tables). */
+static const char upgrade_sql[] =
+	"ALTER TABLE tarballs ADD COLUMN conflicts INTEGER NOT NULL DEFAULT 0;\n"
+	"ALTER TABLE rejects ADD COLUMN kind TEXT NOT NULL DEFAULT 'rejected' "
+	"CHECK (kind IN ('rejected', 'conflict'));\n"
+	"ALTER TABLE updates ADD COLUMN member TEXT;\n"
+	"PRAGMA user_version = 2;\n";
 
 /* Every statement, prepared on first use and kept until close. */
 enum stmt_id {
@@ -141,19 +160,23 @@ static const char *const stmt_sql[ST_COUNT] = {
 		    "session_id = ?2 AND (?3 IS NULL OR context = ?3) ORDER BY context LIMIT 1",
 	[ST_UPDATES] = "SELECT seq, blob FROM updates WHERE session = ?1 AND seq > ?2 ORDER BY seq",
 	[ST_TARBALLS] = "SELECT id, name, size, mtime_ns, status, reason, members, updates, "
-			"rejected_members, duplicates, indexed_at FROM tarballs ORDER BY name",
-	[ST_REJECTS] = "SELECT t.name, r.member, r.line, r.reason FROM rejects r "
+			"rejected_members, duplicates, indexed_at, conflicts FROM tarballs "
+			"ORDER BY name",
+	[ST_REJECTS] = "SELECT t.name, r.member, r.line, r.reason, r.kind FROM rejects r "
 		       "JOIN tarballs t ON t.id = r.tarball ORDER BY t.name, r.id",
 	[ST_TAR_UPSERT] = "INSERT INTO tarballs (name, size, mtime_ns, md5, status, indexed_at) "
 			  "VALUES (?1, ?2, ?3, ?4, 'partial', ?5) ON CONFLICT (name) DO UPDATE SET "
 			  "size = excluded.size, mtime_ns = excluded.mtime_ns, md5 = excluded.md5, "
 			  "status = 'partial', reason = NULL, members = 0, updates = 0, "
-			  "rejected_members = 0, duplicates = 0, indexed_at = excluded.indexed_at",
+			  "rejected_members = 0, duplicates = 0, conflicts = 0, "
+			  "indexed_at = excluded.indexed_at",
 	[ST_TAR_ID] = "SELECT id FROM tarballs WHERE name = ?1",
 	[ST_TAR_FINISH] = "UPDATE tarballs SET status = ?2, reason = ?3, members = ?4, updates = ?5, "
-			  "rejected_members = ?6, duplicates = ?7, indexed_at = ?8 WHERE id = ?1",
+			  "rejected_members = ?6, duplicates = ?7, indexed_at = ?8, conflicts = ?9 "
+			  "WHERE id = ?1",
 	[ST_REJ_DELETE] = "DELETE FROM rejects WHERE tarball = ?1",
-	[ST_REJ_INSERT] = "INSERT INTO rejects (tarball, member, line, reason) VALUES (?1, ?2, ?3, ?4)",
+	[ST_REJ_INSERT] = "INSERT INTO rejects (tarball, member, line, reason, kind) "
+			  "VALUES (?1, ?2, ?3, ?4, ?5)",
 	[ST_MAX_UPDATE] = "SELECT coalesce(max(id), 0) FROM updates",
 	[ST_SESS_GET] = "SELECT id, updates, duplicates, first_seq, last_seq, first_gap, blob_bytes, "
 			"first_timestamp, last_timestamp FROM sessions "
@@ -165,8 +188,10 @@ static const char *const stmt_sql[ST_COUNT] = {
 			"last_seq = ?5, first_gap = ?6, blob_bytes = ?7, first_timestamp = ?8, "
 			"last_timestamp = ?9 WHERE id = ?1",
 	[ST_UPD_INSERT] = "INSERT OR IGNORE INTO updates (session, seq, tarball, version, timestamp, "
-			  "packets, blob) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-	[ST_UPD_GET] = "SELECT id, tarball FROM updates WHERE session = ?1 AND seq = ?2",
+			  "packets, blob, member) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	[ST_UPD_GET] = "SELECT u.id, u.tarball, u.blob, coalesce(u.member, ''), t.name "
+		       "FROM updates u JOIN tarballs t ON t.id = u.tarball "
+		       "WHERE u.session = ?1 AND u.seq = ?2",
 	/* The first stored seq >= ?2 whose successor is missing, plus one. */
 	[ST_GAP] = "SELECT u.seq + 1 FROM updates u WHERE u.session = ?1 AND u.seq >= ?2 AND "
 		   "NOT EXISTS (SELECT 1 FROM updates v WHERE v.session = ?1 AND v.seq = u.seq + 1) "
@@ -217,6 +242,8 @@ struct index_db {
 	uint32_t n_acc, cap_acc;
 	uint32_t *slots;              /* open addressing into acc, UINT32_MAX empty */
 	uint32_t cap_slots;           /* power of two */
+	struct buf origin_tarball;    /* index_db_stored_origin */
+	struct buf origin_member;
 };
 
 /* ---------------------------------------------------------------------------
@@ -271,6 +298,11 @@ static void copy_text(char *dst, size_t size, sqlite3_stmt *st, int col)
 void index_db_lock_path(const char *index_path, char *out, size_t size)
 {
 	snprintf(out, size, "%s.lock", index_path);
+}
+
+const char *index_reject_kind_name(int kind)
+{
+	return kind == INDEX_REJECT_CONFLICT ? "conflict" : "rejected";
 }
 
 const char *index_tarball_status_name(int status)
@@ -393,6 +425,21 @@ static int check_schema(struct index_db *db)
 	if (v > INDEX_SCHEMA_VERSION)
 		return log_error("could not open index \"%s\": schema version %d is newer than this "
 				 "bpass (%d)", db->path, v, INDEX_SCHEMA_VERSION);
+	if (v == 1 && !db->writer)
+		return log_error("could not open index \"%s\": schema version 1 is older than this "
+				 "bpass (%d); run bpass index on it once to upgrade it", db->path,
+				 INDEX_SCHEMA_VERSION);
+	if (v == 1) {
+		if (exec_sql(db, "BEGIN IMMEDIATE", "upgrade"))
+			return -1;
+		if (user_version(db, &v))
+			goto fail;
+		if (v == 1 && exec_sql(db, upgrade_sql, "upgrade"))
+			goto fail;
+		if (exec_sql(db, "COMMIT", "upgrade"))
+			goto fail;
+		return 0;
+	}
 	if (v != 0)
 		return log_error("could not open index \"%s\": unknown schema version %d", db->path, v);
 	if (!db->writer)
@@ -422,6 +469,8 @@ int index_db_open(struct index_db **out, const char *path, int flags)
 	*out = NULL;
 	struct index_db *db = xcalloc(1, sizeof(*db));
 	db->path = xstrdup(path);
+	buf_init(&db->origin_tarball);
+	buf_init(&db->origin_member);
 	db->lock_fd = -1;
 	db->writer = (flags & INDEX_OPEN_WRITE) != 0;
 
@@ -504,6 +553,8 @@ void index_db_close(struct index_db *db)
 	}
 	free(db->acc);
 	free(db->slots);
+	buf_release(&db->origin_tarball);
+	buf_release(&db->origin_member);
 	free(db->path);
 	free(db);
 }
@@ -650,6 +701,7 @@ int index_db_tarballs(struct index_db *db,
 		t.rejected_members = (uint32_t)sqlite3_column_int64(st, 8);
 		t.duplicates = (uint32_t)sqlite3_column_int64(st, 9);
 		t.indexed_at = sqlite3_column_int64(st, 10);
+		t.conflicts = (uint32_t)sqlite3_column_int64(st, 11);
 		if (!t.name)
 			t.name = "";
 		if (!t.reason)
@@ -676,6 +728,9 @@ int index_db_rejects(struct index_db *db,
 		r.member = (const char *)sqlite3_column_text(st, 1);
 		r.line = (uint32_t)col_i64_or(st, 2, 0);
 		r.reason = (const char *)sqlite3_column_text(st, 3);
+		const char *kind = (const char *)sqlite3_column_text(st, 4);
+		r.kind = kind && !strcmp(kind, "conflict") ? INDEX_REJECT_CONFLICT
+							   : INDEX_REJECT_REJECTED;
 		if (!r.tarball)
 			r.tarball = "";
 		if (!r.reason)
@@ -878,6 +933,8 @@ int index_db_add_update(struct index_db *db, const struct index_update_row *r)
 	sqlite3_bind_int64(st, 5, r->timestamp_s);
 	sqlite3_bind_int64(st, 6, r->packets);
 	sqlite3_bind_blob(st, 7, r->blob_len ? r->blob : "", (int)r->blob_len, SQLITE_STATIC);
+	if (r->member)
+		sqlite3_bind_text(st, 8, r->member, -1, SQLITE_STATIC);
 	if (exec_done(db, st, "add an update to"))
 		return INDEX_ADD_ERROR;
 	db->counts.updates++;
@@ -896,7 +953,8 @@ int index_db_add_update(struct index_db *db, const struct index_update_row *r)
 		return INDEX_ADD_STORED;
 	}
 	/* Already stored: a re-upload, unless an earlier examination of this very
-	 * tarball (a partial one, since changed) stored it. */
+	 * tarball (since changed: a copy that completed) stored it; and a conflict
+	 * when the content differs. */
 	if (!(st = stmt(db, ST_UPD_GET)))
 		return INDEX_ADD_ERROR;
 	sqlite3_bind_int64(st, 1, a->id);
@@ -906,13 +964,33 @@ int index_db_add_update(struct index_db *db, const struct index_update_row *r)
 		return db_fail(db, "read an update of");
 	}
 	int64_t row = sqlite3_column_int64(st, 0), tarball = sqlite3_column_int64(st, 1);
+	const void *stored = sqlite3_column_blob(st, 2);
+	size_t stored_len = (size_t)sqlite3_column_bytes(st, 2);
+	bool same = stored_len == r->blob_len &&
+		    (r->blob_len == 0 || (stored && !memcmp(stored, r->blob, r->blob_len)));
+	const char *m = (const char *)sqlite3_column_text(st, 3);
+	const char *t = (const char *)sqlite3_column_text(st, 4);
+	buf_reset(&db->origin_member);
+	buf_puts(&db->origin_member, m ? m : "");
+	buf_reset(&db->origin_tarball);
+	buf_puts(&db->origin_tarball, t ? t : "");
 	sqlite3_reset(st);
-	if (tarball == db->tarball_id && row <= db->start_update_id)
+	if (same && tarball == db->tarball_id && row <= db->start_update_id)
 		return INDEX_ADD_STORED_BEFORE;
 	a->dups++;
 	db->counts.updates--;
+	if (!same) {
+		db->counts.conflicts++;
+		return INDEX_ADD_CONFLICT;
+	}
 	db->counts.duplicates++;
 	return INDEX_ADD_DUPLICATE;
+}
+
+void index_db_stored_origin(struct index_db *db, const char **tarball, const char **member)
+{
+	*tarball = db->origin_tarball.data;
+	*member = db->origin_member.data;
 }
 
 int index_db_add_reject(struct index_db *db, const char *member, uint32_t line,
@@ -929,11 +1007,27 @@ int index_db_add_reject(struct index_db *db, const char *member, uint32_t line,
 	if (line)
 		sqlite3_bind_int64(st, 3, line);
 	sqlite3_bind_text(st, 4, reason ? reason : "unknown reason", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, "rejected", -1, SQLITE_STATIC);
 	if (exec_done(db, st, "add a reject to"))
 		return -1;
 	if (member)
 		db->counts.rejected_members++;
 	return 0;
+}
+
+int index_db_add_conflict(struct index_db *db, const char *member, const char *reason)
+{
+	if (need_writer(db, true))
+		return -1;
+	sqlite3_stmt *st = stmt(db, ST_REJ_INSERT);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, db->tarball_id);
+	if (member)
+		sqlite3_bind_text(st, 2, member, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, reason ? reason : "conflicting duplicate", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, "conflict", -1, SQLITE_STATIC);
+	return exec_done(db, st, "add a conflict to");
 }
 
 struct index_tarball_counts *index_db_tarball_counts(struct index_db *db)
@@ -1018,6 +1112,7 @@ int index_db_tarball_commit(struct index_db *db, int status, const char *reason)
 	sqlite3_bind_int64(st, 6, db->counts.rejected_members);
 	sqlite3_bind_int64(st, 7, db->counts.duplicates);
 	sqlite3_bind_int64(st, 8, (int64_t)time(NULL));
+	sqlite3_bind_int64(st, 9, db->counts.conflicts);
 	if (exec_done(db, st, "finish a tarball in"))
 		goto fail;
 	if (!(st = stmt(db, ST_COMMIT)) || exec_done(db, st, "commit to"))

@@ -54,7 +54,8 @@ struct index_session {
 	char context[SESSION_CONTEXT_SIZE];
 	int64_t session_id;
 	uint32_t updates;           /* distinct sequence numbers */
-	uint32_t duplicates;        /* re-uploads seen and dropped */
+	uint32_t duplicates;        /* second arrivals of a key, dropped (re-uploads and
+				     * conflicting duplicates) */
 	int32_t first_seq;
 	int32_t last_seq;
 	int32_t first_gap;          /* first missing seq after first_seq; -1 if none */
@@ -119,6 +120,7 @@ struct index_tarball {
 	int status;                   /* enum index_tarball_status */
 	const char *reason;           /* "" unless partial or rejected */
 	uint32_t members, updates, rejected_members, duplicates;
+	uint32_t conflicts;           /* conflicting duplicates (index_db_add_update) */
 	int64_t indexed_at;           /* unix seconds of the commit */
 };
 
@@ -127,11 +129,20 @@ struct index_tarball {
 int index_db_tarballs(struct index_db *db,
 		      int (*cb)(void *arg, const struct index_tarball *t), void *arg);
 
+/* The kinds of rows of the rejects table. */
+enum index_reject_kind {
+	INDEX_REJECT_REJECTED = 0,    /* a member or tarball that could not be read */
+	INDEX_REJECT_CONFLICT = 1,    /* a member whose update conflicts with a stored one */
+};
+/* "rejected" or "conflict". */
+const char *index_reject_kind_name(int kind);
+
 /* One rejection: a member, or a whole tarball (member NULL). */
 struct index_reject {
 	const char *tarball;          /* tarball base name */
 	const char *member;           /* member name, or NULL for the whole tarball */
 	uint32_t line;                /* 1-based line of the update text, 0 when not known */
+	int kind;                     /* enum index_reject_kind */
 	const char *reason;           /* e.g. "not gzip", "line 12 (section packet series): ..." */
 };
 
@@ -157,6 +168,7 @@ struct index_update_row {
 	uint32_t packets;             /* n_packets, for planning */
 	const void *blob;             /* blob_encode output */
 	size_t blob_len;
+	const char *member;           /* the member it was read from (stored with it), or NULL */
 };
 /* What index_db_add_update returns. */
 enum index_add_result {
@@ -165,16 +177,30 @@ enum index_add_result {
 				      * once in its session and the tarball */
 	INDEX_ADD_STORED = 1,        /* stored now */
 	INDEX_ADD_STORED_BEFORE = 2, /* stored by an earlier examination of this same
-				      * tarball (a partial one, since changed): not a
+				      * tarball (since changed: a copy that completed): not a
 				      * duplicate */
+	INDEX_ADD_CONFLICT = 3,      /* the key was already stored with a different blob:
+				      * nothing is stored (the first one stays); counted as
+				      * a duplicate in its session and as a conflict in the
+				      * tarball; the caller records it with
+				      * index_db_add_conflict */
 };
 /* Adds one update to the current tarball. Returns an enum index_add_result. */
 int index_db_add_update(struct index_db *db, const struct index_update_row *row);
+
+/* After index_db_add_update returned 0, 2 or 3: the tarball and member the
+ * stored update came from (member "" when not known: stored by a bpass that
+ * did not record members). Borrowed until the next index_db_add_update. */
+void index_db_stored_origin(struct index_db *db, const char **tarball, const char **member);
 
 /* Records a rejection in the current tarball: member NULL rejects the whole
  * tarball, otherwise one member (counted in rejected_members). line 0: unknown. */
 int index_db_add_reject(struct index_db *db, const char *member, uint32_t line,
 			const char *reason);
+
+/* Records a conflicting duplicate read from member of the current tarball
+ * (a rejects row of kind "conflict", counted in conflicts). Returns 0 or -1. */
+int index_db_add_conflict(struct index_db *db, const char *member, const char *reason);
 
 /* Counts of the current tarball so far (valid between begin and commit). */
 struct index_tarball_counts {
@@ -183,6 +209,7 @@ struct index_tarball_counts {
 	uint32_t new_updates;         /* INDEX_ADD_STORED */
 	uint32_t rejected_members;
 	uint32_t duplicates;
+	uint32_t conflicts;           /* conflicting duplicates */
 };
 struct index_tarball_counts *index_db_tarball_counts(struct index_db *db);
 

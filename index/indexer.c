@@ -12,9 +12,12 @@
  *
  * Choices: a tarball whose archive is damaged after some members keeps those
  * members (status "partial", with the reason); one damaged before any member,
- * or with a wrong md5 in its name, keeps nothing ("rejected"). Both are
- * examined again once their size or mtime changes. A member that is not a
- * readable update is rejected on its own; the rest of its tarball is indexed.
+ * or with a wrong md5 in its name, keeps nothing ("rejected"). Every tarball,
+ * indexed ones included, is examined again once its size or mtime changes
+ * (a copy that was read while still in progress completes). A member that is
+ * not a readable update is rejected on its own; the rest of its tarball is
+ * indexed. Files modified within the quiet period are left for a later run
+ * (indexer.h).
  */
 #include "indexer.h"
 
@@ -30,6 +33,7 @@
 #include "blob.h"
 #include "buf.h"
 #include "fs.h"
+#include "escape.h"
 #include "index_db.h"
 #include "log.h"
 #include "tarball.h"
@@ -97,6 +101,7 @@ enum rec_kind { REC_UPDATE, REC_REJECT, REC_WARN };
 struct rec {
 	int kind;           /* enum rec_kind */
 	size_t a, b;        /* arena offsets: node_id / member, context / reason or warning */
+	size_t member;      /* REC_UPDATE: arena offset of the member name */
 	size_t blob;        /* arena offset of the blob */
 	size_t blob_len;
 	int64_t session_id;
@@ -235,6 +240,7 @@ static int on_member(void *arg, const struct tarball_member *m)
 		x->a = a;
 		x->b = w;
 	}
+	size_t member = arena_str(b, m->name);
 	size_t node = arena_str(b, u->node_id);
 	size_t ctx = arena_str(b, u->context);
 	size_t blob = b->arena.len;
@@ -242,6 +248,7 @@ static int on_member(void *arg, const struct tarball_member *m)
 	struct rec *x = batch_rec(b, REC_UPDATE);
 	x->a = node;
 	x->b = ctx;
+	x->member = member;
 	x->blob = blob;
 	x->blob_len = b->arena.len - blob;
 	x->session_id = u->session_id;
@@ -335,7 +342,28 @@ struct writer {
 	const struct indexer_options *o;
 	uint32_t done, todo;
 	double t0, last_progress;
+	struct buf esc[3];            /* escaped names for messages (escape.h) */
+	struct buf reason;            /* a conflict's reason */
 };
+
+/* Reports and records a conflicting duplicate: the update r of member of the
+ * current tarball has the key of a stored update with other content. */
+static int conflict(struct writer *w, const char *name, const char *arena, const struct rec *r)
+{
+	const char *tarball0, *member0;
+	index_db_stored_origin(w->db, &tarball0, &member0);
+	struct buf *why = &w->reason, *e = w->esc;
+	buf_reset(why);
+	buf_puts(why, "update (node \"");
+	buf_puts(why, arena + r->a);
+	buf_printf(why, "\", context \"%s\", session %lld, seq %d) differs from the one stored "
+		   "from member \"%s\" of tarball \"%s\", which is kept", arena + r->b,
+		   (long long)r->session_id, r->seq, *member0 ? member0 : "(unknown)", tarball0);
+	log_warn("conflicting duplicate: member \"%s\" of tarball \"%s\": %s",
+		 escape_str(&e[0], arena + r->member), escape_str(&e[1], name),
+		 escape_str(&e[2], why->data));
+	return index_db_add_conflict(w->db, arena + r->member, why->data);
+}
 
 static void progress(struct writer *w, bool force)
 {
@@ -357,24 +385,26 @@ static int apply_batch(struct writer *w, struct batch *b)
 	struct indexer_stats *st = w->st;
 	const char *name = b->item->name;
 	const char *arena = b->arena.data;
+	struct buf *e = w->esc;
 	if (b->status == STATUS_UNREADABLE) {
-		log_warn("%s; it is tried again next run", b->reason.data);
+		log_warn("%s; it is tried again next run", escape_str(&e[0], b->reason.data));
 		st->tarballs_unreadable++;
 		w->done++;
 		return 0;
 	}
 	if (w->db && index_db_tarball_begin(w->db, name, b->item->size, b->item->mtime_ns, b->md5))
 		return -1;
-	uint64_t updates = 0, dups = 0, rejected = 0;
+	uint64_t updates = 0, dups = 0, rejected = 0, conflicts = 0;
 	for (uint32_t i = 0; i < b->n_recs; i++) {
 		const struct rec *r = &b->recs[i];
 		if (r->kind == REC_WARN) {
-			log_warn("tarball \"%s\" member \"%s\": %s", name, arena + r->a,
-				 arena + r->b);
+			log_warn("tarball \"%s\" member \"%s\": %s", escape_str(&e[0], name),
+				 escape_str(&e[1], arena + r->a), escape_str(&e[2], arena + r->b));
 			st->warnings++;
 		} else if (r->kind == REC_REJECT) {
-			log_warn("rejected member \"%s\" of tarball \"%s\": %s", arena + r->a, name,
-				 arena + r->b);
+			log_warn("rejected member \"%s\" of tarball \"%s\": %s",
+				 escape_str(&e[0], arena + r->a), escape_str(&e[1], name),
+				 escape_str(&e[2], arena + r->b));
 			rejected++;
 			if (w->db && index_db_add_reject(w->db, arena + r->a, r->line, arena + r->b))
 				goto fail;
@@ -389,6 +419,7 @@ static int apply_batch(struct writer *w, struct batch *b)
 				.packets = r->packets,
 				.blob = arena + r->blob,
 				.blob_len = r->blob_len,
+				.member = arena + r->member,
 			};
 			int rc = index_db_add_update(w->db, &row);
 			if (rc == INDEX_ADD_ERROR)
@@ -398,6 +429,10 @@ static int apply_batch(struct writer *w, struct batch *b)
 				st->blob_bytes += r->blob_len;
 			} else if (rc == INDEX_ADD_DUPLICATE) {
 				dups++;
+			} else if (rc == INDEX_ADD_CONFLICT) {
+				conflicts++;
+				if (conflict(w, name, arena, r))
+					goto fail;
 			}
 		} else {
 			updates++;
@@ -406,7 +441,8 @@ static int apply_batch(struct writer *w, struct batch *b)
 	}
 	if (b->reason.len) {
 		log_warn("%s tarball \"%s\": %s", b->status == INDEX_TARBALL_PARTIAL ?
-			 "partly rejected" : "rejected", name, b->reason.data);
+			 "partly rejected" : "rejected", escape_str(&e[0], name),
+			 escape_str(&e[1], b->reason.data));
 		if (w->db && index_db_add_reject(w->db, NULL, 0, b->reason.data))
 			goto fail;
 	}
@@ -418,6 +454,7 @@ static int apply_batch(struct writer *w, struct batch *b)
 	st->members += b->members;
 	st->updates += updates;
 	st->duplicates += dups;
+	st->conflicts += conflicts;
 	st->rejected_members += rejected;
 	st->bytes_in += (uint64_t)b->item->size;
 	if (b->status == INDEX_TARBALL_INDEXED)
@@ -578,6 +615,32 @@ static void fmt_size_change(struct buf *out, const struct known *k, const struct
 		buf_puts(out, "same size, new mtime");
 }
 
+static int64_t now_realtime_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* True when path is a plain (not gzipped) tar that already ends with tar's
+ * end-of-archive blocks, two zero blocks at a block boundary: its writer has
+ * finished. A copy cut anywhere ends in member data instead. */
+static bool tar_is_finished(const char *path, int64_t size)
+{
+	if (size < 1024 || size % 512)
+		return false;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	unsigned char head[2], tail[1024];
+	bool ok = pread(fd, head, 2, 0) == 2 && !(head[0] == 0x1f && head[1] == 0x8b) &&
+		  pread(fd, tail, sizeof(tail), (off_t)(size - 1024)) == (ssize_t)sizeof(tail);
+	close(fd);
+	for (size_t i = 0; ok && i < sizeof(tail); i++)
+		ok = tail[i] == 0;
+	return ok;
+}
+
 int indexer_run(const char *dir, const char *index_path, const struct indexer_options *o,
 		struct indexer_stats *st)
 {
@@ -590,7 +653,30 @@ int indexer_run(const char *dir, const char *index_path, const struct indexer_op
 	struct plan_item *items = NULL;
 	uint32_t n_items = 0;
 	int ret = INDEXER_FAILED;
+	struct buf path, msg, esc;
+	buf_init(&path);
+	buf_init(&msg);
+	buf_init(&esc);
 
+	/* Nothing is created (the index, its lock file) for a folder that cannot
+	 * be read or an index path that is a folder. */
+	struct stat ds;
+	if (stat(dir, &ds) != 0) {
+		int e0 = errno;
+		log_error("could not open updates folder \"%s\": %s", escape_str(&esc, dir),
+			  strerror(e0));
+		goto out;
+	}
+	if (!S_ISDIR(ds.st_mode)) {
+		log_error("could not open updates folder \"%s\": %s", escape_str(&esc, dir),
+			  strerror(ENOTDIR));
+		goto out;
+	}
+	if (!o->parse_only && stat(index_path, &ds) == 0 && S_ISDIR(ds.st_mode)) {
+		log_error("could not open index \"%s\": %s", escape_str(&esc, index_path),
+			  strerror(EISDIR));
+		goto out;
+	}
 	if (!o->parse_only) {
 		int flags = INDEX_OPEN_WRITE;
 		if (o->wait)
@@ -610,22 +696,27 @@ int indexer_run(const char *dir, const char *index_path, const struct indexer_op
 	}
 	int listed = fs_list(dir, is_tarball_name, NULL, &names);
 	if (listed < 0) {
-		log_error("could not read updates folder \"%s\": %s", dir, strerror(errno));
+		int e0 = errno;
+		log_error("could not read updates folder \"%s\": %s", escape_str(&esc, dir),
+			  strerror(e0));
 		goto out;
 	}
 	n_names = (uint32_t)listed;
 	st->tarballs_found = n_names;
 	items = n_names ? xcalloc(n_names, sizeof(*items)) : NULL;
-	struct buf path, msg;
-	buf_init(&path);
-	buf_init(&msg);
+	int64_t now_ns = now_realtime_ns(), quiet_ns = 0;
+	if (o->quiet_period_s > 0)
+		quiet_ns = o->quiet_period_s > INT64_MAX / 4000000000 ? INT64_MAX / 4
+			   : o->quiet_period_s * 1000000000;
 	for (uint32_t i = 0; i < n_names; i++) {
 		buf_reset(&path);
 		buf_printf(&path, "%s/%s", dir, names[i]);
 		struct stat sb;
 		if (stat(path.data, &sb) != 0) {
-			if (errno != ENOENT)   /* vanished since readdir: not ours to report */
-				log_warn("could not read tarball \"%s\": %s", path.data, strerror(errno));
+			int e0 = errno;
+			if (e0 != ENOENT)   /* vanished since readdir: not ours to report */
+				log_warn("could not read tarball \"%s\": %s",
+					 escape_str(&esc, path.data), strerror(e0));
 			st->tarballs_found--;
 			continue;
 		}
@@ -645,30 +736,47 @@ int indexer_run(const char *dir, const char *index_path, const struct indexer_op
 			st->tarballs_skipped++;
 			continue;
 		}
+		/* Still being written? Not read at all; a later run reads it. */
+		int64_t age_ns = now_ns - it.mtime_ns;
+		if (quiet_ns && age_ns < quiet_ns && age_ns >= -quiet_ns &&
+		    !tar_is_finished(path.data, it.size)) {
+			int64_t age_s = (age_ns < 0 ? -age_ns : age_ns) / 1000000000;
+			log_info("tarball \"%s\" skipped: modified %lld s %s (quiet period %lld s)",
+				 escape_str(&esc, path.data), (long long)age_s,
+				 age_ns < 0 ? "in the future" : "ago", (long long)o->quiet_period_s);
+			st->tarballs_young++;
+			continue;
+		}
 		if (k && k->status == INDEX_TARBALL_INDEXED) {
 			buf_reset(&msg);
 			fmt_size_change(&msg, k, &it);
-			log_warn("tarball \"%s\" changed since it was indexed (%s); it is not indexed "
-				 "again", path.data, msg.data);
+			log_info("tarball \"%s\" changed since it was indexed (%s); examined again",
+				 escape_str(&esc, path.data), msg.data);
 			st->tarballs_changed++;
-			continue;
 		}
 		it.path = xstrdup(path.data);
 		items[n_items++] = it;
 	}
-	buf_release(&path);
-	buf_release(&msg);
 
 	struct writer w = { .db = db, .st = st, .o = o, .todo = n_items, .t0 = t0 };
+	for (int i = 0; i < 3; i++)
+		buf_init(&w.esc[i]);
+	buf_init(&w.reason);
 	if (n_items == 0)
 		ret = INDEXER_OK;
 	else if (o->jobs >= 2)
 		ret = run_two_jobs(&w, items, n_items);
 	else
 		ret = run_one_job(&w, items, n_items);
+	for (int i = 0; i < 3; i++)
+		buf_release(&w.esc[i]);
+	buf_release(&w.reason);
 	if (o->progress)
 		log_clear_progress();
 out:
+	buf_release(&path);
+	buf_release(&msg);
+	buf_release(&esc);
 	index_db_close(db);
 	for (uint32_t i = 0; i < known.n; i++)
 		free(known.v[i].name);

@@ -5,9 +5,23 @@
  * Every *.tar and *.tar.gz of the folder (not recursive, dot files ignored)
  * is taken in name order. One that the index already knows with the same
  * size and mtime is skipped without being read, so a re-run over an
- * unchanged folder only stats the files. Each new tarball is md5-checked
- * when its name carries an md5, walked member by member (gunzip, parse,
- * blob-encode) and written in one transaction (index_db.h).
+ * unchanged folder only stats the files. One that changed since it was
+ * examined (whatever its status: indexed, partial or rejected) is examined
+ * again: its new updates are stored, the ones it shares with other tarballs
+ * count as duplicates, the ones stored by its own earlier examination count
+ * as neither. A second update with a stored key but other content is a
+ * conflicting duplicate: the stored one is kept, and the other is warned
+ * about (naming the key and both tarballs and members), recorded in the
+ * rejects as a "conflict" and counted apart. Each tarball to read is md5-checked when its name carries an
+ * md5, walked member by member (gunzip, parse, blob-encode) and written in
+ * one transaction (index_db.h).
+ *
+ * A tarball still being written must not be read: one modified within the
+ * quiet period (its mtime less than quiet_period_s ago, or no further in
+ * the future than that) is skipped, reported, not recorded, and read by a
+ * later run. The exception is a plain tar that already ends with tar's
+ * end-of-archive blocks (two zero blocks): its writer has finished (bpass
+ * collect's tarballs, renamed into place when complete, are read at once).
  *
  * With jobs = 2, reading, parsing and encoding run on a second thread and
  * hand finished tarballs to the writer through a queue of two, so parsing the
@@ -19,8 +33,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* The default quiet period of `bpass index` (seconds). */
+#define INDEXER_QUIET_PERIOD_DEFAULT 60
+
 struct indexer_options {
 	bool parse_only;    /* do everything but SQLite: no index is opened (benchmarks) */
+	int64_t quiet_period_s; /* skip files modified this recently (see above); 0: none */
 	bool wait;          /* wait for another writer instead of failing */
 	bool sync_normal;   /* synchronous=NORMAL instead of FULL (see index_db.c) */
 	bool progress;      /* draw a progress line (log_progress, terminals only) */
@@ -30,7 +48,8 @@ struct indexer_options {
 struct indexer_stats {
 	uint32_t tarballs_found;     /* *.tar and *.tar.gz files in the folder */
 	uint32_t tarballs_skipped;   /* known and unchanged: not read */
-	uint32_t tarballs_changed;   /* indexed before, changed since: warned, not read */
+	uint32_t tarballs_changed;   /* indexed before, changed since: examined again */
+	uint32_t tarballs_young;     /* modified within the quiet period: not read */
 	uint32_t tarballs_indexed;   /* read to the end (members may have been rejected) */
 	uint32_t tarballs_partial;   /* damaged after some members: those were kept */
 	uint32_t tarballs_rejected;  /* wrong md5 or unreadable: nothing kept */
@@ -39,6 +58,7 @@ struct indexer_stats {
 	uint64_t updates;            /* new updates stored (parse_only: parsed) */
 	uint64_t rejected_members;   /* members that are not readable updates */
 	uint64_t duplicates;         /* updates already in the index (re-uploads) */
+	uint64_t conflicts;          /* conflicting duplicates: a stored key, other content */
 	uint64_t warnings;           /* updates parsed with a warning */
 	uint64_t bytes_in;           /* tarball bytes read */
 	uint64_t blob_bytes;         /* encoded bytes of the new updates */

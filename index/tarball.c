@@ -4,8 +4,10 @@
  * stream of members costs no allocation once the buffers have grown. Bad
  * members (empty, not gzip, truncated or corrupt gzip, gzip bombs, links and
  * other non-regular entries) are handed to the callback with a reason and
- * the walk goes on; only a damaged archive stops it. Also: the tarball name
- * parser (update-format.md §10.3) and the MD5 of a whole tarball file.
+ * the walk goes on; only a damaged archive stops it. The gzip layer of a
+ * .tar.gz is inflated here too (gz_read feeds libarchive), so that a cut
+ * .tar.gz keeps the members before the cut like a cut .tar. Also: the
+ * tarball name parser (update-format.md §10.3) and the MD5 of a whole file.
  */
 #include "tarball.h"
 
@@ -25,12 +27,28 @@
 /* libarchive's read block size for tarball files. */
 #define TARBALL_BLOCK (1u << 20)
 
+/* The gzip layer of a .tar.gz, inflated here rather than by libarchive's
+ * filter: libarchive reads ahead and fails the whole read when the file is
+ * cut, losing members it had already inflated. This one hands libarchive
+ * every byte zlib can inflate, then an end of file, and remembers why. */
+struct gz_layer {
+	z_stream z;
+	bool ready;            /* z initialised */
+	int fd;
+	unsigned char *in, *out;   /* TARBALL_BLOCK (+ 1) bytes, allocated on first use */
+	bool in_eof;           /* read() returned 0 */
+	bool done;             /* nothing more to hand out */
+	const char *error;     /* NULL, or why the gzip data ended early */
+	char msg[160];
+};
+
 struct tarball_reader {
 	z_stream z;
 	bool z_ready;
 	struct buf raw;        /* the member as stored in the tar */
 	struct buf out;        /* the gunzipped member */
 	char reason[160];      /* "corrupt gzip: ..." */
+	struct gz_layer gz;
 };
 
 struct tarball_reader *tarball_reader_new(void)
@@ -47,6 +65,10 @@ void tarball_reader_free(struct tarball_reader *r)
 		return;
 	if (r->z_ready)
 		inflateEnd(&r->z);
+	if (r->gz.ready)
+		inflateEnd(&r->gz.z);
+	free(r->gz.in);
+	free(r->gz.out);
 	buf_release(&r->raw);
 	buf_release(&r->out);
 	free(r);
@@ -168,6 +190,112 @@ int tarball_gunzip(struct tarball_reader *r, const void *gz, size_t len,
 }
 
 /* ---------------------------------------------------------------------------
+ * The gzip layer of a .tar.gz
+ */
+
+/* Reads more compressed input. Returns 0, or -1 with errno set. */
+static int gz_fill(struct gz_layer *g)
+{
+	ssize_t n;
+	while ((n = read(g->fd, g->in, TARBALL_BLOCK)) < 0 && errno == EINTR)
+		;
+	if (n < 0)
+		return -1;
+	g->z.next_in = g->in;
+	g->z.avail_in = (uInt)n;
+	g->in_eof = n == 0;
+	return 0;
+}
+
+/* After the end of a gzip member: true when another one follows (and the
+ * stream is reset for it). Anything else after the last member is ignored,
+ * as libarchive's gzip filter did. */
+static bool gz_next_member(struct gz_layer *g)
+{
+	if (g->z.avail_in < 2 && !g->in_eof) {
+		unsigned char first = g->z.avail_in ? g->z.next_in[0] : 0;
+		bool have_first = g->z.avail_in == 1;
+		if (gz_fill(g))
+			return false;
+		if (have_first) {
+			if (g->z.avail_in == 0)
+				return false;
+			/* Put the byte kept back in front (in[] has a spare byte). */
+			memmove(g->in + 1, g->in, g->z.avail_in);
+			g->in[0] = first;
+			g->z.next_in = g->in;
+			g->z.avail_in++;
+		}
+	}
+	if (g->z.avail_in >= 2 && g->z.next_in[0] == 0x1f && g->z.next_in[1] == 0x8b) {
+		inflateReset(&g->z);
+		return true;
+	}
+	return false;
+}
+
+/* libarchive's read callback: the next inflated bytes of the archive. */
+static la_ssize_t gz_read(struct archive *a, void *arg, const void **buf)
+{
+	struct gz_layer *g = arg;
+	*buf = g->out;
+	if (g->done)
+		return 0;
+	z_stream *z = &g->z;
+	z->next_out = g->out;
+	z->avail_out = TARBALL_BLOCK;
+	while (z->avail_out == TARBALL_BLOCK && !g->done) {
+		if (z->avail_in == 0 && !g->in_eof && gz_fill(g)) {
+			archive_set_error(a, errno, "%s", strerror(errno));
+			return -1;
+		}
+		int zr = inflate(z, Z_NO_FLUSH);
+		if (zr == Z_STREAM_END) {
+			if (!gz_next_member(g))
+				g->done = true;
+		} else if (zr == Z_BUF_ERROR && z->avail_in == 0 && g->in_eof) {
+			g->error = "truncated gzip";
+			g->done = true;
+		} else if (zr != Z_OK && zr != Z_BUF_ERROR) {
+			snprintf(g->msg, sizeof(g->msg), "corrupt gzip: %s",
+				 z->msg ? z->msg : "unknown zlib error");
+			g->error = g->msg;
+			g->done = true;
+		}
+	}
+	return (la_ssize_t)(TARBALL_BLOCK - z->avail_out);
+}
+
+/* Starts inflating fd (positioned at 0). Returns 0, or -1 with errno set. */
+static int gz_open(struct tarball_reader *r, int fd)
+{
+	struct gz_layer *g = &r->gz;
+	if (!g->in) {
+		/* One byte more than a read fills: gz_next_member puts a byte it
+		 * kept back in front of a full read. */
+		g->in = xmalloc(TARBALL_BLOCK + 1);
+		g->out = xmalloc(TARBALL_BLOCK);
+	}
+	if (!g->ready) {
+		memset(&g->z, 0, sizeof(g->z));
+		if (inflateInit2(&g->z, 15 + 16) != Z_OK) {
+			errno = ENOMEM;
+			return -1;
+		}
+		g->ready = true;
+	} else {
+		inflateReset(&g->z);
+	}
+	g->fd = fd;
+	g->z.next_in = g->in;
+	g->z.avail_in = 0;
+	g->in_eof = false;
+	g->done = false;
+	g->error = NULL;
+	return 0;
+}
+
+/* ---------------------------------------------------------------------------
  * The walk
  */
 
@@ -244,12 +372,23 @@ int tarball_walk(struct tarball_reader *r, const char *path,
 		buf_printf(err, "could not open tarball \"%s\": %s", path, strerror(errno));
 		return -1;
 	}
+	unsigned char magic[2];
+	bool gzipped = pread(fd, magic, 2, 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+	if (gzipped && gz_open(r, fd)) {
+		buf_printf(err, "could not read tarball \"%s\": %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
 	struct archive *a = archive_read_new();
 	archive_read_support_format_tar(a);
 	archive_read_support_format_gnutar(a);
-	archive_read_support_filter_gzip(a);
-	if (archive_read_open_fd(a, fd, TARBALL_BLOCK) != ARCHIVE_OK) {
-		archive_reason(err, "read", path, a);
+	int ar0 = gzipped ? archive_read_open(a, &r->gz, NULL, gz_read, NULL)
+			  : archive_read_open_fd(a, fd, TARBALL_BLOCK);
+	if (ar0 != ARCHIVE_OK) {
+		if (gzipped && r->gz.error)
+			buf_printf(err, "could not read tarball \"%s\": %s", path, r->gz.error);
+		else
+			archive_reason(err, "read", path, a);
 		archive_read_free(a);
 		close(fd);
 		return -1;
@@ -314,6 +453,14 @@ int tarball_walk(struct tarball_reader *r, const char *path,
 			rc = stop;
 			break;
 		}
+	}
+	/* The gzip data ended early: whatever libarchive made of the bytes before
+	 * (a clean end at a member boundary, or a truncated member), the reason
+	 * is the gzip layer's. */
+	if (gzipped && r->gz.error && rc <= 0) {
+		buf_reset(err);
+		buf_printf(err, "could not read tarball \"%s\": %s", path, r->gz.error);
+		rc = -1;
 	}
 	archive_read_free(a);
 	close(fd);

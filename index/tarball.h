@@ -58,7 +58,12 @@ struct tarball_member {
  * itself is unreadable: then the whole message is appended to err, e.g.
  * `could not open tarball "a.tar": No such file or directory` or
  * `could not read tarball "a.tar": Truncated tar archive` (members handed out
- * before the damage were valid; the damaged one is not handed out).
+ * before the damage were valid; the damaged one is not handed out). A .tar.gz
+ * (recognized by its gzip magic, whatever its name) is inflated here, so a
+ * cut or corrupt one hands out every member its good gzip data holds, then
+ * fails with `could not read tarball "a.tar.gz": truncated gzip` (or
+ * "corrupt gzip: <zlib message>"); one cut only in its gzip trailer, after
+ * tar's end-of-archive blocks, reads in full.
  */
 struct tarball_reader;
 struct tarball_reader *tarball_reader_new(void);

@@ -28,7 +28,9 @@
  * tokens); the signature must be 40 lowercase hex or UNANONYMIZED (which
  * gives the context BPASS_UNANONYMIZED); the build id is the whole line
  * (trailing blanks trimmed); a NUL byte anywhere is an error; numbers are
- * an optional '-' and digits (no '+'); HTTP errors are errors in every
+ * an optional '-' and digits (no '+'); sequence numbers are never negative
+ * (the writer counts from 0; a session holding negative ones could never be
+ * processed from its update 0); HTTP errors are errors in every
  * version; v2-v3 have has_drop_stats when drop lines or HTTP are present,
  * v4-v5 when section 8 exists.
  *
@@ -52,6 +54,28 @@
 #define SIGNATURE_LEN 40
 #define MAX_FIELDS 8
 
+/*
+ * The longest text fields, at what the router can write, so that a hostile
+ * or corrupt file cannot store a 50 MB "field" (update-format.md section in
+ * brackets): a longer one makes the update malformed at its line.
+ *   build id        256   a compile-time string, "UNKNOWN" in nearly every
+ *                         update [4.1]; no build had one near this long
+ *   domain names   1024   whitelist entries, A-record domains, CNAME names:
+ *                         the writer decodes names with dn_expand into
+ *                         char[MAXDNAME] (1025 bytes) [4.6, 4.7], and a longer
+ *                         whitelist entry could never match one [4.2]
+ *   IPs              16   hex digits of a 64-bit hash, 8 when clear [6.3]
+ *   MACs             12   hex digits [4.8, 6.4]
+ *   HTTP URL field 1024   a 40-hex hash of a request target truncated to
+ *                         1023 characters [4.10]
+ * The node id has its own limit (NODE_ID_MAX) and message.
+ */
+#define BUILD_ID_MAX 256
+#define DNAME_MAX 1024
+#define IP_MAX 16
+#define MAC_MAX 12
+#define URL_FIELD_MAX 1024
+
 /* ---------------------------------------------------------------------------
  * Line kinds: field types and ranges
  */
@@ -61,7 +85,7 @@ enum field_type { F_INT, F_U64, F_STR };
 struct field {
 	const char *name;
 	enum field_type type;
-	int64_t min, max;      /* F_INT only */
+	int64_t min, max;      /* F_INT: the range; F_STR: max is the longest length */
 };
 
 struct line_spec {
@@ -75,17 +99,17 @@ struct line_spec {
 #define U32 0, UINT32_MAX
 #define U16 0, 65535
 #define FLAG 0, 1
-#define STR(name) { name, F_STR, 0, 0 }
+#define STR(name, maxlen) { name, F_STR, 0, maxlen }
 
 static const struct line_spec spec_version = { "version", 1, {
 	{ "version", F_INT, I64 } } };
 static const struct line_spec spec_node = { "node/session", 4, {
-	STR("node id"), { "session id", F_INT, I64 }, { "sequence number", F_INT, I32 },
+	STR("node id", INT64_MAX), { "session id", F_INT, I64 }, { "sequence number", F_INT, 0, INT32_MAX },
 	{ "timestamp", F_INT, I64 } } };
 static const struct line_spec spec_pcap = { "pcap statistics", 3, {
 	{ "received", F_INT, U32 }, { "dropped", F_INT, U32 },
 	{ "interface dropped", F_INT, U32 } } };
-static const struct line_spec spec_whitelist = { "whitelist", 1, { STR("domain") } };
+static const struct line_spec spec_whitelist = { "whitelist", 1, { STR("domain", DNAME_MAX) } };
 static const struct line_spec spec_packet_header = { "packet series header", 2, {
 	{ "first packet time", F_INT, I64 }, { "dropped", F_INT, U32 } } };
 static const struct line_spec spec_packet = { "packet", 3, {
@@ -94,32 +118,33 @@ static const struct line_spec spec_flow_header = { "flow table header", 4, {
 	{ "baseline", F_INT, I64 }, { "occupancy", F_INT, U32 }, { "expired", F_INT, U32 },
 	{ "dropped", F_INT, U32 } } };
 static const struct line_spec spec_flow = { "flow", 8, {
-	{ "flow id", F_INT, U16 }, { "source flag", F_INT, FLAG }, STR("source ip"),
-	{ "destination flag", F_INT, FLAG }, STR("destination ip"),
+	{ "flow id", F_INT, U16 }, { "source flag", F_INT, FLAG }, STR("source ip", IP_MAX),
+	{ "destination flag", F_INT, FLAG }, STR("destination ip", IP_MAX),
 	{ "protocol", F_INT, 0, 255 }, { "source port", F_INT, U16 },
 	{ "destination port", F_INT, U16 } } };
 static const struct line_spec spec_dns_header = { "DNS header", 2, {
 	{ "dropped A records", F_INT, U32 }, { "dropped CNAME records", F_INT, U32 } } };
 static const struct line_spec spec_a = { "A record", 6, {
 	{ "packet id", F_INT, U16 }, { "address id", F_INT, 0, 255 },
-	{ "anonymized flag", F_INT, FLAG }, STR("domain"), STR("ip"), { "ttl", F_INT, I32 } } };
+	{ "anonymized flag", F_INT, FLAG }, STR("domain", DNAME_MAX), STR("ip", IP_MAX),
+	{ "ttl", F_INT, I32 } } };
 static const struct line_spec spec_cname7 = { "CNAME", 7, {
 	{ "packet id", F_INT, U16 }, { "address id", F_INT, 0, 255 },
-	{ "domain flag", F_INT, FLAG }, STR("domain"), { "cname flag", F_INT, FLAG },
-	STR("cname"), { "ttl", F_INT, I32 } } };
+	{ "domain flag", F_INT, FLAG }, STR("domain", DNAME_MAX), { "cname flag", F_INT, FLAG },
+	STR("cname", DNAME_MAX), { "ttl", F_INT, I32 } } };
 static const struct line_spec spec_cname6 = { "CNAME", 6, {
 	{ "packet id", F_INT, U16 }, { "address id", F_INT, 0, 255 },
-	{ "anonymized flag", F_INT, FLAG }, STR("domain"), STR("cname"),
+	{ "anonymized flag", F_INT, FLAG }, STR("domain", DNAME_MAX), STR("cname", DNAME_MAX),
 	{ "ttl", F_INT, I32 } } };
 static const struct line_spec spec_address_header = { "address table header", 2, {
 	{ "first id", F_INT, U32 }, { "capacity", F_INT, 1, UINT32_MAX } } };
-static const struct line_spec spec_address = { "address", 2, { STR("mac"), STR("ip") } };
+static const struct line_spec spec_address = { "address", 2, { STR("mac", MAC_MAX), STR("ip", IP_MAX) } };
 static const struct line_spec spec_drop = { "drop statistics", 2, {
 	{ "size", F_INT, U32 }, { "count", F_U64, 0, 0 } } };
 static const struct line_spec spec_http_header = { "HTTP header", 1, {
 	{ "dropped", F_INT, U32 } } };
 static const struct line_spec spec_http = { "HTTP URL", 3, {
-	{ "flow id", F_INT, U16 }, { "reserved", F_INT, U32 }, STR("hash") } };
+	{ "flow id", F_INT, U16 }, { "reserved", F_INT, U32 }, STR("hash", URL_FIELD_MAX) } };
 
 /* ---------------------------------------------------------------------------
  * Parser state and errors
@@ -339,8 +364,13 @@ static int diagnose(struct parser *ps, const struct line_spec *sp, const char *s
 		const char *t = s;
 		while (s < e && !is_sep(*s))
 			s++;
-		if (f->type == F_STR)
+		if (f->type == F_STR) {
+			if (s - t > f->max)
+				return fail(ps, "%s line field %d (%s) is %zu characters long, "
+					    "expected at most %lld", sp->kind, i + 1, f->name,
+					    (size_t)(s - t), (long long)f->max);
 			continue;
+		}
 		const char *end;
 		bool neg;
 		uint64_t mag;
@@ -383,6 +413,8 @@ static int read_fields(struct parser *ps, const struct line_spec *sp, char *s, c
 		if (f->type == F_STR) {
 			ps->s[i] = p;
 			p = token_end(p, e, ps->lim);
+			if (p - ps->s[i] > f->max)
+				goto bad;
 			ends[i] = p;
 			continue;
 		}
@@ -448,6 +480,9 @@ static int intro_line(struct parser *ps, char *s, char *e)
 		return 0;
 	}
 	case 1:
+		if (e - s > BUILD_ID_MAX)
+			return fail(ps, "build id is %zu characters long, expected at most %d",
+				    (size_t)(e - s), BUILD_ID_MAX);
 		*e = 0;        /* the whole line is the build id */
 		u->build_id = s;
 		return 0;
@@ -649,7 +684,7 @@ static inline bool flow_quick(char *p, char *e, const char *lim, struct bpass_fl
 		p += 2;
 		ip[k] = p;
 		p = token_end(p, e, lim);
-		if (p == ip[k] || p >= e || *p != ' ')
+		if (p == ip[k] || p - ip[k] > IP_MAX || p >= e || *p != ' ')
 			return false;
 		ip_end[k] = p++;
 	}

@@ -2,6 +2,12 @@
  * plot/plot.c: the driver of `bpass plot`: finds the nodes in the result
  * tables, streams each table once (grouped by node), draws each node's plots
  * with plot_kinds.h, fills in "no data" plots and writes the report.
+ *
+ * Result tables are data from the field: a node id is shown escaped
+ * (common/escape.h: valid UTF-8, no control bytes, as cairo and HTML need)
+ * and made safe for file names; a time a plot cannot show (outside
+ * PLOT_T_MIN..PLOT_T_MAX) skips its row, counted in a warning, instead of
+ * overflowing the axis arithmetic.
  */
 #include "plot.h"
 
@@ -15,6 +21,7 @@
 
 #include "buf.h"
 #include "fs.h"
+#include "escape.h"
 #include "log.h"
 #include "plot_csv.h"
 #include "plot_draw.h"
@@ -33,6 +40,7 @@ struct kind {
 
 struct node {
 	char *id;
+	char *label;                    /* id escaped (escape.h): for titles and the report */
 	char *file_id;
 	uint8_t *state;                 /* per kind, enum kind_state */
 	uint32_t nstate;
@@ -61,6 +69,7 @@ struct ctx {
 	uint32_t nkinds, cap_kinds;
 	bool have_sessions_csv;
 	int failures;
+	uint64_t bad_times;             /* times outside PLOT_T_MIN..PLOT_T_MAX in the small tables */
 };
 
 void plot_safe_name(const char *in, char *out)
@@ -129,6 +138,11 @@ static struct node *node_get(struct ctx *c, const char *id)
 		return n;
 	n = xcalloc(1, sizeof(*n));
 	n->id = xstrdup(id);
+	struct buf label;
+	buf_init(&label);
+	escape_append(&label, id);
+	n->label = xstrdup(label.data);
+	buf_release(&label);
 	size_t len = strlen(id);
 	n->file_id = xmalloc(len + 24);
 	plot_safe_name(id, n->file_id);
@@ -169,6 +183,7 @@ static uint8_t *state_of(struct node *n, unsigned kind)
 static void node_free(struct node *n)
 {
 	free(n->id);
+	free(n->label);
 	free(n->file_id);
 	free(n->state);
 	free(n->iv);
@@ -222,25 +237,25 @@ struct ts_arg {
 static void draw_throughput(cairo_t *cr, int w, int h, struct node *n, void *arg)
 {
 	struct ts_arg *a = arg;
-	plot_kind_throughput(cr, w, h, n->id, a->ts, n->iv, n->niv);
+	plot_kind_throughput(cr, w, h, n->label, a->ts, n->iv, n->niv);
 }
 
 static void draw_drops(cairo_t *cr, int w, int h, struct node *n, void *arg)
 {
 	struct ts_arg *a = arg;
-	plot_kind_drops(cr, w, h, n->id, a->ts);
+	plot_kind_drops(cr, w, h, n->label, a->ts);
 }
 
 static void draw_series(cairo_t *cr, int w, int h, struct node *n, void *arg)
 {
 	struct ts_arg *a = arg;
-	plot_kind_series(cr, w, h, n->id, a->kind_name, a->ts, a->names);
+	plot_kind_series(cr, w, h, n->label, a->kind_name, a->ts, a->names);
 }
 
 static void draw_domains(cairo_t *cr, int w, int h, struct node *n, void *arg)
 {
 	(void)arg;
-	plot_kind_domains(cr, w, h, n->id, n->top, n->ntop);
+	plot_kind_domains(cr, w, h, n->label, n->top, n->ntop);
 }
 
 static bool session_bar_lookup(const struct plot_session_bar *b, uint32_t n, int64_t id,
@@ -258,7 +273,7 @@ static void draw_sessions(cairo_t *cr, int w, int h, struct node *n, void *arg)
 {
 	(void)arg;
 	if (!n->nsess) {
-		plot_kind_sessions(cr, w, h, n->id, n->usess, n->nusess);
+		plot_kind_sessions(cr, w, h, n->label, n->usess, n->nusess);
 		return;
 	}
 	struct plot_session_bar *bars = xmalloc(n->nsess * sizeof(*bars));
@@ -273,7 +288,7 @@ static void draw_sessions(cairo_t *cr, int w, int h, struct node *n, void *arg)
 				bars[i].hi = u->hi;
 		}
 	}
-	plot_kind_sessions(cr, w, h, n->id, bars, n->nsess);
+	plot_kind_sessions(cr, w, h, n->label, bars, n->nsess);
 	free(bars);
 }
 
@@ -351,6 +366,8 @@ static int read_row(const struct plot_csv *csv, const struct ts_table *t, int tc
 	if (t->time_mult > 1 && (tv > INT64_MAX / t->time_mult || tv < INT64_MIN / t->time_mult))
 		return -1;
 	*time = tv * t->time_mult;
+	if (!plot_time_ok(*time))
+		return -1;
 	for (unsigned k = 0; k < t->nvals; k++)
 		if (vcols[k] < 0 || plot_csv_num(csv, vcols[k], &vals[k]) < 0)
 			vals[k] = NAN;
@@ -433,8 +450,8 @@ static void ts_table(struct ctx *c, const struct ts_table *t)
 		return;
 	}
 	if (bad)
-		log_warn("skipped %llu rows of \"%s\" without a node id or a valid \"%s\"",
-			 (unsigned long long)bad, t->path, t->time_col);
+		log_warn("skipped %llu rows of \"%s\" without a node id or a valid \"%s\" (a time "
+			 "from 1900 to 9999)", (unsigned long long)bad, t->path, t->time_col);
 	if (!any_late)
 		return;
 
@@ -491,6 +508,10 @@ static void read_availability(struct ctx *c, const char *path)
 		if (!*id || plot_csv_int(&csv, lcol, &lo) < 0 || plot_csv_int(&csv, ucol, &hi) < 0)
 			continue;
 		struct node *n = node_get(c, id);
+		if (!plot_time_ok(lo) || !plot_time_ok(hi)) {
+			c->bad_times++;
+			continue;
+		}
 		xgrow((void **)&n->iv, &n->cap_iv, n->niv + 1, sizeof(*n->iv));
 		n->iv[n->niv++] = (struct plot_interval){lo, hi};
 	}
@@ -528,6 +549,11 @@ static void read_sessions(struct ctx *c, const char *path)
 			b.lo = INT64_MIN;
 		if (plot_csv_int(&csv, ucol, &b.hi) < 0)
 			b.hi = INT64_MIN;
+		if ((b.lo != INT64_MIN && !plot_time_ok(b.lo)) ||
+		    (b.hi != INT64_MIN && !plot_time_ok(b.hi))) {
+			c->bad_times++;
+			b.lo = b.hi = INT64_MIN;   /* unknown: from update_statistics.csv, if there */
+		}
 		xgrow((void **)&n->sess, &n->cap_sess, n->nsess + 1, sizeof(*n->sess));
 		n->sess[n->nsess++] = b;
 		int64_t bytes;
@@ -562,9 +588,13 @@ static void read_node_table(struct ctx *c, const char *path, bool bytes_table)
 		int64_t v;
 		if (bytes_table && plot_csv_int(&csv, bcol, &v) == 0)
 			n->bytes = v;
-		if (!bytes_table && plot_csv_int(&csv, lcol, &v) == 0 &&
-		    v < INT64_MAX / PLOT_US_PER_S && v > INT64_MIN / PLOT_US_PER_S)
-			n->last_us = v * PLOT_US_PER_S;
+		if (!bytes_table && plot_csv_int(&csv, lcol, &v) == 0) {
+			if (v < INT64_MAX / PLOT_US_PER_S && v > INT64_MIN / PLOT_US_PER_S &&
+			    plot_time_ok(v * PLOT_US_PER_S))
+				n->last_us = v * PLOT_US_PER_S;
+			else
+				c->bad_times++;
+		}
 	}
 done:
 	if (r < 0)
@@ -749,7 +779,7 @@ static void report(struct ctx *c)
 	for (uint32_t i = 0; i < c->n; i++) {
 		struct node *n = c->nodes[i];
 		struct plot_report_node *r = &rows[i];
-		r->id = n->id;
+		r->id = n->label;
 		r->file_id = n->file_id;
 		r->sessions = c->have_sessions_csv ? (int64_t)n->nsess
 			      : n->nusess ? (int64_t)n->nusess : -1;
@@ -806,6 +836,10 @@ int plot_run(const struct plot_options *o)
 	read_sessions(&c, RESULT("sessions.csv"));
 	read_node_table(&c, RESULT("bytes_per_node.csv"), true);
 	read_node_table(&c, RESULT("update_statistics_per_node.csv"), false);
+	if (c.bad_times)
+		log_warn("ignored %llu times outside the years 1900 to 9999 in \"%s\" "
+			 "(availability, sessions or last update)", (unsigned long long)c.bad_times,
+			 o->results_dir);
 
 	static const char *const tp_cols[] = {"bytes", "packets"};
 	struct ts_table tp = {

@@ -1,7 +1,8 @@
 /*
  * plot/plot_kinds.c: draws each kind of per-node plot from its data
  * (throughput, drops, sessions, top domains, plugin series) with the
- * toolkit of plot_draw.h.
+ * toolkit of plot_draw.h. Times outside PLOT_T_MIN..PLOT_T_MAX are left out
+ * on entry (copy_plottable), so the time arithmetic below cannot overflow.
  */
 #include "plot_kinds.h"
 
@@ -138,6 +139,16 @@ void plot_ts_with_breaks(const struct plot_ts *in, int64_t max_gap, struct plot_
 	free(nan);
 }
 
+/* A sorted copy of the rows of in whose time a plot can show. */
+static void copy_plottable(const struct plot_ts *in, struct plot_ts *out)
+{
+	plot_ts_init(out, in->nvals);
+	for (size_t i = 0; i < in->n; i++)
+		if (plot_time_ok(in->t[i]))
+			plot_ts_push(out, in->t[i], in->v + i * in->nvals);
+	plot_ts_sort(out);
+}
+
 /* ---- shared layout ---- */
 
 static void title_of(char *out, size_t n, const char *node, const char *kind)
@@ -205,19 +216,20 @@ static const struct plot_interval *interval_of(const struct plot_interval *iv, s
 }
 
 void plot_kind_throughput(cairo_t *cr, int width, int height, const char *node,
-			  const struct plot_ts *in, const struct plot_interval *iv, size_t niv)
+			  const struct plot_ts *in, const struct plot_interval *all_iv, size_t all_niv)
 {
-	if (!in->n) {
+	struct plot_ts ts, filled;
+	copy_plottable(in, &ts);
+	if (!ts.n) {
+		plot_ts_release(&ts);
 		no_data(cr, width, height, node, "throughput");
 		return;
 	}
-	struct plot_ts ts = *in, filled;
-	ts.t = xmalloc(in->n * sizeof(*ts.t));
-	ts.v = xmalloc(in->n * in->nvals * sizeof(*ts.v));
-	memcpy(ts.t, in->t, in->n * sizeof(*ts.t));
-	memcpy(ts.v, in->v, in->n * in->nvals * sizeof(*ts.v));
-	ts.cap = (uint32_t)in->n;
-	plot_ts_sort(&ts);
+	struct plot_interval *iv = xmalloc((all_niv ? all_niv : 1) * sizeof(*iv));
+	size_t niv = 0;
+	for (size_t i = 0; i < all_niv; i++)
+		if (plot_time_ok(all_iv[i].lo) && plot_time_ok(all_iv[i].hi))
+			iv[niv++] = all_iv[i];
 
 	/* A minute with no row inside an availability interval had no traffic:
 	 * draw 0. Outside them (the node was not reporting) the line breaks.
@@ -303,8 +315,8 @@ void plot_kind_throughput(cairo_t *cr, int width, int height, const char *node,
 		plot_draw_frame(cr, panels[k]);
 	}
 	plot_ts_release(&filled);
-	free(ts.t);
-	free(ts.v);
+	plot_ts_release(&ts);
+	free(iv);
 }
 
 /* ---- drops ---- */
@@ -357,10 +369,16 @@ void plot_kind_drops(cairo_t *cr, int width, int height, const char *node,
 	plot_ts_init(&ts, 3);
 	for (size_t i = 0; i < in->n; i++) {
 		double row[3] = {in->v[i * in->nvals + 1], pcap[i], ifd[i]};
-		plot_ts_push(&ts, in->t[i], row);
+		if (plot_time_ok(in->t[i]))
+			plot_ts_push(&ts, in->t[i], row);
 	}
 	free(pcap);
 	free(ifd);
+	if (!ts.n) {
+		plot_ts_release(&ts);
+		no_data(cr, width, height, node, "drops");
+		return;
+	}
 	plot_ts_sort(&ts);
 	int64_t step = plot_ts_median_step(&ts);
 	int64_t max_gap = 3 * step > 5 * PLOT_US_PER_MIN ? 3 * step : 5 * PLOT_US_PER_MIN;
@@ -426,7 +444,7 @@ void plot_kind_sessions(cairo_t *cr, int width, int height, const char *node,
 	struct plot_session_bar *bars = xmalloc((n ? n : 1) * sizeof(*bars));
 	size_t m = 0;
 	for (size_t i = 0; i < n; i++)
-		if (in[i].lo != INT64_MIN && in[i].hi != INT64_MIN && in[i].hi >= in[i].lo)
+		if (plot_time_ok(in[i].lo) && plot_time_ok(in[i].hi) && in[i].hi >= in[i].lo)
 			bars[m++] = in[i];
 	if (!m) {
 		free(bars);
@@ -595,16 +613,13 @@ void plot_kind_domains(cairo_t *cr, int width, int height, const char *node,
 void plot_kind_series(cairo_t *cr, int width, int height, const char *node, const char *name,
 		      const struct plot_ts *in, const char *const *names)
 {
-	if (!in->n || !in->nvals) {
+	struct plot_ts ts, broken;
+	copy_plottable(in, &ts);
+	if (!ts.n || !ts.nvals) {
+		plot_ts_release(&ts);
 		no_data(cr, width, height, node, name);
 		return;
 	}
-	struct plot_ts ts = *in, broken;
-	ts.t = xmalloc(in->n * sizeof(*ts.t));
-	ts.v = xmalloc(in->n * in->nvals * sizeof(*ts.v));
-	memcpy(ts.t, in->t, in->n * sizeof(*ts.t));
-	memcpy(ts.v, in->v, in->n * in->nvals * sizeof(*ts.v));
-	plot_ts_sort(&ts);
 	int64_t step = plot_ts_median_step(&ts);
 	plot_ts_with_breaks(&ts, step > 0 ? 3 * step : INT64_MAX, &broken);
 
@@ -659,6 +674,5 @@ void plot_kind_series(cairo_t *cr, int width, int height, const char *node, cons
 				 colors[k]);
 	plot_draw_frame(cr, &a);
 	plot_ts_release(&broken);
-	free(ts.t);
-	free(ts.v);
+	plot_ts_release(&ts);
 }

@@ -18,6 +18,17 @@
 
 #include <cairo.h>
 
+/* The times a plot can show (µs since the epoch): the years 1900 to 9999.
+ * Every plot_kind_* leaves out rows, intervals and bars outside this range,
+ * so that no axis, padding or gap computation can overflow; the readers of
+ * plot.c skip them with a warning. */
+#define PLOT_T_MIN (-2208988800LL * 1000000)       /* 1900-01-01T00:00:00Z */
+#define PLOT_T_MAX (253402300799LL * 1000000)      /* 9999-12-31T23:59:59Z */
+static inline bool plot_time_ok(int64_t t)
+{
+	return t >= PLOT_T_MIN && t <= PLOT_T_MAX;
+}
+
 /* A node's time series: n rows of a time (µs) and nvals values (NaN when a
  * value is missing). Arrays owned by the struct. */
 struct plot_ts {

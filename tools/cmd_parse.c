@@ -7,15 +7,18 @@
  * the exit status is then 1. Gzip is recognized by its magic bytes and
  * inflated by the tarball reader's tarball_gunzip, so a file is accepted or
  * rejected exactly as the same member inside a tarball would be by bpass index.
+ * File names and node ids are printed escaped (common/escape.h).
  */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "buf.h"
 #include "commands.h"
+#include "escape.h"
 #include "log.h"
 #include "tarball.h"
 #include "update.h"
@@ -33,38 +36,48 @@ static void usage(FILE *f)
 	      "  -h, --help    this help\n", f);
 }
 
-static int read_file(const char *path, struct buf *out)
+/* Reads path into out; name is path escaped for messages. */
+static int read_file(const char *path, const char *name, struct buf *out)
 {
 	FILE *f = fopen(path, "rb");
 	if (!f)
-		return log_error("could not open \"%s\": %s", path, strerror(errno));
+		return log_error("could not open \"%s\": %s", name, strerror(errno));
+	struct stat st;
+	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		fclose(f);
+		return log_error("cannot parse \"%s\": it is a folder, not an update file", name);
+	}
 	buf_reset(out);
 	char chunk[65536];
 	size_t n;
+	errno = 0;
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
 		if (out->len + n > PARSE_MAX_INFLATED) {
 			fclose(f);
-			return log_error("could not read \"%s\": larger than 64 MiB", path);
+			return log_error("could not read \"%s\": larger than 64 MiB", name);
 		}
 		buf_append(out, chunk, n);
 	}
-	int bad = ferror(f);
+	int bad = ferror(f), e = errno;
 	fclose(f);
 	if (bad)
-		return log_error("could not read \"%s\": %s", path, strerror(EIO));
+		return log_error("could not read \"%s\": %s", name, strerror(e ? e : EIO));
 	return 0;
 }
 
-static void summary(const char *path, const struct bpass_update *u, struct buf *out)
+/* The summary line; name is the file name, escaped. */
+static void summary(const char *name, const struct bpass_update *u, struct buf *out)
 {
-	buf_printf(out, "%s: node %s session %lld seq %d version %d packets %u flows %u "
-		   "A %u CNAME %u addresses %u", path, u->node_id, (long long)u->session_id,
+	buf_printf(out, "%s: node ", name);
+	escape_append(out, u->node_id);
+	buf_printf(out, " session %lld seq %d version %d packets %u flows %u "
+		   "A %u CNAME %u addresses %u", (long long)u->session_id,
 		   u->sequence, u->version, u->n_packets, u->n_flows, u->n_a_records,
 		   u->n_cname_records, u->n_addresses);
 }
 
 struct parse_ctx {
-	struct buf raw, text, out;
+	struct buf raw, text, out, name, msg;
 	struct update_buf ub;
 	struct tarball_reader *gz;
 	bool json;
@@ -72,28 +85,29 @@ struct parse_ctx {
 
 static int parse_one(struct parse_ctx *c, const char *path)
 {
-	if (read_file(path, &c->raw))
+	const char *name = escape_str(&c->name, path);
+	if (read_file(path, name, &c->raw))
 		return -1;
 	struct buf *text = &c->raw;
 	if (c->raw.len >= 2 && (unsigned char)c->raw.data[0] == 0x1f &&
 	    (unsigned char)c->raw.data[1] == 0x8b) {
 		const char *reason;
 		if (tarball_gunzip(c->gz, c->raw.data, c->raw.len, &c->text, &reason))
-			return log_error("could not gunzip \"%s\": %s", path, reason);
+			return log_error("could not gunzip \"%s\": %s", name, reason);
 		text = &c->text;
 	}
 	struct update_error err;
 	buf_reset(&c->out);
 	if (update_parse(&c->ub, text->data, text->len, &err)) {
-		update_error_format(&err, path, NULL, &c->out);
-		return log_error("%s", c->out.data);
+		update_error_format(&err, path, NULL, &c->out);   /* escaped as a whole */
+		return log_error("%s", escape_str(&c->msg, c->out.data));
 	}
 	if (err.warning[0])
-		log_warn("%s: %s", path, err.warning);
+		log_warn("%s: %s", name, escape_str(&c->msg, err.warning));
 	if (c->json)
 		update_format_json(&c->ub.u, &c->out);
 	else
-		summary(path, &c->ub.u, &c->out);
+		summary(name, &c->ub.u, &c->out);
 	buf_putc(&c->out, '\n');
 	fwrite(c->out.data, 1, c->out.len, stdout);
 	return 0;
@@ -131,6 +145,8 @@ int cmd_parse(int argc, char **argv)
 	buf_init(&c.raw);
 	buf_init(&c.text);
 	buf_init(&c.out);
+	buf_init(&c.name);
+	buf_init(&c.msg);
 	update_buf_init(&c.ub);
 	c.gz = tarball_reader_new();
 	int failures = 0;
@@ -143,5 +159,7 @@ int cmd_parse(int argc, char **argv)
 	buf_release(&c.raw);
 	buf_release(&c.text);
 	buf_release(&c.out);
+	buf_release(&c.name);
+	buf_release(&c.msg);
 	return failures ? EXIT_FAILURES : EXIT_OK;
 }

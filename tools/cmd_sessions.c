@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "commands.h"
+#include "escape.h"
 #include "listing.h"
 
 static void usage(FILE *f)
@@ -22,10 +23,17 @@ static void usage(FILE *f)
 	      "  -h, --help    this help\n", f);
 }
 
+struct fill_ctx {
+	struct table *t;
+	struct buf esc;
+};
+
+/* The node id comes from the updates' content: escaped (escape.h). */
 static int add_row(void *arg, const struct index_session *s)
 {
-	struct table *t = arg;
-	table_add(t, s->node_id);
+	struct fill_ctx *c = arg;
+	struct table *t = c->t;
+	table_add(t, escape_str(&c->esc, s->node_id));
 	table_add(t, s->context);
 	table_add_i64(t, s->session_id);
 	table_add_i64(t, s->updates);
@@ -41,7 +49,11 @@ static int add_row(void *arg, const struct index_session *s)
 
 static int fill(struct index_db *db, struct table *t)
 {
-	return index_db_sessions(db, add_row, t);
+	struct fill_ctx c = { .t = t };
+	buf_init(&c.esc);
+	int rc = index_db_sessions(db, add_row, &c);
+	buf_release(&c.esc);
+	return rc;
 }
 
 int cmd_sessions(int argc, char **argv)

@@ -3,7 +3,8 @@
  * [--context C]`: decodes one stored update and prints it in the update text
  * format (so it diffs equal to the original file) or as one JSON object.
  * Options are parsed by hand so that a negative SESSION_ID (-1, from version 1
- * routers) is an argument, not an option.
+ * routers) is an argument, not an option. Arguments are escaped in messages
+ * (common/escape.h); the update itself is printed as stored.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include "blob.h"
 #include "buf.h"
 #include "commands.h"
+#include "escape.h"
 #include "index_db.h"
 #include "log.h"
 #include "update.h"
@@ -34,8 +36,13 @@ static int parse_i64(const char *s, const char *what, int64_t min, int64_t max, 
 	char *end;
 	errno = 0;
 	long long v = strtoll(s, &end, 10);
-	if (!*s || *end || errno || v < min || v > max)
-		return log_error("invalid %s \"%s\": expected an integer", what, s);
+	if (!*s || *end || errno || v < min || v > max) {
+		struct buf e;
+		buf_init(&e);
+		log_error("invalid %s \"%s\": expected an integer", what, escape_str(&e, s));
+		buf_release(&e);
+		return -1;
+	}
 	*out = v;
 	return 0;
 }
@@ -50,16 +57,22 @@ static int show(const char *path, const char *node, int64_t sid, int32_t seq,
 	struct index_session s;
 	struct index_update_iter *it = NULL;
 	struct update_buf ub;
-	struct buf out;
+	struct buf out, en, ep, ec;   /* en, ep, ec: node, path, context escaped for messages */
 	update_buf_init(&ub);
 	buf_init(&out);
+	buf_init(&en);
+	buf_init(&ep);
+	buf_init(&ec);
+	escape_str(&en, node);
+	escape_str(&ep, path);
+	escape_str(&ec, context ? context : "");
 	int found = index_db_find_session(db, &(struct bpass_session_key){node, context, sid}, &s);
 	if (found < 0)
 		goto done;
 	if (found == 0) {
-		log_error("no session %lld of node \"%s\"%s%s%s in index \"%s\"", (long long)sid, node,
-			  context ? " with context \"" : "", context ? context : "",
-			  context ? "\"" : "", path);
+		log_error("no session %lld of node \"%s\"%s%s%s in index \"%s\"", (long long)sid,
+			  en.data, context ? " with context \"" : "", ec.data, context ? "\"" : "",
+			  ep.data);
 		goto done;
 	}
 	if (index_db_updates_begin(db, s.id, seq - 1, &it))
@@ -72,7 +85,7 @@ static int show(const char *path, const char *node, int64_t sid, int32_t seq,
 		goto done;
 	if (n == 0 || got != seq) {
 		log_error("no update %d in session %lld of node \"%s\" in index \"%s\" (it has %u "
-			  "updates, %d to %d)", seq, (long long)sid, node, path, s.updates,
+			  "updates, %d to %d)", seq, (long long)sid, en.data, ep.data, s.updates,
 			  s.first_seq, s.last_seq);
 		goto done;
 	}
@@ -80,7 +93,7 @@ static int show(const char *path, const char *node, int64_t sid, int32_t seq,
 	memset(&err, 0, sizeof(err));
 	if (blob_decode(&ub, blob, len, &err)) {
 		log_error("could not decode update %d of session %lld of node \"%s\" in index "
-			  "\"%s\": %s", seq, (long long)sid, node, path, err.msg);
+			  "\"%s\": %s", seq, (long long)sid, en.data, ep.data, err.msg);
 		goto done;
 	}
 	if (json) {
@@ -99,7 +112,19 @@ done:
 	index_db_close(db);
 	update_buf_release(&ub);
 	buf_release(&out);
+	buf_release(&en);
+	buf_release(&ep);
+	buf_release(&ec);
 	return rc;
+}
+
+/* A message about the argument a (escaped: it may hold anything). */
+static void option_error(const char *fmt, const char *a)
+{
+	struct buf e;
+	buf_init(&e);
+	log_error(fmt, escape_str(&e, a));
+	buf_release(&e);
 }
 
 int cmd_show(int argc, char **argv)
@@ -124,7 +149,7 @@ int cmd_show(int argc, char **argv)
 			json = true;
 		} else if (!strcmp(a, "-c") || !strcmp(a, "--context")) {
 			if (i + 1 >= argc) {
-				log_error("option \"%s\" needs an argument", a);
+				option_error("option \"%s\" needs an argument", a);
 				usage(stderr);
 				return EXIT_USAGE;
 			}
@@ -135,7 +160,7 @@ int cmd_show(int argc, char **argv)
 			usage(stdout);
 			return EXIT_OK;
 		} else {
-			log_error("unknown option \"%s\"", a);
+			option_error("unknown option \"%s\"", a);
 			usage(stderr);
 			return EXIT_USAGE;
 		}

@@ -73,6 +73,12 @@ check_grep "corrupt gzip message" "could not gunzip" "$T/.out"
 check_eq "empty file message" "$(cat "$T/err")" "bpass: error: $T/empty.gz: line 1 (section intro): update is empty"
 check_status "missing file fails" 1 "$BPASS" parse "$T/nope.gz"
 check_grep "missing file message" "could not open \"$T/nope.gz\": No such file or directory" "$T/.out"
+# A folder is not an update file (it used to say "Input/output error").
+mkdir "$T/adir"
+"$BPASS" parse "$T/adir" >"$T/out" 2>"$T/err"
+check_eq "a folder fails" "$?" "1"
+check_eq "a folder: says it is one" "$(cat "$T/err")" \
+	"bpass: error: cannot parse \"$T/adir\": it is a folder, not an update file"
 
 # Several files: failures are reported, the good ones still print, status 1.
 "$BPASS" parse "$SPEC/v5-seq1.txt" "$BAD/version-7.txt" "$T/full.gz" >"$T/out" 2>"$T/err"

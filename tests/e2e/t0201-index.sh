@@ -35,6 +35,9 @@ mk_tar "$T/u/.${NODE}_2012-05-15_19-00-00.tar" "$SPEC/v5-seq1.txt:$NODE-$S5-1"
 # The v2 update arrives in a .tar.gz.
 mk_tar "$T/v2.tar" "$SPEC/v2-http.txt:$NODE-$S2-17"
 gzip -c "$T/v2.tar" >"$T/u/${NODE}_2011-12-09_20-00-00.tar.gz"
+# Written a while ago: past the quiet period (a .tar.gz cannot be seen to be
+# complete without reading it, see t0207).
+touch -d "1 hour ago" "$T/u/${NODE}_2011-12-09_20-00-00.tar.gz"
 echo "not a tarball" >"$T/u/README"
 mkdir "$T/u/sub.tar"
 
@@ -100,18 +103,22 @@ check "re-run: same sessions" diff "$T/csv" "$T/csv2"
 check_status "re-run -q: exit 0" 0 "$BPASS" index -q "$T/u" "$T/idx"
 check_eq "-q prints nothing" "$(cat "$T/.out")" ""
 
-# An indexed tarball that changes is warned about, not indexed again.
+# An indexed tarball that changes is examined again (t0207 has more): here only
+# its mtime changed, so it holds nothing new and nothing counts as a duplicate.
 touch -d "2001-01-01" "$T/u/${NODE}_2012-05-15_18-00-00.tar"
 "$BPASS" index "$T/u" "$T/idx" >"$T/out3" 2>"$T/err3"
 check_eq "changed tarball: exit 0" "$?" "0"
-check_grep "changed tarball: warned" "tarball \".*${NODE}_2012-05-15_18-00-00.tar\" changed since it was indexed" "$T/err3"
-check_grep "changed tarball: counted" "unchanged 1, changed 1, updates 0," "$T/out3"
+check_grep "changed tarball: said" "tarball \".*${NODE}_2012-05-15_18-00-00.tar\" changed since it was indexed \(same size, new mtime\); examined again" "$T/out3"
+check_grep "changed tarball: examined, nothing new" "tarballs 1 \(rejected 0, partial 0\), unchanged 1, changed 1, updates 0, rejected members 0, duplicates 0," "$T/out3"
+check_eq "changed tarball: nothing on stderr" "$(cat "$T/err3")" ""
+"$BPASS" sessions --csv "$T/idx" >"$T/csv3"
+check "changed tarball: same sessions" diff "$T/csv" "$T/csv3"
 
 # --- rejects of a clean index: the header only ------------------------------------
 "$BPASS" rejects "$T/idx" >"$T/rj"
 check_eq "rejects: exit 0" "$?" "0"
-check_eq "rejects: header only" "$(cat "$T/rj")" "tarball  member  line  reason"
-check_eq "rejects --csv: header only" "$("$BPASS" rejects --csv "$T/idx")" "tarball,member,line,reason"
+check_eq "rejects: header only" "$(cat "$T/rj")" "tarball  member  line  kind  reason"
+check_eq "rejects --csv: header only" "$("$BPASS" rejects --csv "$T/idx")" "tarball,member,line,kind,reason"
 
 # --- usage and failures ----------------------------------------------------------------
 check_status "index --help" 0 "$BPASS" index --help
@@ -124,7 +131,21 @@ check_status "index: unknown option" 2 "$BPASS" index --bogus "$T/u" "$T/idx"
 check_status "index: bad --jobs" 2 "$BPASS" index -j 0 "$T/u" "$T/idx"
 check_status "index: bad --sync" 2 "$BPASS" index --sync maybe "$T/u" "$T/idx"
 check_status "index: missing folder fails" 1 "$BPASS" index "$T/nope" "$T/idx2"
-check_grep "index: says why" "could not read updates folder \".*nope\": No such file or directory" "$T/.out"
+check_grep "index: says why" "could not open updates folder \".*nope\": No such file or directory" "$T/.out"
+check "index: a missing folder creates no index" test ! -e "$T/idx2" -a ! -e "$T/idx2.lock"
+# Swapped arguments are caught before anything is created (no INDEX.lock).
+check_status "index: swapped arguments are a usage error" 2 "$BPASS" index "$T/idx" "$T/u"
+check_grep "index: swapped arguments: says so" \
+	"arguments in the wrong order: \".*idx\" is a file and \".*u\" a folder; expected UPDATES_DIR INDEX" "$T/.out"
+check "index: swapped arguments leave no lock file" test ! -e "$T/u.lock"
+mkdir "$T/u2"
+check_status "index: a folder as the index is a usage error" 2 "$BPASS" index "$T/u" "$T/u2"
+check_grep "index: a folder as the index: says so" "cannot use folder \".*u2\" as the index: expected a file$" "$T/.out"
+check "index: a folder as the index: no lock file" test ! -e "$T/u2.lock"
+check_status "index: a file as the updates folder is a usage error" 2 "$BPASS" index "$T/u/README" "$T/idx3"
+check_grep "index: a file as the updates folder: says so" \
+	"cannot index \".*README\": it is not a folder$" "$T/.out"
+check "index: a file as the updates folder: nothing created" test ! -e "$T/idx3" -a ! -e "$T/idx3.lock"
 check_status "index: index in a missing folder fails" 1 "$BPASS" index "$T/u" "$T/nope/idx"
 echo "garbage garbage garbage garbage garbage garbage garbage garbage garbage garbage" >"$T/bad.sqlite"
 check_status "index: a file that is not an index fails" 1 "$BPASS" index "$T/u" "$T/bad.sqlite"

@@ -4,7 +4,8 @@
 # a re-upload in a later tarball is stored once and counted as a duplicate,
 # a gap is reported and then filled by a later tarball, an earlier sequence
 # number arriving late moves first_seq, the identity comes from the content
-# and not the member name, and a tarball is one transaction.
+# and not the member name, a tarball is one transaction, and two different
+# updates with one key are a conflicting duplicate, reported and counted.
 . "$TOP/tests/e2e/lib.sh"
 
 SPEC="$TOP/tests/fixtures/spec"
@@ -79,4 +80,33 @@ for s in 0 1 2; do gzip -c "$T/t/$s" >"$T/m/a-$s.gz"; gzip -c "$T/t/$s" >"$T/m/b
 check_grep "twice in one tarball: 3 updates, 3 duplicates" "updates 3, rejected members 0, duplicates 3," "$T/out"
 check_eq "twice in one tarball: the session" \
 	"$("$BPASS" sessions --csv "$T/idx2" | tail -1)" "$NODE,$CTX,$S,3,3,0,2,"
+
+# Two different updates with the same key (say, a router whose clock reset
+# reused a session id): the first stays; the second is a conflicting
+# duplicate, reported with the key and both tarballs and members, and counted
+# apart from the duplicates in --stats and in bpass rejects.
+mkdir -p "$T/u3"
+rm -rf "$T/m"; mkdir -p "$T/m"
+gzip -c "$T/t/1" >"$T/m/$NODE-$S-1.gz"
+gzip -c "$T/t/2" >"$T/m/$NODE-$S-2.gz"
+(cd "$T/m" && tar -cf "$T/u3/${NODE}_2012-05-17_18-00-00.tar" ./*.gz)
+rm -rf "$T/m"; mkdir -p "$T/m"
+sed '4s/^25 0 0$/26 0 0/' "$T/t/1" | gzip -c >"$T/m/other-1.gz"   # seq 1, other pcap counts
+gzip -c "$T/t/2" >"$T/m/again-2.gz"                             # seq 2, the same: a duplicate
+(cd "$T/m" && tar -cf "$T/u3/${NODE}_2012-05-17_19-00-00.tar" ./*.gz)
+"$BPASS" index --stats "$T/u3" "$T/idx3" >"$T/out3" 2>"$T/err3"
+check_eq "conflict: exit 0" "$?" "0"
+check_grep "conflict: a warning naming the key and both tarballs and members" \
+	"^bpass: warning: conflicting duplicate: member \"./other-1.gz\" of tarball \"${NODE}_2012-05-17_19-00-00.tar\": update \(node \"$NODE\", context \"$CTX\", session $S, seq 1\) differs from the one stored from member \"./$NODE-$S-1.gz\" of tarball \"${NODE}_2012-05-17_18-00-00.tar\", which is kept$" "$T/err3"
+check_eq "conflict: one line on stderr" "$(wc -l <"$T/err3" | tr -d ' ')" "1"
+check_grep "conflict: the identical one is a plain duplicate" \
+	"^indexed: tarballs 2 .* updates 2, rejected members 0, duplicates 1," "$T/out3"
+check_grep "conflict: --stats counts it" ", conflicts 1, warnings 0$" "$T/out3"
+"$BPASS" show "$T/idx3" $NODE $S 1 >"$T/s31"
+check "conflict: the first one is kept" diff "$T/t/1" "$T/s31"
+"$BPASS" rejects --csv "$T/idx3" >"$T/rj3"
+check_eq "conflict: rejects lists it, of kind conflict" "$(tail -n +2 "$T/rj3")" \
+	"${NODE}_2012-05-17_19-00-00.tar,./other-1.gz,,conflict,\"update (node \"\"$NODE\"\", context \"\"$CTX\"\", session $S, seq 1) differs from the one stored from member \"\"./$NODE-$S-1.gz\"\" of tarball \"\"${NODE}_2012-05-17_18-00-00.tar\"\", which is kept\""
+check_eq "conflict: the session counts both second arrivals as dropped" \
+	"$("$BPASS" sessions --csv "$T/idx3" | tail -1)" "$NODE,$CTX,$S,2,2,1,2,"
 done_testing

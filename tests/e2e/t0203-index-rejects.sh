@@ -54,7 +54,7 @@ sum=$(md5sum "$T/good6.tar" | cut -d' ' -f1)
 MD5TAR="$T/u/${NODE}_2012-05-15_21-00-00_$sum.tar"
 head -c 10240 /dev/zero >"$MD5TAR"
 
-"$BPASS" index "$T/u" "$T/idx" >"$T/out" 2>"$T/err"
+"$BPASS" index --quiet-period 0 "$T/u" "$T/idx" >"$T/out" 2>"$T/err"
 check_eq "exit 0 despite the rejections" "$?" "0"
 check_grep "summary: 4 tarballs (2 rejected, 1 partial), 3 updates, 3 rejected members" \
 	"^indexed: tarballs 4 \(rejected 2, partial 1\), unchanged 0, changed 0, updates 3, rejected members 3, duplicates 0," "$T/out"
@@ -78,24 +78,24 @@ check "the member before the damage is intact" diff "$SPEC/v2-http.txt" "$T/show
 check_eq "rejects: exit 0" "$?" "0"
 check_eq "rejects: 6 rows and a header" "$(wc -l <"$T/rj" | tr -d ' ')" "7"
 check_grep "rejects: malformed line with its line number" \
-	"^${NODE}_2012-05-15_18-00-00.tar,$NODE-$S-0.gz,16,\"line 16 \(section packet series\): packet line has 2 fields, expected 3\"$" "$T/rj"
-check_grep "rejects: not gzip" "^${NODE}_2012-05-15_18-00-00.tar,$NODE-$S-2.gz,,not gzip$" "$T/rj"
-check_grep "rejects: empty member" "^${NODE}_2012-05-15_18-00-00.tar,$NODE-$S-3.gz,,empty member$" "$T/rj"
-check_grep "rejects: the unreadable tarball, no member" "^${NODE}_2012-05-15_19-00-00.tar,,,.*could not read tarball" "$T/rj"
-check_grep "rejects: the truncated tarball, no member" "^${NODE}_2012-05-15_20-00-00.tar,,,.*could not read tarball" "$T/rj"
-check_grep "rejects: the md5" "^${NODE}_2012-05-15_21-00-00_$sum.tar,,,\"wrong md5: the name says $sum, the file's md5 is $(md5sum "$MD5TAR" | cut -d' ' -f1)\"$" "$T/rj"
+	"^${NODE}_2012-05-15_18-00-00.tar,$NODE-$S-0.gz,16,rejected,\"line 16 \(section packet series\): packet line has 2 fields, expected 3\"$" "$T/rj"
+check_grep "rejects: not gzip" "^${NODE}_2012-05-15_18-00-00.tar,$NODE-$S-2.gz,,rejected,not gzip$" "$T/rj"
+check_grep "rejects: empty member" "^${NODE}_2012-05-15_18-00-00.tar,$NODE-$S-3.gz,,rejected,empty member$" "$T/rj"
+check_grep "rejects: the unreadable tarball, no member" "^${NODE}_2012-05-15_19-00-00.tar,,,rejected,.*could not read tarball" "$T/rj"
+check_grep "rejects: the truncated tarball, no member" "^${NODE}_2012-05-15_20-00-00.tar,,,rejected,.*could not read tarball" "$T/rj"
+check_grep "rejects: the md5" "^${NODE}_2012-05-15_21-00-00_$sum.tar,,,rejected,\"wrong md5: the name says $sum, the file's md5 is $(md5sum "$MD5TAR" | cut -d' ' -f1)\"$" "$T/rj"
 "$BPASS" rejects "$T/idx" >"$T/rjt"
-check_grep "rejects: aligned text has the header" "^tarball +member +line +reason$" "$T/rjt"
+check_grep "rejects: aligned text has the header" "^tarball +member +line +kind +reason$" "$T/rjt"
 
 # --- unchanged rejected tarballs are not read again --------------------------------------------
-"$BPASS" index "$T/u" "$T/idx" >"$T/out2" 2>"$T/err2"
+"$BPASS" index --quiet-period 0 "$T/u" "$T/idx" >"$T/out2" 2>"$T/err2"
 check_grep "re-run: nothing read" "^indexed: tarballs 0 \(rejected 0, partial 0\), unchanged 4," "$T/out2"
 check_eq "re-run: nothing reported" "$(cat "$T/err2")" ""
 
 # --- the complete files arrive ---------------------------------------------------------------
 cp "$T/full.tar" "$T/u/${NODE}_2012-05-15_20-00-00.tar"
 cp "$T/good6.tar" "$MD5TAR"
-"$BPASS" index "$T/u" "$T/idx" >"$T/out3" 2>"$T/err3"
+"$BPASS" index --quiet-period 0 "$T/u" "$T/idx" >"$T/out3" 2>"$T/err3"
 check_eq "complete files: exit 0" "$?" "0"
 check_grep "complete files: 2 read again, 2 new updates, no duplicates" \
 	"^indexed: tarballs 2 \(rejected 0, partial 0\), unchanged 2, changed 0, updates 2, rejected members 0, duplicates 0," "$T/out3"
@@ -118,7 +118,7 @@ gzip -c "$T/x7" >"$T/m5/$NODE-$S-7.gz"
 (cd "$T/m5" && tar -cf "$T/w/${NODE}_2012-05-15_22-00-00.tar" "$NODE-$S-7.gz")
 # ... and an empty tarball file (a copy just started) is rejected, to be read later.
 : >"$T/w/${NODE}_2012-05-15_23-00-00.tar"
-"$BPASS" index --stats "$T/w" "$T/idx" >"$T/out5" 2>"$T/err5"
+"$BPASS" index --quiet-period 0 --stats "$T/w" "$T/idx" >"$T/out5" 2>"$T/err5"
 check_eq "warning: exit 0" "$?" "0"
 check_grep "warning: the update is indexed, the empty file rejected" \
 	"^indexed: tarballs 2 \(rejected 1, partial 0\), unchanged 0, changed 0, updates 1, rejected members 0, duplicates 0," "$T/out5"
@@ -129,7 +129,7 @@ check_grep "empty file: rejected" "rejected tarball \"${NODE}_2012-05-15_23-00-0
 check_status "warning: the update is there" 0 "$BPASS" show "$T/idx" $NODE $S 7
 cp "$T/m5/$NODE-$S-7.gz" "$T/m5/$NODE-$S-8.gz"
 (cd "$T/m5" && tar -cf "$T/w/${NODE}_2012-05-15_23-00-00.tar" "$NODE-$S-8.gz")
-"$BPASS" index "$T/w" "$T/idx" >"$T/out6" 2>"$T/err6"
+"$BPASS" index --quiet-period 0 "$T/w" "$T/idx" >"$T/out6" 2>"$T/err6"
 check_grep "empty file filled in: read again, its member is a duplicate of seq 7" \
 	"^indexed: tarballs 1 \(rejected 0, partial 0\), unchanged 1, changed 0, updates 0, rejected members 0, duplicates 1," "$T/out6"
 
@@ -141,14 +141,14 @@ mkdir -p "$T/o" "$T/m4"
 for h in 03 00 05 01 04 02; do
 	(cd "$T/m4" && tar -cf "$T/o/${NODE}_2012-05-16_$h-00-00.tar" empty.gz)
 done
-"$BPASS" index "$T/o" "$T/o.idx" >/dev/null 2>"$T/err4"
+"$BPASS" index --quiet-period 0 "$T/o" "$T/o.idx" >/dev/null 2>"$T/err4"
 check_eq "name order: one rejection per tarball, in name order" \
 	"$(sed -n 's/^.*rejected member "empty.gz" of tarball "\([^"]*\)": empty member$/\1/p' "$T/err4" | tr '\n' ' ')" \
 	"$(for h in 00 01 02 03 04 05; do printf '%s ' "${NODE}_2012-05-16_$h-00-00.tar"; done)"
 # --- a name whose fourth field is no md5 at all: the reference compares it anyway --------
 mkdir -p "$T/n"
 (cd "$T/m3" && tar -cf "$T/n/${NODE}_2012-05-17_00-00-00_0123.tar" c.gz)
-"$BPASS" index "$T/n" "$T/n.idx" >"$T/outn" 2>"$T/errn"
+"$BPASS" index --quiet-period 0 "$T/n" "$T/n.idx" >"$T/outn" 2>"$T/errn"
 check_eq "bad md5 field: exit 0" "$?" "0"
 check_grep "bad md5 field: the tarball is rejected" \
 	"rejected tarball \"${NODE}_2012-05-17_00-00-00_0123.tar\": wrong md5: the name says 0123, the file's md5 is $sum" "$T/errn"

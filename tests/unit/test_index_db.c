@@ -2,7 +2,8 @@
  * tests/unit/test_index_db.c: the SQLite index on real files in a scratch
  * folder: schema and settings of a new index, storing updates, duplicates
  * within and across tarballs, first-gap computation as sequence numbers
- * arrive in any order, a partial tarball examined again, rollback, reopening
+ * arrive in any order, a partial tarball examined again, conflicting
+ * duplicates, the upgrade of a schema 1 index, rollback, reopening
  * read-only, the session and update readers, rejects, the writer lock, a
  * reader during a write, and foreign or newer databases. Blobs are arbitrary
  * bytes here: the index does not look inside them.
@@ -61,6 +62,18 @@ static int add(struct index_db *db, const char *node, const char *ctx, int64_t s
 	return index_db_add_update(db, &r);
 }
 
+/* Adds an update of NODE/CTX with the given blob, from member. */
+static int add_blob(struct index_db *db, int64_t sid, int32_t seq, const char *blob,
+		    const char *member)
+{
+	struct index_update_row r = {
+		.node_id = NODE, .context = CTX, .session_id = sid, .seq = seq, .version = 5,
+		.timestamp_s = 30, .packets = 7, .blob = blob, .blob_len = strlen(blob),
+		.member = member,
+	};
+	return index_db_add_update(db, &r);
+}
+
 static struct index_session find(struct index_db *db, const char *node, int64_t sid)
 {
 	struct index_session s;
@@ -98,7 +111,7 @@ static void test_new_index(void **state)
 	remove_index();
 	struct index_db *db;
 	assert_int_equal(index_db_open(&db, path, INDEX_OPEN_WRITE), 0);
-	assert_int_equal(sql_int("PRAGMA user_version"), 1);
+	assert_int_equal(sql_int("PRAGMA user_version"), 2);
 	assert_int_equal(sql_int("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
 				 "name IN ('tarballs', 'rejects', 'sessions', 'updates')"), 4);
 	sqlite3 *h;
@@ -321,6 +334,22 @@ static int collect_reject(void *arg, const struct index_reject *r)
 	return 0;
 }
 
+struct reject_kinds {
+	char rows[8][300];
+	int n;
+};
+
+static int collect_reject_kind(void *arg, const struct index_reject *r)
+{
+	struct reject_kinds *l = arg;
+	if (l->n < 8)
+		snprintf(l->rows[l->n], sizeof(l->rows[l->n]), "%s|%s|%s|%s", r->tarball,
+			 r->member ? r->member : "(none)",
+			 r->kind == INDEX_REJECT_CONFLICT ? "conflict" : "rejected", r->reason);
+	l->n++;
+	return 0;
+}
+
 struct tar_list {
 	char rows[8][200];
 	int n;
@@ -396,6 +425,131 @@ static void test_rejects_and_partial(void **state)
 	memset(&r, 0, sizeof(r));
 	assert_int_equal(index_db_rejects(db, collect_reject, &r), 0);
 	assert_int_equal(r.n, 3);   /* z.tar's old reject is gone */
+	index_db_close(db);
+}
+
+/* Two different updates with the same key: the second is a conflicting
+ * duplicate, not a plain one. It is not stored; where the stored one came from
+ * (tarball and member) is told; it is recorded as a reject of kind
+ * "conflict" and counted apart from the duplicates, in the tarball row too. */
+static void test_conflicting_duplicates(void **state)
+{
+	(void)state;
+	remove_index();
+	struct index_db *db;
+	assert_int_equal(index_db_open(&db, path, INDEX_OPEN_WRITE), 0);
+	assert_int_equal(index_db_tarball_begin(db, "a.tar", 1, 1, NULL), 0);
+	assert_int_equal(add_blob(db, 1, 0, "first", "OW-1-0.gz"), 1);
+	assert_int_equal(add_blob(db, 1, 1, "one", "OW-1-1.gz"), 1);
+	assert_int_equal(index_db_tarball_commit(db, INDEX_TARBALL_INDEXED, NULL), 0);
+
+	assert_int_equal(index_db_tarball_begin(db, "b.tar", 1, 1, NULL), 0);
+	assert_int_equal(add_blob(db, 1, 1, "one", "again-1.gz"), 0);     /* the same: a duplicate */
+	assert_int_equal(add_blob(db, 1, 0, "second", "other-0.gz"), 3);  /* different: a conflict */
+	const char *tarball = NULL, *member = NULL;
+	index_db_stored_origin(db, &tarball, &member);
+	assert_string_equal(tarball, "a.tar");
+	assert_string_equal(member, "OW-1-0.gz");
+	assert_int_equal(index_db_add_conflict(db, "other-0.gz", "differs from the stored one"), 0);
+	assert_int_equal(add_blob(db, 1, 2, "two", "OW-1-2.gz"), 1);
+	struct index_tarball_counts *c = index_db_tarball_counts(db);
+	assert_int_equal(c->updates, 1);
+	assert_int_equal(c->duplicates, 1);
+	assert_int_equal(c->conflicts, 1);
+	assert_int_equal(c->rejected_members, 0);
+	c->members = 3;
+	assert_int_equal(index_db_tarball_commit(db, INDEX_TARBALL_INDEXED, NULL), 0);
+
+	/* The first one stays. */
+	struct index_session s = find(db, NODE, 1);
+	assert_int_equal(s.updates, 3);
+	assert_int_equal(s.duplicates, 2);   /* both second arrivals were dropped */
+	struct index_update_iter *it;
+	int32_t seq;
+	const void *blob;
+	size_t len;
+	assert_int_equal(index_db_updates_begin(db, s.id, -1, &it), 0);
+	assert_int_equal(index_db_updates_next(it, &seq, &blob, &len), 1);
+	assert_int_equal(seq, 0);
+	assert_int_equal(len, 5);
+	assert_memory_equal(blob, "first", 5);
+	index_db_updates_end(it);
+	assert_int_equal(sql_int("SELECT conflicts FROM tarballs WHERE name = 'b.tar'"), 1);
+	assert_int_equal(sql_int("SELECT duplicates FROM tarballs WHERE name = 'b.tar'"), 1);
+	assert_int_equal(sql_int("SELECT rejected_members FROM tarballs WHERE name = 'b.tar'"), 0);
+
+	struct reject_kinds r = { 0 };
+	assert_int_equal(index_db_rejects(db, collect_reject_kind, &r), 0);
+	assert_int_equal(r.n, 1);
+	assert_string_equal(r.rows[0], "b.tar|other-0.gz|conflict|differs from the stored one");
+
+	/* A tarball examined again whose member changed content: a conflict with
+	 * its own earlier examination; an unchanged one is neither. */
+	assert_int_equal(index_db_tarball_begin(db, "a.tar", 2, 2, NULL), 0);
+	assert_int_equal(add_blob(db, 1, 0, "first", "OW-1-0.gz"), 2);
+	assert_int_equal(add_blob(db, 1, 1, "uno", "OW-1-1.gz"), 3);
+	index_db_stored_origin(db, &tarball, &member);
+	assert_string_equal(tarball, "a.tar");
+	assert_string_equal(member, "OW-1-1.gz");
+	index_db_tarball_abort(db);
+	index_db_close(db);
+}
+
+/* An index written by a bpass before conflicts were recorded (schema 1) is
+ * upgraded by the first writer; a reader says to run bpass index first. */
+static void test_schema_upgrade(void **state)
+{
+	(void)state;
+	remove_index();
+	sqlite3 *h;
+	assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
+	static const char v1[] =
+		"CREATE TABLE tarballs (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, "
+		"size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, md5 TEXT NOT NULL DEFAULT '', "
+		"status TEXT NOT NULL CHECK (status IN ('indexed', 'partial', 'rejected')), "
+		"reason TEXT, members INTEGER NOT NULL DEFAULT 0, updates INTEGER NOT NULL DEFAULT 0, "
+		"rejected_members INTEGER NOT NULL DEFAULT 0, duplicates INTEGER NOT NULL DEFAULT 0, "
+		"indexed_at INTEGER NOT NULL);"
+		"CREATE TABLE rejects (id INTEGER PRIMARY KEY, tarball INTEGER NOT NULL REFERENCES "
+		"tarballs(id), member TEXT, line INTEGER, reason TEXT NOT NULL);"
+		"CREATE INDEX rejects_by_tarball ON rejects(tarball);"
+		"CREATE TABLE sessions (id INTEGER PRIMARY KEY, node_id TEXT NOT NULL, context TEXT "
+		"NOT NULL, session_id INTEGER NOT NULL, updates INTEGER NOT NULL, duplicates INTEGER "
+		"NOT NULL, first_seq INTEGER NOT NULL, last_seq INTEGER NOT NULL, first_gap INTEGER, "
+		"blob_bytes INTEGER NOT NULL, first_timestamp INTEGER NOT NULL, last_timestamp "
+		"INTEGER NOT NULL, UNIQUE (node_id, context, session_id));"
+		"CREATE TABLE updates (id INTEGER PRIMARY KEY, session INTEGER NOT NULL REFERENCES "
+		"sessions(id), seq INTEGER NOT NULL, tarball INTEGER NOT NULL REFERENCES tarballs(id), "
+		"version INTEGER NOT NULL, timestamp INTEGER NOT NULL, packets INTEGER NOT NULL, "
+		"blob BLOB NOT NULL, UNIQUE (session, seq));"
+		"INSERT INTO tarballs VALUES (1, 'old.tar', 1, 1, '', 'indexed', NULL, 1, 1, 0, 0, 0);"
+		"INSERT INTO rejects VALUES (1, 1, 'bad.gz', 3, 'line 3: bad');"
+		"INSERT INTO sessions VALUES (1, '" NODE "', '" CTX "', 1, 1, 0, 0, 0, NULL, 3, 30, 30);"
+		"INSERT INTO updates VALUES (1, 1, 0, 1, 5, 30, 7, 'abc');"
+		"PRAGMA user_version = 1;";
+	assert_int_equal(sqlite3_exec(h, v1, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+
+	struct index_db *db;
+	assert_int_equal(index_db_open(&db, path, INDEX_OPEN_READ), -1);
+	assert_int_equal(sql_int("PRAGMA user_version"), 1);   /* readers never write */
+	assert_int_equal(index_db_open(&db, path, INDEX_OPEN_WRITE), 0);
+	assert_int_equal(sql_int("PRAGMA user_version"), 2);
+	/* The old rows are kept; the stored update's member is unknown. */
+	assert_int_equal(index_db_tarball_begin(db, "new.tar", 1, 1, NULL), 0);
+	assert_int_equal(add_blob(db, 1, 0, "abd", "x.gz"), 3);
+	const char *tarball = NULL, *member = NULL;
+	index_db_stored_origin(db, &tarball, &member);
+	assert_string_equal(tarball, "old.tar");
+	assert_string_equal(member, "");
+	assert_int_equal(add_blob(db, 1, 0, "abc", "y.gz"), 0);
+	assert_int_equal(index_db_tarball_commit(db, INDEX_TARBALL_INDEXED, NULL), 0);
+	index_db_close(db);
+	assert_int_equal(index_db_open(&db, path, INDEX_OPEN_READ), 0);
+	struct reject_kinds r = { 0 };
+	assert_int_equal(index_db_rejects(db, collect_reject_kind, &r), 0);
+	assert_int_equal(r.n, 1);
+	assert_string_equal(r.rows[0], "old.tar|bad.gz|rejected|line 3: bad");
 	index_db_close(db);
 }
 
@@ -549,6 +703,8 @@ int main(void)
 		cmocka_unit_test(test_store_and_gap),
 		cmocka_unit_test(test_readers),
 		cmocka_unit_test(test_rejects_and_partial),
+		cmocka_unit_test(test_conflicting_duplicates),
+		cmocka_unit_test(test_schema_upgrade),
 		cmocka_unit_test(test_abort),
 		cmocka_unit_test(test_lock),
 		cmocka_unit_test(test_bad_files),

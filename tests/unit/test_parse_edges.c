@@ -639,6 +639,34 @@ static void test_19_session_ids(void **state)
 	parsed_release(&p);
 }
 
+/* Sequence numbers count from 0 (§4.1) and the writer never prints a
+ * negative one; one that is negative is malformed, with its line. Were it
+ * accepted, a session holding -5, -1, 0, 1 would never be processed. */
+static void test_19_negative_sequence_numbers(void **state)
+{
+	(void)state;
+	struct doc d;
+	doc_base(&d);
+	doc_set(&d, 3, "OW0123456789AB 1337104800512345 -5 1337104860");
+	err_doc(&d, UPDATE_SECTION_INTRO, 3,
+		"node/session line field 3 (sequence number) is out of range: -5 "
+		"(expected 0 to 2147483647)");
+	doc_set(&d, 3, "OW0123456789AB 1337104800512345 -1 1337104860");
+	err_doc(&d, UPDATE_SECTION_INTRO, 3,
+		"node/session line field 3 (sequence number) is out of range: -1 "
+		"(expected 0 to 2147483647)");
+	doc_set(&d, 3, "OW0123456789AB 1337104800512345 -2147483648 1337104860");
+	err_doc(&d, UPDATE_SECTION_INTRO, 3,
+		"node/session line field 3 (sequence number) is out of range: -2147483648 "
+		"(expected 0 to 2147483647)");
+	/* "-0" is zero. */
+	struct parsed p;
+	doc_set(&d, 3, "OW0123456789AB 1337104800512345 -0 1337104860");
+	ok_doc(&p, &d);
+	assert_int_equal(p.b.u.sequence, 0);
+	parsed_release(&p);
+}
+
 /* §12.20: pre-version files (line 1 is not a pure integer). */
 static void test_20_pre_version(void **state)
 {
@@ -675,6 +703,107 @@ static void test_21_empty_build_id(void **state)
 	ok_doc(&p, &d);
 	assert_string_equal(p.b.u.build_id, "bismark 1.2 (http)");
 	parsed_release(&p);
+}
+
+/* prefix, n copies of c, then suffix, in a static slot (k < 4) that the
+ * next call with k frees. */
+static const char *long_line(int k, const char *prefix, char c, size_t n, const char *suffix)
+{
+	static char *slot[4];
+	free(slot[k]);
+	slot[k] = NULL;
+	if (!prefix)
+		return NULL;
+	size_t a = strlen(prefix), m = strlen(suffix);
+	slot[k] = malloc(a + n + m + 1);
+	memcpy(slot[k], prefix, a);
+	memset(slot[k] + a, c, n);
+	memcpy(slot[k] + a + n, suffix, m + 1);
+	return slot[k];
+}
+
+/* Text fields are capped at what the router can write (update_parse.c):
+ * build id 256, whitelist entries, domains and CNAMEs 1024 (a name
+ * dn_expand can return), IPs 16 hex digits, MACs 12, HTTP URL fields 1024.
+ * A longer one makes the update malformed at its line instead of being
+ * stored whole. */
+static void test_field_length_limits(void **state)
+{
+	(void)state;
+	struct doc d;
+	struct parsed p;
+	doc_base(&d);
+	doc_set(&d, 2, long_line(0, "", 'b', 256, ""));
+	doc_insert(&d, 6, long_line(1, "", 'w', 1024, ""));
+	doc_set(&d, 14, "6021 1 0123456789abcdef 1 d80a91fad852ec49 17 123 123");
+	doc_set(&d, 17, long_line(2, "1 0 0 ", 'a', 1024, " 0123456789abcdef 300"));
+	doc_set(&d, 19, long_line(3, "1 0 0 www.example.com 0 ", 'c', 1024, " 86400"));
+	doc_set(&d, 22, "0123456789ab d80a91fad852ec49");
+	ok_doc(&p, &d);
+	assert_int_equal(strlen(p.b.u.build_id), 256);
+	assert_int_equal(strlen(p.b.u.whitelist[0]), 1024);
+	assert_int_equal(strlen(p.b.u.flows[0].src_ip), 16);
+	assert_int_equal(strlen(p.b.u.a_records[0].domain), 1024);
+	assert_int_equal(strlen(p.b.u.cname_records[0].cname), 1024);
+	assert_int_equal(strlen(p.b.u.addresses[0].mac), 12);
+	parsed_release(&p);
+
+	/* One byte more, each on its own line; a 5 MB build id, a 50 MB
+	 * whitelist line. */
+	doc_base(&d);
+	doc_set(&d, 2, long_line(0, "", 'b', 257, ""));
+	err_doc(&d, UPDATE_SECTION_INTRO, 2, "build id is 257 characters long, expected at most 256");
+	doc_set(&d, 2, long_line(0, "", 'b', 5u << 20, ""));
+	err_doc(&d, UPDATE_SECTION_INTRO, 2,
+		"build id is 5242880 characters long, expected at most 256");
+	doc_base(&d);
+	doc_insert(&d, 6, "google.com");
+	doc_insert(&d, 7, long_line(1, "", 'w', 1025, ""));
+	err_doc(&d, UPDATE_SECTION_WHITELIST, 7,
+		"whitelist line field 1 (domain) is 1025 characters long, expected at most 1024");
+	doc_set(&d, 7, long_line(1, "", 'w', 50u << 20, ""));
+	err_doc(&d, UPDATE_SECTION_WHITELIST, 7,
+		"whitelist line field 1 (domain) is 52428800 characters long, expected at most 1024");
+	doc_base(&d);
+	doc_set(&d, 13, "6021 1 0123456789abcdef0 1 d80a91fad852ec49 17 123 123");
+	err_doc(&d, UPDATE_SECTION_FLOWS, 13,
+		"flow line field 3 (source ip) is 17 characters long, expected at most 16");
+	doc_set(&d, 13, "6021  1 988425d2def59ffb 1 d80a91fad852ec490 17 123 123");
+	err_doc(&d, UPDATE_SECTION_FLOWS, 13,
+		"flow line field 5 (destination ip) is 17 characters long, expected at most 16");
+	doc_base(&d);
+	doc_set(&d, 16, long_line(2, "1 0 0 ", 'a', 1025, " 73c65311b2a3835d 300"));
+	err_doc(&d, UPDATE_SECTION_DNS_A, 16,
+		"A record line field 4 (domain) is 1025 characters long, expected at most 1024");
+	doc_set(&d, 16, "1 0 0 www.example.com 73c65311b2a3835d0 300");
+	err_doc(&d, UPDATE_SECTION_DNS_A, 16,
+		"A record line field 5 (ip) is 17 characters long, expected at most 16");
+	doc_base(&d);
+	doc_set(&d, 18, long_line(3, "1 0 0 www.example.com 0 ", 'c', 1025, " 86400"));
+	err_doc(&d, UPDATE_SECTION_DNS_CNAME, 18,
+		"CNAME line field 6 (cname) is 1025 characters long, expected at most 1024");
+	doc_set(&d, 18, long_line(3, "1 0 0 ", 'c', 1025, " example.net 86400"));
+	err_doc(&d, UPDATE_SECTION_DNS_CNAME, 18,
+		"CNAME line field 4 (domain) is 1025 characters long, expected at most 1024");
+	doc_base(&d);
+	doc_set(&d, 21, "001f3b8becc60 d80a91fad852ec49");
+	err_doc(&d, UPDATE_SECTION_ADDRESSES, 21,
+		"address line field 1 (mac) is 13 characters long, expected at most 12");
+	doc_set(&d, 21, "001f3b8becc6 d80a91fad852ec49ff");
+	err_doc(&d, UPDATE_SECTION_ADDRESSES, 21,
+		"address line field 2 (ip) is 18 characters long, expected at most 16");
+	doc_base(&d);
+	doc_insert(&d, 25, "0 ");
+	doc_insert(&d, 26, long_line(0, "6021 0 ", 'f', 1024, " "));
+	doc_insert(&d, 27, "");
+	ok_doc(&p, &d);
+	assert_int_equal(strlen(p.b.u.http_urls[0].hash), 1024);
+	parsed_release(&p);
+	doc_set(&d, 26, long_line(0, "6021 0 ", 'f', 1025, " "));
+	err_doc(&d, UPDATE_SECTION_HTTP, 26,
+		"HTTP URL line field 3 (hash) is 1025 characters long, expected at most 1024");
+	for (int k = 0; k < 4; k++)
+		long_line(k, NULL, 0, 0, NULL);
 }
 
 /* §12.22: sections beyond the layout are skipped with a warning. */
@@ -799,7 +928,7 @@ static void test_27_integer_ranges(void **state)
 	doc_set(&d, 3, "OW1 1 2147483648 1");
 	err_doc(&d, UPDATE_SECTION_INTRO, 3,
 		"node/session line field 3 (sequence number) is out of range: 2147483648 "
-		"(expected -2147483648 to 2147483647)");
+		"(expected 0 to 2147483647)");
 	doc_set(&d, 3, "OW1 99999999999999999999 1 1");
 	err_doc(&d, UPDATE_SECTION_INTRO, 3,
 		"node/session line field 2 (session id) is out of range: 99999999999999999999 "
@@ -981,8 +1110,10 @@ int main(void)
 		cmocka_unit_test(test_17_unanonymized),
 		cmocka_unit_test(test_18_node_ids),
 		cmocka_unit_test(test_19_session_ids),
+		cmocka_unit_test(test_19_negative_sequence_numbers),
 		cmocka_unit_test(test_20_pre_version),
 		cmocka_unit_test(test_21_empty_build_id),
+		cmocka_unit_test(test_field_length_limits),
 		cmocka_unit_test(test_22_extra_sections),
 		cmocka_unit_test(test_25_crlf),
 		cmocka_unit_test(test_26_whitespace_only_lines),

@@ -4,8 +4,9 @@
  * kind (plugin series included, a clash with a built-in name renamed), nodes
  * without data get "no data" plots, unsafe node ids are escaped in file names
  * and HTML, the report carries the summary numbers, rows of a node split
- * over two blocks are all drawn, and a malformed table fails the run without
- * stopping the other plots.
+ * over two blocks are all drawn, times near the ends of int64 are skipped
+ * instead of blanking a plot, node ids that are not UTF-8 are plotted, and a
+ * malformed table fails the run without stopping the other plots.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -221,6 +222,96 @@ static void test_scattered_rows(void **state)
 	buf_release(&b);
 }
 
+/* Times near the ends of int64 (a corrupt clock, a hostile table) overflowed
+ * the axis arithmetic (UBSan) and blanked the node's plots. Rows whose time
+ * cannot be plotted are skipped with a warning; the others are drawn. */
+static void test_extreme_times(void **state)
+{
+	(void)state;
+	struct buf tp;
+	buf_init(&tp);
+	buf_puts(&tp, "node_id,minute,minute_iso,bytes,packets\n");
+	for (int m = 0; m < 60; m++)
+		buf_printf(&tp, "OWA,%lld,x,%d,1\n", (T0 + m * 60) * 1000000, 300 + m % 7);
+	buf_puts(&tp, "OWA,9223372036854775000,x,5,1\n");
+	buf_puts(&tp, "OWA,-9223372036854775000,x,5,1\n");
+	put("throughput.csv", tp.data);
+	buf_release(&tp);
+	put("availability.csv", "node_id,lower_us,upper_us,lower_iso,upper_iso\n"
+				"OWA,1337104800000000,9223372036854775807,a,b\n"
+				"OWA,-9223372036854775808,1337104800000000,a,b\n");
+	put("sessions.csv", "node_id,anonymization_context,session_id,availability_lower_us,"
+			    "availability_upper_us\nOWA,c,1,1337104800000000,9223372036854775807\n"
+			    "OWA,c,2,-9223372036854775807,1337104800000000\n"
+			    "OWA,c,3,1337104800000000,1337108400000000\n");
+	put("update_statistics.csv", "node_id,session_id,timestamp,pcap_dropped,iface_dropped,"
+				     "packet_series_dropped\n"
+				     "OWA,1,1337104830,0,0,1\nOWA,1,1337104860,0,0,2\n"
+				     "OWA,1,9223372036854,0,0,3\nOWA,1,-9223372036854,0,0,3\n");
+	put("update_statistics_per_node.csv",
+	    "node_id,updates,first_timestamp,first_iso,last_timestamp,last_iso\n"
+	    "OWA,10,1337104800,x,9223372036854,y\n");
+	put("series_rtt.csv", "node_id,time_us,ms\nOWA,1337104800000000,5\n"
+			      "OWA,1337104860000000,6\nOWA,9223372036854775807,7\n");
+	struct buf b;
+	struct plot_options o = opts(&b);
+	assert_int_equal(plot_run(&o), 0);
+	static const char *const kinds[] = {"throughput", "drops", "sessions", "domains", "rtt"};
+	for (size_t k = 0; k < 5; k++) {
+		char name[64];
+		snprintf(name, sizeof(name), "OWA_%s.png", kinds[k]);
+		if (!exists(name))
+			fail_msg("missing %s", name);
+	}
+	/* The hour of good rows spans the plot (96..772), as if the others were not there. */
+	char p[128];
+	snprintf(p, sizeof(p), "%s/out/OWA_throughput.png", dir);
+	assert_true(blue_in(p, 97, 160) > 20);
+	assert_true(blue_in(p, 690, 760) > 20);
+	snprintf(p, sizeof(p), "%s/out/OWA_sessions.png", dir);
+	assert_true(blue_in(p, 97, 772) > 100);   /* session 3's bar at least */
+	buf_release(&b);
+}
+
+/* A node id that is not UTF-8 made cairo refuse every text of its plots
+ * ("input string not valid UTF-8"): no plot was written. It is shown escaped
+ * (\xNN) in the plots and the report, and made safe in file names. */
+static void test_node_id_not_utf8(void **state)
+{
+	(void)state;
+	struct buf tp;
+	buf_init(&tp);
+	buf_puts(&tp, "node_id,minute,minute_iso,bytes,packets\n");
+	for (int m = 0; m < 60; m++)
+		buf_printf(&tp, "OW\xff\xfeX,%lld,x,%d,1\n", (T0 + m * 60) * 1000000, 300 + m % 7);
+	put("throughput.csv", tp.data);
+	buf_release(&tp);
+	put("bytes_per_node.csv", "node_id,bytes\nOW\xff\xfeX,5\nOW\x1b[2J,7\n");
+	struct buf b;
+	struct plot_options o = opts(&b);
+	assert_int_equal(plot_run(&o), 0);
+	static const char *const kinds[] = {"throughput", "drops", "sessions", "domains"};
+	for (size_t k = 0; k < 4; k++) {
+		char name[64];
+		snprintf(name, sizeof(name), "OW__X_%s.png", kinds[k]);
+		if (!exists(name))
+			fail_msg("missing %s", name);
+		snprintf(name, sizeof(name), "OW__2J_%s.png", kinds[k]);
+		if (!exists(name))
+			fail_msg("missing %s", name);
+	}
+	char p[128];
+	snprintf(p, sizeof(p), "%s/out/OW__X_throughput.png", dir);
+	assert_true(blue_in(p, 97, 772) > 100);
+	char *html = slurp("index.html");
+	for (const unsigned char *c = (const unsigned char *)html; *c; c++)
+		assert_true(*c == '\n' || (*c >= 0x20 && *c < 0x7f));   /* ASCII, no ESC */
+	assert_non_null(strstr(html, "<b>OW\\xff\\xfeX</b>"));
+	assert_non_null(strstr(html, "<b>OW\\e[2J</b>"));
+	free(html);
+	buf_release(&b);
+}
+
 static void test_failures_reported(void **state)
 {
 	(void)state;
@@ -327,6 +418,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_every_node_every_kind, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_scattered_rows, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_extreme_times, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_node_id_not_utf8, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failures_reported, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_temporaries, setup, teardown),
 		cmocka_unit_test(test_safe_name),

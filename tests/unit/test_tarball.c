@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -341,6 +342,176 @@ static void test_truncated_tar(void **state)
 	tarball_reader_free(r);
 }
 
+/* How many bytes zlib can inflate from the (possibly cut) gzip file name. */
+static size_t inflatable_prefix(const char *name)
+{
+	char *gz;
+	size_t len = read_file(name, &gz);
+	z_stream z;
+	memset(&z, 0, sizeof(z));
+	assert_int_equal(inflateInit2(&z, 15 + 16), Z_OK);
+	unsigned char out[65536];
+	size_t total = 0;
+	z.next_in = (Bytef *)gz;
+	z.avail_in = (uInt)len;
+	for (;;) {
+		z.next_out = out;
+		z.avail_out = sizeof(out);
+		int zr = inflate(&z, Z_SYNC_FLUSH);
+		total += sizeof(out) - z.avail_out;
+		if (zr != Z_OK || (z.avail_in == 0 && z.avail_out != 0))
+			break;
+	}
+	inflateEnd(&z);
+	free(gz);
+	return total;
+}
+
+/* A .tar.gz cut anywhere keeps every member whose bytes the gzip prefix
+ * holds, as a cut plain .tar does: libarchive's gzip filter used to fail
+ * the whole read at the cut (it reads ahead), losing members it had
+ * inflated. A cut after tar's end-of-archive blocks (in the gzip trailer)
+ * loses nothing and is no error: the archive was read to its end. */
+static void test_truncated_tar_gz_keeps_members(void **state)
+{
+	(void)state;
+	sh("tar cf three.tar OW0123456789AB-1-0.gz notes.txt last.gz && gzip -c three.tar > three.tar.gz");
+	/* Where each member's data ends in the uncompressed tar. */
+	char *tar;
+	size_t tar_len = read_file("three.tar", &tar);
+	size_t ends[3], off = 0;
+	for (int i = 0; i < 3; i++) {
+		assert_true(off + 512 <= tar_len);
+		size_t size = (size_t)strtoul(tar + off + 124, NULL, 8);
+		ends[i] = off + 512 + size;
+		off += 512 + (size + 511) / 512 * 512;
+	}
+	free(tar);
+	char *gz;
+	size_t gz_len = read_file("three.tar.gz", &gz);
+	struct tarball_reader *r = tarball_reader_new();
+	struct walk *w = calloc(1, sizeof(*w));
+	struct buf err;
+	buf_init(&err);
+	static const char *const names[] = {"OW0123456789AB-1-0.gz", "notes.txt", "last.gz"};
+	static const char *const files[] = {"u1", "u4", "u4"};
+	const size_t cuts[] = {gz_len / 4, gz_len / 2, gz_len * 3 / 4, gz_len * 9 / 10,
+			       gz_len - 30, gz_len - 8, gz_len - 1};
+	int kept_all = 0;
+	char msgs[8][600];
+	const char *wanted[8];
+	for (size_t c = 0; c < sizeof(cuts) / sizeof(cuts[0]); c++) {
+		write_file("cut3.tar.gz", gz, cuts[c]);
+		size_t avail = inflatable_prefix("cut3.tar.gz");
+		int want = 0;
+		while (want < 3 && ends[want] <= avail)
+			want++;
+		bool complete = avail >= off + 1024;
+		buf_reset(&err);
+		int rc = tarball_walk(r, path_of("cut3.tar.gz"), collect, w, &err);
+		if (w->n != want || rc != (complete ? 0 : -1))
+			fail_msg("cut at %zu of %zu bytes (%zu inflatable): %d members, status %d, "
+				 "expected %d, %d", cuts[c], gz_len, avail, w->n, rc, want,
+				 complete ? 0 : -1);
+		for (int i = 0; i < want; i++)
+			expect_ok(w, i, names[i], files[i]);
+		snprintf(msgs[c], sizeof(msgs[c]), "%s", err.data);
+		wanted[c] = complete ? "" : "truncated";
+		kept_all += want == 3;
+		walk_free(w);
+	}
+	/* The reason, once every cut has kept what it should. */
+	char expect[600];
+	snprintf(expect, sizeof(expect), "could not read tarball \"%s\": truncated gzip",
+		 path_of("cut3.tar.gz"));
+	for (size_t c = 0; c < sizeof(cuts) / sizeof(cuts[0]); c++)
+		assert_string_equal(msgs[c], *wanted[c] ? expect : "");
+	assert_true(kept_all >= 2);   /* the cuts in the trailer lose nothing */
+	/* The whole file still reads in full. */
+	buf_reset(&err);
+	assert_int_equal(tarball_walk(r, path_of("three.tar.gz"), collect, w, &err), 0);
+	assert_int_equal(w->n, 3);
+	walk_free(w);
+	free(gz);
+	free(w);
+	buf_release(&err);
+	tarball_reader_free(r);
+}
+
+/* Appends one gzip member of in[0..len) at level, with a file name field of
+ * name_len bytes (to set the member's size to the byte). */
+static void gzip_member(const void *in, size_t len, int level, size_t name_len, struct buf *out)
+{
+	z_stream z;
+	memset(&z, 0, sizeof(z));
+	assert_int_equal(deflateInit2(&z, level, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY), Z_OK);
+	char *name = NULL;
+	gz_header h;
+	memset(&h, 0, sizeof(h));
+	if (name_len) {
+		name = malloc(name_len + 1);
+		memset(name, 'n', name_len);
+		name[name_len] = 0;
+		h.name = (Bytef *)name;
+		assert_int_equal(deflateSetHeader(&z, &h), Z_OK);
+	}
+	size_t bound = deflateBound(&z, (uLong)len) + name_len + 64;
+	buf_reserve(out, bound);
+	z.next_in = (Bytef *)in;
+	z.avail_in = (uInt)len;
+	z.next_out = (Bytef *)out->data + out->len;
+	z.avail_out = (uInt)bound;
+	assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
+	out->len += z.total_out;
+	deflateEnd(&z);
+	free(name);
+}
+
+/* A .tar.gz of two concatenated gzip members is one archive; the boundary
+ * between them falls 2, 1 and 0 bytes before the end of the reader's first
+ * 1 MiB read, where the reader must look for the next member's magic across
+ * two reads (the second member is over 1 MiB, so the next read is full). */
+static void test_concatenated_tar_gz(void **state)
+{
+	(void)state;
+	sh("head -c 2500000 /dev/urandom > big.bin && "
+	   "tar cf big.tar OW0123456789AB-1-0.gz big.bin last.gz");
+	char *tar;
+	size_t tar_len = read_file("big.tar", &tar);
+	const size_t split = 1000000, block = 1u << 20;
+	struct tarball_reader *r = tarball_reader_new();
+	struct walk *w = calloc(1, sizeof(*w));
+	struct buf err, gz;
+	buf_init(&err);
+	buf_init(&gz);
+	for (size_t before = 0; before <= 2; before++) {
+		/* Size the first member (stored, level 0) with its name field. */
+		buf_reset(&gz);
+		gzip_member(tar, split, 0, 1, &gz);
+		size_t want = block - before;
+		assert_true(gz.len < want);
+		size_t name_len = 1 + (want - gz.len);
+		buf_reset(&gz);
+		gzip_member(tar, split, 0, name_len, &gz);
+		assert_int_equal(gz.len, want);
+		gzip_member(tar + split, tar_len - split, 6, 0, &gz);
+		write_file("cat.tar.gz", gz.data, gz.len);
+		buf_reset(&err);
+		assert_int_equal(tarball_walk(r, path_of("cat.tar.gz"), collect, w, &err), 0);
+		assert_string_equal(err.data, "");
+		assert_int_equal(w->n, 3);
+		expect_ok(w, 0, "OW0123456789AB-1-0.gz", "u1");
+		expect_ok(w, 1, "big.bin", "big.bin");
+		expect_ok(w, 2, "last.gz", "u4");
+		walk_free(w);
+	}
+	free(tar);
+	free(w);
+	buf_release(&err);
+	buf_release(&gz);
+	tarball_reader_free(r);
+}
+
 static void test_unreadable_archives(void **state)
 {
 	(void)state;
@@ -552,6 +723,8 @@ int main(void)
 		cmocka_unit_test(test_walk_tar_gz),
 		cmocka_unit_test(test_callback_stops_walk),
 		cmocka_unit_test(test_truncated_tar),
+		cmocka_unit_test(test_truncated_tar_gz_keeps_members),
+		cmocka_unit_test(test_concatenated_tar_gz),
 		cmocka_unit_test(test_unreadable_archives),
 		cmocka_unit_test(test_gunzip),
 		cmocka_unit_test(test_parse_name),
