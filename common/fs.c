@@ -105,13 +105,21 @@ static int cmp_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int fs_list(const char *dir, bool (*keep)(const char *name, void *arg), void *arg,
-	    char ***names)
+int fs_list_at(int dirfd, bool (*keep)(const char *name, void *arg), void *arg,
+	       char ***names)
 {
-	DIR *d = opendir(dir);
 	*names = NULL;
-	if (!d)
+	/* A descriptor of its own: closedir closes it, not the caller's. */
+	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
 		return -1;
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
 	uint32_t n = 0, cap = 0;
 	struct dirent *e;
 	while ((errno = 0, e = readdir(d))) {
@@ -133,6 +141,20 @@ int fs_list(const char *dir, bool (*keep)(const char *name, void *arg), void *ar
 	if (n)
 		qsort(*names, n, sizeof(**names), cmp_name);
 	return (int)n;
+}
+
+int fs_list(const char *dir, bool (*keep)(const char *name, void *arg), void *arg,
+	    char ***names)
+{
+	*names = NULL;
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	int n = fs_list_at(fd, keep, arg, names);
+	int e = errno;
+	close(fd);
+	errno = e;
+	return n;
 }
 
 void fs_names_free(char **names, int n)

@@ -48,6 +48,9 @@ int fs_read_file(const char *path, struct buf *out);
  * count, or -1 with errno set (*names is then NULL). */
 int fs_list(const char *dir, bool (*keep)(const char *name, void *arg), void *arg,
 	    char ***names);
+/* The same for the folder open as dirfd (which stays open and unmoved). */
+int fs_list_at(int dirfd, bool (*keep)(const char *name, void *arg), void *arg,
+	       char ***names);
 /* Frees n names and the array of fs_list. NULL with n 0 is fine. */
 void fs_names_free(char **names, int n);
 

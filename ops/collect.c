@@ -88,8 +88,9 @@ static bool valid_member(const char *s)
 
 /* Update files: *.gz, not hidden (an uploader's temporary files are). The
  * other checks of the name are reported (collect_node). */
-static bool keep_gz(const char *name)
+static bool keep_gz(const char *name, void *arg)
 {
+	(void)arg;
 	return name[0] != '.' && fs_has_suffix(name, ".gz");
 }
 
@@ -123,64 +124,25 @@ static const char *escaped(const char *name, struct buf *out)
 	return out->data;
 }
 
-static bool keep_journal(const char *name)
+static bool keep_journal(const char *name, void *arg)
 {
+	(void)arg;
 	return !strncmp(name, ".collect-", 9) && fs_has_suffix(name, ".journal");
 }
 
-static bool keep_tmp(const char *name)
+static bool keep_tmp(const char *name, void *arg)
 {
+	(void)arg;
 	return name[0] == '.' && fs_has_suffix(name, ".tar.tmp");
 }
 
-static bool keep_visible(const char *name)
+static bool keep_visible(const char *name, void *arg)
 {
+	(void)arg;
 	return name[0] != '.';
 }
 
 /* ---- through folder descriptors ---- */
-
-static int cmp_name(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The names in the folder dirfd that keep accepts, sorted bytewise (like
- * fs_list, through a descriptor). *names is freed with fs_names_free.
- * Returns the count, or -1 with errno set. */
-static int list_at(int dirfd, bool (*keep)(const char *name), char ***names)
-{
-	*names = NULL;
-	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	DIR *d = fdopendir(fd);
-	if (!d) {
-		int e = errno;
-		close(fd);
-		errno = e;
-		return -1;
-	}
-	uint32_t n = 0, cap = 0;
-	struct dirent *de;
-	while ((errno = 0, de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") || !keep(de->d_name))
-			continue;
-		xgrow((void **)names, &cap, n + 1, sizeof(**names));
-		(*names)[n++] = xstrdup(de->d_name);
-	}
-	int e = errno;
-	closedir(d);
-	if (e) {
-		fs_names_free(*names, (int)n);
-		*names = NULL;
-		errno = e;
-		return -1;
-	}
-	if (n)
-		qsort(*names, n, sizeof(**names), cmp_name);
-	return (int)n;
-}
 
 /*
  * Reads the regular file name of the folder dirfd into out, never through a
@@ -419,7 +381,7 @@ static int collect_node(struct collect *c, const char *node, int nfd)
 	buf_init(&journal);
 	buf_printf(&dir, "%s/%s", c->uploads, node);
 	char **names = NULL;
-	int n = list_at(nfd, keep_gz, &names);
+	int n = fs_list_at(nfd, keep_gz, NULL, &names);
 	struct member *m = NULL;
 	int kept = 0, rc = -1;
 	struct tar_writer *t = NULL;
@@ -699,18 +661,18 @@ int collect_run(const char *uploads, const char *updates, const struct collect_o
 		goto fail;
 
 	/* Finish what an interrupted run left, then drop its temporary tarballs. */
-	n = list_at(c.upd_fd, keep_journal, &names);
+	n = fs_list_at(c.upd_fd, keep_journal, NULL, &names);
 	for (int i = 0; i < n; i++)
 		if (recover(&c, names[i]) < 0)
 			st->failures++;
 	fs_names_free(names, n);
-	n = list_at(c.upd_fd, keep_tmp, &names);
+	n = fs_list_at(c.upd_fd, keep_tmp, NULL, &names);
 	for (int i = 0; i < n; i++)
 		if (unlinkat(c.upd_fd, names[i], 0) == 0)
 			log_info("removed the unfinished tarball \"%s\" of an interrupted run", names[i]);
 	fs_names_free(names, n);
 
-	n = list_at(c.up_fd, keep_visible, &names);
+	n = fs_list_at(c.up_fd, keep_visible, NULL, &names);
 	if (n < 0) {
 		log_error("could not list uploads folder \"%s\": %s", uploads, strerror(errno));
 		st->failures++;
