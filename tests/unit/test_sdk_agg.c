@@ -342,7 +342,7 @@ static void test_misuse(void **unused)
 	assert_null(bpass_agg_new("", every_op));
 	assert_null(bpass_agg_new(NULL, every_op));
 	struct bpass_agg_column many[BPASS_AGG_MAX_COLUMNS + 2];
-	char names[BPASS_AGG_MAX_COLUMNS + 1][8];
+	char names[BPASS_AGG_MAX_COLUMNS + 1][16];
 	for (int i = 0; i <= BPASS_AGG_MAX_COLUMNS; i++) {
 		snprintf(names[i], sizeof(names[i]), "c%d", i);
 		many[i] = (struct bpass_agg_column){names[i], BPASS_VAL_COUNT};
