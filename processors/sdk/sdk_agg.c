@@ -78,6 +78,8 @@ struct bpass_agg *bpass_agg_new(const char *table, const struct bpass_agg_column
 		p = copy(p, cols[i].name);
 		a->cols[i].type = cols[i].type;
 		a->cols[i].cell = cols[i].type == BPASS_VAL_COUNT ? SDK_NONE : a->ncells++;
+		if (sdk_agg_is_key(cols[i].type))
+			a->keys[a->nkeys++] = (uint8_t)i;
 	}
 	a->ncols = (uint32_t)n;
 	sdk_hash_init(&a->rindex);
@@ -133,16 +135,17 @@ uint32_t sdk_agg_intern(struct bpass_agg *a, const char *s, size_t len)
 static uint32_t key_hash(const struct bpass_agg *a, const int64_t *cells)
 {
 	uint64_t h = 0;
-	for (uint32_t c = 0; c < a->ncols; c++)
-		if (sdk_agg_is_key(a->cols[c].type))
-			h = sdk_combine(h, (uint64_t)cells[c]);
-	return (uint32_t)h;
+	for (uint32_t k = 0; k < a->nkeys; k++) {
+		h = (h ^ (uint64_t)cells[a->keys[k]]) * 0x9e3779b97f4a7c15ULL;
+		h ^= h >> 29;
+	}
+	return (uint32_t)sdk_mix64(h);
 }
 
 static bool same_key(const struct bpass_agg *a, const int64_t *x, const int64_t *y)
 {
-	for (uint32_t c = 0; c < a->ncols; c++)
-		if (sdk_agg_is_key(a->cols[c].type) && x[c] != y[c])
+	for (uint32_t k = 0; k < a->nkeys; k++)
+		if (x[a->keys[k]] != y[a->keys[k]])
 			return false;
 	return true;
 }
@@ -221,6 +224,21 @@ int sdk_agg_distinct_add(struct bpass_agg *a, uint32_t row, uint32_t col, int64_
 	return 1;
 }
 
+/* The id of the string cell s of column c, SDK_NONE when out of memory.
+ * A column's strings repeat and often come from the same address (the
+ * session's node id, names from a constant table), so the id last seen at
+ * an address like s's is tried first; a string compare confirms it, which
+ * costs less than hashing s. */
+static uint32_t cell_id(struct bpass_agg *a, uint32_t c, const char *s)
+{
+	uint64_t at = (uint64_t)(uintptr_t)s * 0x9e3779b97f4a7c15ULL;
+	uint32_t *hint = &a->hint[c][at >> 61];   /* SDK_AGG_HINTS is 8 */
+	if (*hint < a->strs.n && !strcmp(s, sdk_strs_at(&a->strs, *hint)))
+		return *hint;
+	*hint = sdk_agg_intern(a, s, strlen(s));
+	return *hint;
+}
+
 int bpass_agg_add_cells(struct bpass_agg *a, const union bpass_cell *cells, size_t n)
 {
 	if (n != a->ncells)
@@ -232,7 +250,7 @@ int bpass_agg_add_cells(struct bpass_agg *a, const union bpass_cell *cells, size
 		if (col->type == BPASS_KEY_STR) {
 			if (!cell->s)
 				goto invalid;
-			uint32_t id = sdk_agg_intern(a, cell->s, strlen(cell->s));
+			uint32_t id = cell_id(a, c, cell->s);
 			if (id == SDK_NONE)
 				return -1;
 			key[c] = id;
@@ -270,7 +288,7 @@ int bpass_agg_add_cells(struct bpass_agg *a, const union bpass_cell *cells, size
 			if (col->type == BPASS_VAL_DISTINCT_STR) {
 				if (!cell->s)
 					goto invalid;
-				uint32_t id = sdk_agg_intern(a, cell->s, strlen(cell->s));
+				uint32_t id = cell_id(a, c, cell->s);
 				if (id == SDK_NONE)
 					return -1;
 				v = id;

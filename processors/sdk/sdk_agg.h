@@ -23,6 +23,8 @@
 #pragma GCC visibility push(hidden)
 #endif
 
+#define SDK_AGG_HINTS 8
+
 struct agg_col {
 	const char *name;        /* in bpass_agg.names */
 	enum bpass_type type;
@@ -41,6 +43,8 @@ struct bpass_agg {
 	struct agg_col cols[BPASS_AGG_MAX_COLUMNS];
 	uint32_t ncols;
 	uint32_t ncells;         /* cells per add: the columns that are not COUNT */
+	uint32_t nkeys;
+	uint8_t keys[BPASS_AGG_MAX_COLUMNS];  /* the key columns */
 	int64_t *scratch;        /* ncols cells: a key being looked up */
 
 	int64_t *rows;           /* n_rows * ncols */
@@ -50,6 +54,9 @@ struct bpass_agg {
 
 	struct sdk_strs strs;    /* every string of keys and distinct cells */
 	struct sdk_hash sindex;  /* string hash -> id */
+	/* Per string column, the ids of recent strings by their address: a hint,
+	 * checked before use (see cell_id in sdk_agg.c). */
+	uint32_t hint[BPASS_AGG_MAX_COLUMNS][SDK_AGG_HINTS];
 
 	struct agg_dist *dist;
 	uint32_t n_dist;

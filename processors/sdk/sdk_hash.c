@@ -112,26 +112,3 @@ int sdk_hash_move(struct sdk_hash *h, uint32_t hash, uint32_t from, uint32_t to)
 	h->slots[i].ref = to + 1;
 	return 0;
 }
-
-uint32_t sdk_hash_next(const struct sdk_hash *h, uint32_t hash, uint32_t *cursor)
-{
-	if (!h->slots)
-		return SDK_NONE;
-	uint32_t i = *cursor;
-	while (h->slots[i].ref) {
-		const struct sdk_hash_slot *s = &h->slots[i];
-		i = (i + 1) & h->mask;
-		if (s->hash == hash) {
-			*cursor = i;
-			return s->ref - 1;
-		}
-	}
-	*cursor = i;
-	return SDK_NONE;
-}
-
-uint32_t sdk_hash_find(const struct sdk_hash *h, uint32_t hash, uint32_t *cursor)
-{
-	*cursor = hash & h->mask;
-	return sdk_hash_next(h, hash, cursor);
-}

@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "bpass_sdk.h"
 
@@ -51,8 +52,31 @@ int sdk_hash_insert(struct sdk_hash *h, uint32_t hash, uint32_t pos);
 int sdk_hash_remove(struct sdk_hash *h, uint32_t hash, uint32_t pos);
 /* Replaces position from by to under hash; -1 when absent. */
 int sdk_hash_move(struct sdk_hash *h, uint32_t hash, uint32_t from, uint32_t to);
-uint32_t sdk_hash_find(const struct sdk_hash *h, uint32_t hash, uint32_t *cursor);
-uint32_t sdk_hash_next(const struct sdk_hash *h, uint32_t hash, uint32_t *cursor);
+
+/* The next position stored under hash after the one find or next returned. */
+static inline uint32_t sdk_hash_next(const struct sdk_hash *h, uint32_t hash, uint32_t *cursor)
+{
+	if (!h->slots)
+		return SDK_NONE;
+	uint32_t i = *cursor;
+	while (h->slots[i].ref) {
+		const struct sdk_hash_slot *s = &h->slots[i];
+		i = (i + 1) & h->mask;
+		if (s->hash == hash) {
+			*cursor = i;
+			return s->ref - 1;
+		}
+	}
+	*cursor = i;
+	return SDK_NONE;
+}
+
+/* The first position stored under hash, or SDK_NONE; *cursor is for sdk_hash_next. */
+static inline uint32_t sdk_hash_find(const struct sdk_hash *h, uint32_t hash, uint32_t *cursor)
+{
+	*cursor = hash & h->mask;
+	return sdk_hash_next(h, hash, cursor);
+}
 
 static inline uint64_t sdk_mix64(uint64_t x)
 {
@@ -69,16 +93,20 @@ static inline uint64_t sdk_combine(uint64_t h, uint64_t x)
 	return sdk_mix64(h * 0x9e3779b97f4a7c15ULL + x + 0x632be59bd9b4e019ULL);
 }
 
-/* FNV-1a over the bytes, finalised. */
+/* A hash of the bytes, eight at a time (in memory only: it depends on the
+ * byte order). */
 static inline uint32_t sdk_hash_bytes(const void *p, size_t len)
 {
 	const unsigned char *s = p;
-	uint64_t h = 0xcbf29ce484222325ULL;
-	for (size_t i = 0; i < len; i++) {
-		h ^= s[i];
-		h *= 0x100000001b3ULL;
+	uint64_t h = 0x9e3779b97f4a7c15ULL ^ len, w;
+	for (; len >= 8; s += 8, len -= 8) {
+		memcpy(&w, s, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdULL;
+		h ^= h >> 32;
 	}
-	return (uint32_t)sdk_mix64(h ^ len);
+	w = 0;
+	memcpy(&w, s, len);
+	return (uint32_t)sdk_mix64(h ^ w);
 }
 
 /* ---- string arena ----
