@@ -7,13 +7,17 @@
 #   make fuzz             run the libFuzzer targets (FUZZ_SECONDS each)
 #   make demo             the README's demo: sample data, index, run, results, plots
 #   make browser-test     open the HTML report in headless Chromium
-#   make install          install bpass, bpass.h and bpass.pc under PREFIX
+#   make install          install bpass, the plugin headers, the SDK library,
+#                         bpass.pc, the plugin documents and examples under PREFIX
 #   make uninstall        remove what make install put under PREFIX
 #
 # Variables: BUILD (output folder), SANITIZE (e.g. address,undefined), PREFIX,
 # DEVELOPER=1 (warnings are errors: -Werror; make test and make check set it,
 # and so does CI through make check; a plain make does not, so that a newer
 # compiler's new warnings never stop a user's build). Use make -j$(nproc).
+
+# The one place the version is set (bpass.pc reads it).
+BPASS_VERSION := 0.2.0
 
 BUILD    ?= build
 PREFIX   ?= /usr/local
@@ -31,7 +35,7 @@ WARN     := -Wall -Wextra -Wshadow -Wvla -Wstrict-prototypes \
 ifeq ($(DEVELOPER),1)
 WARN     += -Werror
 endif
-INCLUDES := -Icommon -Iindex -Iprocessors -Istate -Iharness -Iplot -Igen -Iops
+INCLUDES := -Icommon -Iindex -Iprocessors -Iprocessors/sdk -Istate -Iharness -Iplot -Igen -Iops
 CFLAGS   ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -fPIC -MMD -MP $(WARN) $(INCLUDES) \
              $(shell pkg-config --cflags $(PKGS)) $(CFLAGS)
@@ -43,7 +47,14 @@ LDFLAGS  += $(SAN_FLAGS)
 endif
 
 MODULES   := common index state processors harness plot gen ops
-LIB_SRCS  := $(foreach m,$(MODULES),$(wildcard $(m)/*.c))
+# The processor SDK: its own static library for plugins (libbpass-sdk.a,
+# position-independent like everything here), and part of libbpass.a so the
+# bpass command and the built-ins use the same objects.
+SDK_SRCS  := $(wildcard processors/sdk/*.c)
+SDK_OBJS  := $(SDK_SRCS:%.c=$(BUILD)/%.o)
+SDK_LIB   := $(BUILD)/libbpass-sdk.a
+SDK_HDRS   = $(PUBLIC_HEADERS)
+LIB_SRCS  := $(foreach m,$(MODULES),$(wildcard $(m)/*.c)) $(SDK_SRCS)
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 TOOL_SRCS := $(wildcard tools/*.c)
 TOOL_OBJS := $(TOOL_SRCS:%.c=$(BUILD)/%.o)
@@ -62,21 +73,30 @@ PLUGIN_SOS  := $(addprefix $(BUILD)/plugins/,$(notdir $(PLUGIN_SRCS:.c=.so)))
 BANNED_EXEMPT :=
 BANNED_OBJS := $(filter-out $(BANNED_EXEMPT:%.c=$(BUILD)/%.o),$(LIB_OBJS) $(TOOL_OBJS))
 $(BANNED_OBJS): BANNED_FLAGS := -include common/banned.h
+# Examples written with the SDK (processors/examples/), linked with libbpass-sdk.a.
+EXAMPLE_SRCS := $(wildcard processors/examples/*.c)
+EXAMPLE_SOS  := $(addprefix $(BUILD)/plugins/,$(notdir $(EXAMPLE_SRCS:.c=.so)))
 
 LIB := $(BUILD)/libbpass.a
 # The headers a plugin builds against (installed under include/bpass).
-PUBLIC_HEADERS := processors/bpass.h index/bpass_update.h index/session_key.h
+PUBLIC_HEADERS := processors/bpass.h index/bpass_update.h index/session_key.h \
+                  processors/sdk/bpass_sdk.h
 
 .PHONY: all tests check test bench fuzz demo install uninstall clean browser-test
 # Keep test objects between builds (they are intermediate files of the test binaries).
 .SECONDARY:
-all: $(BUILD)/bpass $(PLUGIN_SOS)
+all: $(BUILD)/bpass $(SDK_LIB) $(PLUGIN_SOS) $(EXAMPLE_SOS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(BANNED_FLAGS) -c $< -o $@
 
 $(LIB): $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+$(SDK_LIB): $(SDK_OBJS)
 	@mkdir -p $(dir $@)
 	rm -f $@
 	ar rcs $@ $^
@@ -99,6 +119,10 @@ $(BUILD)/plugins/%.so: tests/plugins/%.c processors/bpass.h index/bpass_update.h
 $(BUILD)/plugins/%.so: processors/example/%.c processors/bpass.h index/bpass_update.h index/session_key.h
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -shared -fPIC $(WARN) -Iprocessors -Iindex $(CFLAGS) $(if $(SANITIZE),$(SAN_FLAGS)) $< -o $@
+# SDK examples: the public headers and the SDK library, nothing else from bpass.
+$(BUILD)/plugins/%.so: processors/examples/%.c $(SDK_HDRS) $(SDK_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -shared -fPIC $(WARN) -Iprocessors -Iprocessors/sdk -Iindex $(CFLAGS) $(if $(SANITIZE),$(SAN_FLAGS)) $< $(SDK_LIB) -o $@
 
 tests: all $(UNIT_BINS) $(REPLAY_BINS)
 
@@ -137,20 +161,36 @@ demo: all
 browser-test: all
 	BPASS=$(CURDIR)/$(BUILD)/bpass BUILD=$(CURDIR)/$(BUILD) TOP=$(CURDIR) sh tests/e2e/browser/t-report.sh
 
+# Plugin authors get: include/bpass/{bpass.h,bpass_update.h,bpass_sdk.h},
+# lib/libbpass-sdk.a, lib/pkgconfig/bpass.pc, lib/bpass/plugins/ (plugindir),
+# share/doc/bpass/ (the plugin documents) and share/bpass/examples/.
+PLUGIN_DOCS := docs/plugins.md docs/sdk.md docs/update-format.md
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/bpass \
-		$(DESTDIR)$(PREFIX)/lib/pkgconfig
+		$(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/lib/bpass/plugins \
+		$(DESTDIR)$(PREFIX)/share/doc/bpass $(DESTDIR)$(PREFIX)/share/bpass/examples
 	install -m 755 $(BUILD)/bpass $(DESTDIR)$(PREFIX)/bin/bpass
 	install -m 644 $(PUBLIC_HEADERS) $(DESTDIR)$(PREFIX)/include/bpass/
-	sed 's|@PREFIX@|$(PREFIX)|' tools/bpass.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/bpass.pc
+	install -m 644 $(SDK_LIB) $(DESTDIR)$(PREFIX)/lib/
+	install -m 644 $(PLUGIN_DOCS) $(DESTDIR)$(PREFIX)/share/doc/bpass/
+	install -m 644 $(EXAMPLE_SRCS) processors/example/byte_count_plugin.c \
+		$(DESTDIR)$(PREFIX)/share/bpass/examples/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(BPASS_VERSION)|' \
+		tools/bpass.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/bpass.pc
 
 # Removes exactly what install put there (and include/bpass once empty).
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/bpass \
 		$(addprefix $(DESTDIR)$(PREFIX)/include/bpass/,$(notdir $(PUBLIC_HEADERS))) \
+		$(DESTDIR)$(PREFIX)/lib/libbpass-sdk.a \
+		$(addprefix $(DESTDIR)$(PREFIX)/share/doc/bpass/,$(notdir $(PLUGIN_DOCS))) \
+		$(addprefix $(DESTDIR)$(PREFIX)/share/bpass/examples/,$(notdir $(EXAMPLE_SRCS)) \
+			byte_count_plugin.c) \
 		$(DESTDIR)$(PREFIX)/lib/pkgconfig/bpass.pc
-	if [ -d $(DESTDIR)$(PREFIX)/include/bpass ]; then \
-		rmdir $(DESTDIR)$(PREFIX)/include/bpass 2>/dev/null || true; fi
+	for d in include/bpass lib/bpass/plugins lib/bpass share/doc/bpass \
+		share/bpass/examples share/bpass; do \
+		if [ -d $(DESTDIR)$(PREFIX)/$$d ]; then \
+			rmdir $(DESTDIR)$(PREFIX)/$$d 2>/dev/null || true; fi; done
 
 clean:
 	rm -rf build build-san build-fuzz

@@ -3,8 +3,12 @@
 # build a plugin the way docs/plugins.md says, with nothing but the
 # installed header and pkg-config:
 #   cc -shared -fPIC $(pkg-config --cflags bpass) myproc.c -o myproc.so
-# and the installed bpass runs it. `make uninstall PREFIX=...` removes
-# exactly what install put there, and nothing else.
+# and the installed bpass runs it. The SDK comes with it: its header, its
+# library, the plugin documents and the examples; the SDK example builds
+# with only `pkg-config --cflags --libs bpass` and runs under the installed
+# bpass; bpass.pc has the Makefile's version and names plugindir.
+# `make uninstall PREFIX=...` removes exactly what install put there, and
+# nothing else.
 . "$TOP/tests/e2e/lib.sh"
 
 if ! command -v pkg-config >/dev/null 2>&1 || ! command -v make >/dev/null 2>&1; then
@@ -22,6 +26,19 @@ check "installed: session_key.h" test -f "$PREFIX/include/bpass/session_key.h"
 check "installed: bpass.pc" test -f "$PREFIX/lib/pkgconfig/bpass.pc"
 export PKG_CONFIG_PATH="$PREFIX/lib/pkgconfig"
 check_eq "pkg-config --cflags bpass" "$(pkg-config --cflags bpass | tr -d " ")" "-I$PREFIX/include/bpass"
+check "installed: bpass_sdk.h" test -f "$PREFIX/include/bpass/bpass_sdk.h"
+check "installed: libbpass-sdk.a" test -f "$PREFIX/lib/libbpass-sdk.a"
+for d in plugins.md sdk.md update-format.md; do
+	check "installed: share/doc/bpass/$d" test -f "$PREFIX/share/doc/bpass/$d"
+done
+check "installed: the SDK example" test -f "$PREFIX/share/bpass/examples/protocols_per_day.c"
+check "installed: the plugin template" test -f "$PREFIX/share/bpass/examples/byte_count_plugin.c"
+check "installed: the plugin folder" test -d "$PREFIX/lib/bpass/plugins"
+check_eq "bpass.pc: the version of the Makefile" "$(pkg-config --modversion bpass)" \
+	"$(sed -n 's/^BPASS_VERSION *:= *//p' "$TOP/Makefile")"
+check_eq "bpass.pc: plugindir" "$(pkg-config --variable=plugindir bpass)" "$PREFIX/lib/bpass/plugins"
+pkg-config --libs bpass >"$T/libs"
+check_grep "pkg-config --libs bpass: the SDK" "-L$PREFIX/lib .*-lbpass-sdk" "$T/libs"
 
 # The tutorial's plugin, copied out of the source tree, built against the install.
 mkdir "$T/mine"
@@ -42,6 +59,24 @@ tail -n +2 "$R/example_bytes_per_node.csv" >"$T/b"
 check "its table agrees with byte-count" diff "$T/a" "$T/b"
 check "its table is not empty" test -s "$T/b"
 
+# The SDK example, copied from the installed examples, built with nothing but
+# pkg-config (the flags before the source: the SDK is linked whole).
+mkdir "$T/sdk"
+cp "$PREFIX/share/bpass/examples/protocols_per_day.c" "$T/sdk/p.c"
+(cd "$T/sdk" && cc -std=c11 -Wall -Wextra -Werror -shared -fPIC $(pkg-config --cflags --libs bpass) p.c -o p.so) >"$T/out" 2>&1
+check_eq "the SDK example builds against the install" "$?" "0"
+sed 's/^/# /' "$T/out" | head -5
+check_eq "the SDK's symbols stay private to the plugin" \
+	"$(nm -D --defined-only "$T/sdk/p.so" | awk '$3 ~ /^bpass_/ { print $3 }')" "bpass_processors"
+check_status "the installed bpass runs it" 0 "$B" run -q "$T/idx" "$T/s2" -w 1 --plugin "$T/sdk/p.so" -p example-protocols,byte-count
+R="$T/s2/default/results"
+# Its bytes per node add up to byte-count's.
+tail -n +2 "$R/protocols_per_day.csv" | awk -F, '{ b[$1] += $4 } END { for (n in b) print n "," b[n] }' |
+	sort >"$T/c"
+tail -n +2 "$R/bytes_per_node.csv" >"$T/a"
+check "its bytes per node agree with byte-count" diff "$T/a" "$T/c"
+check "its table is not empty" test -s "$T/c"
+
 # Uninstall: what install put there goes, the rest of PREFIX stays.
 touch "$PREFIX/bin/other-tool" "$PREFIX/lib/pkgconfig/other.pc"
 make -s -C "$TOP" uninstall PREFIX="$PREFIX" >"$T/out" 2>&1
@@ -51,6 +86,9 @@ check "uninstalled: bpass" test ! -e "$PREFIX/bin/bpass"
 check "uninstalled: bpass.h" test ! -e "$PREFIX/include/bpass/bpass.h"
 check "uninstalled: bpass_update.h" test ! -e "$PREFIX/include/bpass/bpass_update.h"
 check "uninstalled: the empty include/bpass folder" test ! -e "$PREFIX/include/bpass"
+check "uninstalled: the SDK library" test ! -e "$PREFIX/lib/libbpass-sdk.a"
+check "uninstalled: the documents and examples" test ! -e "$PREFIX/share/doc/bpass" -a ! -e "$PREFIX/share/bpass"
+check "uninstalled: the empty plugin folder" test ! -e "$PREFIX/lib/bpass"
 check "uninstalled: bpass.pc" test ! -e "$PREFIX/lib/pkgconfig/bpass.pc"
 check "uninstall keeps other programs" test -e "$PREFIX/bin/other-tool"
 check "uninstall keeps other pkg-config files" test -e "$PREFIX/lib/pkgconfig/other.pc"
