@@ -113,7 +113,8 @@ bench: all
 	tools/bench $(BUILD)
 	tools/bench-run $(BUILD)
 
-# libFuzzer targets (clang); each runs FUZZ_SECONDS on a copy of its seed corpus.
+# libFuzzer targets (clang); each runs FUZZ_SECONDS on a copy of its seed corpus
+# (the parser's also reads the update fixtures, as tests/run.sh's replay does).
 FUZZ_BUILD := build-fuzz
 fuzz:
 	@mkdir -p $(FUZZ_BUILD)
@@ -124,8 +125,9 @@ fuzz:
 		clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined $(INCLUDES) \
 			$$f $(FUZZ_BUILD)/libbpass.a $(LDLIBS) -o $(FUZZ_BUILD)/fuzz_$$n; \
 		mkdir -p $(FUZZ_BUILD)/corpus_$$n; cp -r tests/fuzz/corpus/$$n/. $(FUZZ_BUILD)/corpus_$$n/; \
+		seeds=; [ $$n = parse ] && seeds="tests/fixtures/spec tests/fixtures/bad"; \
 		$(FUZZ_BUILD)/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
-			$(FUZZ_BUILD)/corpus_$$n; \
+			$(FUZZ_BUILD)/corpus_$$n $$seeds; \
 	done
 
 demo: all
