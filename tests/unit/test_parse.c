@@ -12,6 +12,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "../fuzz/update_diff.h"
 #include "parse_util.h"
 
 #define FIX "tests/fixtures/spec/"
