@@ -95,11 +95,6 @@ void time_stamp(int64_t t, char out[24])
 	stamp(t, out, '_', '-', "");
 }
 
-void time_now_iso(char out[24])
-{
-	stamp((int64_t)time(NULL), out, 'T', ':', "Z");
-}
-
 double time_monotonic(void)
 {
 	struct timespec ts;

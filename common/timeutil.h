@@ -1,7 +1,7 @@
 /*
  * common/timeutil.h: UTC time helpers: floor division for times before
- * 1970, broken-down civil time, ISO-8601 and file-name stamps, the current
- * time, and a monotonic clock for durations.
+ * 1970, broken-down civil time, ISO-8601 and file-name stamps, and a
+ * monotonic clock for durations.
  *
  * Every conversion is UTC: none reads TZ or the locale. Times are int64
  * seconds or microseconds since 1970-01-01T00:00:00Z. Civil (calendar) time
@@ -43,8 +43,6 @@ void time_iso_us(struct buf *out, int64_t us);
 /* "YYYY-MM-DD_HH-MM-SS" of t seconds (the time stamp of tarball names),
  * into out[24]. */
 void time_stamp(int64_t t, char out[24]);
-/* "YYYY-MM-DDTHH:MM:SSZ" of the current time, into out[24]. */
-void time_now_iso(char out[24]);
 
 /* Seconds on a monotonic clock (unaffected by changes of the wall clock),
  * for durations: subtract two readings. */
