@@ -69,6 +69,9 @@ $(BANNED_OBJS): BANNED_FLAGS := -include common/banned.h
 
 LIB := $(BUILD)/libbpass.a
 
+# The headers make install puts under PREFIX/include/bpass (and uninstall removes).
+PUBLIC_HEADERS := processors/bpass.h index/bpass_update.h index/session_key.h
+
 .PHONY: all tests check test bench fuzz demo install uninstall clean browser-test
 # Keep test objects between builds (they are intermediate files of the test binaries).
 .SECONDARY:
@@ -145,14 +148,13 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/bpass \
 		$(DESTDIR)$(PREFIX)/lib/pkgconfig
 	install -m 755 $(BUILD)/bpass $(DESTDIR)$(PREFIX)/bin/bpass
-	install -m 644 processors/bpass.h index/bpass_update.h index/session_key.h $(DESTDIR)$(PREFIX)/include/bpass/
+	install -m 644 $(PUBLIC_HEADERS) $(DESTDIR)$(PREFIX)/include/bpass/
 	sed 's|@PREFIX@|$(PREFIX)|' tools/bpass.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/bpass.pc
 
 # Removes exactly what install put there (and include/bpass once empty).
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/bpass \
-		$(DESTDIR)$(PREFIX)/include/bpass/bpass.h \
-		$(DESTDIR)$(PREFIX)/include/bpass/bpass_update.h \
+		$(addprefix $(DESTDIR)$(PREFIX)/include/bpass/,$(notdir $(PUBLIC_HEADERS))) \
 		$(DESTDIR)$(PREFIX)/lib/pkgconfig/bpass.pc
 	if [ -d $(DESTDIR)$(PREFIX)/include/bpass ]; then \
 		rmdir $(DESTDIR)$(PREFIX)/include/bpass 2>/dev/null || true; fi
