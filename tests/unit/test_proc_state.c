@@ -148,8 +148,9 @@ static void test_incremental(void **unused)
 }
 
 /* Processor p's saved part good[0..len) must load, and fail to load when
- * cut short anywhere, when any one value has another type, or (but for an
- * ephemeral state, which has no version) when saved by another version. */
+ * cut short anywhere, when any one value has another type, when it is not
+ * msgpack, or (but for an ephemeral state, which has no version) when saved
+ * by another version. */
 static void check_rejects(const struct bpass_processor *p, enum pd_part part, const void *good,
 			  size_t len)
 {
@@ -159,6 +160,8 @@ static void check_rejects(const struct bpass_processor *p, enum pd_part part, co
 	for (size_t cut = 0; cut < len; cut++)
 		if (pd_load(p, part, p->version, good, cut, NULL) != -1)
 			fail_msg("%s: a load of the first %zu of %zu bytes succeeded", p->name, cut, len);
+	assert_int_equal(pd_load(p, part, p->version, "not msgpack at all", 18, NULL), -1);
+	assert_int_equal(pd_load(p, part, p->version, "\xc1\xc1\xc1", 3, NULL), -1);
 	struct buf b;
 	buf_init(&b);
 	size_t i = 0;
