@@ -278,8 +278,9 @@ int main(void)
 		cmocka_unit_test(test_no_pcap_line_stale_fields),
 		cmocka_unit_test(test_availability),
 		cmocka_unit_test(test_meta_statistics),
-		cmocka_unit_test(test_meta_empty),
 		cmocka_unit_test(test_throughput),
+		/* last: it stops the binary under UBSan until merge_write is fixed */
+		cmocka_unit_test(test_meta_empty),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
