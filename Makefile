@@ -63,6 +63,10 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_LIB  := $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+# What the fuzz targets share (test code, not the library's), linked into the
+# replays, the fuzzers and the unit tests (test_parse.c checks update_diff).
+FUZZ_HELPERS := $(filter-out $(FUZZ_SRCS) tests/fuzz/replay_main.c,$(wildcard tests/fuzz/*.c))
+FUZZ_HELPER_OBJS := $(FUZZ_HELPERS:%.c=$(BUILD)/%.o)
 REPLAY_BINS := $(FUZZ_SRCS:tests/fuzz/fuzz_%.c=$(BUILD)/tests/replay_%)
 PLUGIN_SRCS := $(wildcard tests/plugins/*.c processors/example/*.c)
 PLUGIN_SOS  := $(addprefix $(BUILD)/plugins/,$(notdir $(PLUGIN_SRCS:.c=.so)))
@@ -104,11 +108,11 @@ $(SDK_LIB): $(SDK_OBJS)
 $(BUILD)/bpass: $(TOOL_OBJS) $(LIB)
 	$(CC) $(LDFLAGS) $(TOOL_OBJS) $(LIB) $(LDLIBS) -o $@
 
-$(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(UNIT_LIB:%.c=$(BUILD)/%.o) $(LIB)
+$(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(UNIT_LIB:%.c=$(BUILD)/%.o) $(FUZZ_HELPER_OBJS) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -lcmocka -o $@
 
-$(BUILD)/tests/replay_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/replay_main.o $(LIB)
+$(BUILD)/tests/replay_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/replay_main.o $(FUZZ_HELPER_OBJS) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
@@ -139,7 +143,8 @@ bench: all
 	tools/bench $(BUILD)
 	tools/bench-run $(BUILD)
 
-# libFuzzer targets (clang); each runs FUZZ_SECONDS on a copy of its seed corpus.
+# libFuzzer targets (clang); each runs FUZZ_SECONDS on a copy of its seed corpus
+# (the parser's also reads the update fixtures, as tests/run.sh's replay does).
 FUZZ_BUILD := build-fuzz
 fuzz:
 	@mkdir -p $(FUZZ_BUILD)
@@ -148,10 +153,11 @@ fuzz:
 	set -e; for f in $(FUZZ_SRCS); do \
 		n=$$(basename $$f .c); n=$${n#fuzz_}; \
 		clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined $(INCLUDES) \
-			$$f $(FUZZ_BUILD)/libbpass.a $(LDLIBS) -o $(FUZZ_BUILD)/fuzz_$$n; \
+			$$f $(FUZZ_HELPERS) $(FUZZ_BUILD)/libbpass.a $(LDLIBS) -o $(FUZZ_BUILD)/fuzz_$$n; \
 		mkdir -p $(FUZZ_BUILD)/corpus_$$n; cp -r tests/fuzz/corpus/$$n/. $(FUZZ_BUILD)/corpus_$$n/; \
+		seeds=; [ $$n = parse ] && seeds="tests/fixtures/spec tests/fixtures/bad"; \
 		$(FUZZ_BUILD)/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
-			$(FUZZ_BUILD)/corpus_$$n; \
+			$(FUZZ_BUILD)/corpus_$$n $$seeds; \
 	done
 
 demo: all

@@ -1170,15 +1170,6 @@ int blob_codec_encode(struct blob_codec *c, const struct bpass_update *u, struct
 	return 0;
 }
 
-static struct blob_codec *default_codec;
-
-int blob_encode(const struct bpass_update *u, struct buf *out)
-{
-	if (!default_codec)
-		default_codec = blob_codec_new();
-	return blob_codec_encode(default_codec, u, out);
-}
-
 /* ---------------------------------------------------------------------------
  * Decoding
  */

@@ -13,16 +13,13 @@
 #include "buf.h"
 #include "update.h"
 
-/* Appends the encoding of u to out. Returns 0 (cannot fail on valid input).
- * Uses one encoder state per process (created on first use, never freed):
- * not thread-safe; threads use their own struct blob_codec. */
-int blob_encode(const struct bpass_update *u, struct buf *out);
-
 /*
  * An encoder's reusable state: hash tables, column buffers and a deflate
  * stream, kept between calls so that encoding allocates nothing once warm.
  * blob_codec_new never returns NULL; blob_codec_free(NULL) is a no-op.
- * blob_codec_encode is blob_encode with explicit state (same output).
+ * blob_codec_encode appends the encoding of u to out and returns 0 (it
+ * cannot fail on valid input); the output does not depend on what the codec
+ * encoded before. A codec is used by one thread at a time.
  */
 struct blob_codec;
 struct blob_codec *blob_codec_new(void);

@@ -166,7 +166,7 @@ struct index_update_row {
 	int32_t version;
 	int64_t timestamp_s;          /* NOW_S */
 	uint32_t packets;             /* n_packets, for planning */
-	const void *blob;             /* blob_encode output */
+	const void *blob;             /* blob_codec_encode output */
 	size_t blob_len;
 	const char *member;           /* the member it was read from (stored with it), or NULL */
 };

@@ -468,77 +468,8 @@ int tarball_walk(struct tarball_reader *r, const char *path,
 }
 
 /* ---------------------------------------------------------------------------
- * Names and checksums
+ * Checksums
  */
-
-/* n decimal digits at s, value into *v. */
-static bool digits(const char *s, int n, int *v)
-{
-	int x = 0;
-	for (int i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-		x = x * 10 + (s[i] - '0');
-	}
-	*v = x;
-	return true;
-}
-
-int tarball_parse_name(const char *base, struct tarball_name *out)
-{
-	memset(out, 0, sizeof(*out));
-	size_t n = strlen(base);
-	if (ends_with(base, ".tar.gz"))
-		n -= 7;
-	else if (ends_with(base, ".tar"))
-		n -= 4;
-	else
-		return -1;
-
-	/* NODEID _ YYYY-MM-DD _ HH-MM-SS [_ MD5] */
-	const char *u1 = memchr(base, '_', n);
-	if (!u1 || u1 == base || (size_t)(u1 - base) >= sizeof(out->node_id) - 7)
-		return -1;
-	const char *date = u1 + 1, *end = base + n;
-	if (end - date < 19 || date[10] != '_')
-		return -1;
-	const char *time = date + 11;
-	int y, mo, d, h, mi, s;   /* (only range-checked) */
-	if (!digits(date, 4, &y) || date[4] != '-' || !digits(date + 5, 2, &mo) ||
-	    date[7] != '-' || !digits(date + 8, 2, &d) || !digits(time, 2, &h) ||
-	    time[2] != '-' || !digits(time + 3, 2, &mi) || time[5] != '-' ||
-	    !digits(time + 6, 2, &s))
-		return -1;
-	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60)
-		return -1;
-	const char *rest = time + 8;
-	char md5[33] = "";
-	if (rest != end) {
-		if (end - rest != 33 || rest[0] != '_')
-			return -1;
-		for (int i = 0; i < 32; i++) {
-			char c = rest[1 + i];
-			if (c >= 'A' && c <= 'F')
-				c = (char)(c - 'A' + 'a');
-			if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
-				return -1;
-			md5[i] = c;
-		}
-		md5[32] = 0;
-	}
-	for (const char *p = base; p < u1; p++)
-		if (*p == '/' || (unsigned char)*p <= ' ')
-			return -1;
-	memcpy(out->node_id, base, (size_t)(u1 - base));
-	out->node_id[u1 - base] = 0;
-	memcpy(out->date, date, 10);          /* YYYY-MM-DD */
-	out->date[10] = ' ';
-	memcpy(out->date + 11, time, 8);      /* HH-MM-SS -> HH:MM:SS */
-	out->date[13] = out->date[16] = ':';
-	out->date[19] = 0;
-	memcpy(out->md5, md5, sizeof(md5));
-	return 0;
-}
 
 int tarball_md5_file(const char *path, char out[33])
 {

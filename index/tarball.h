@@ -15,22 +15,10 @@
 #include <sys/types.h>
 
 #include "buf.h"
-#include "session_key.h"
 
 /* The upload server accepted at most 10 MiB per update; a member that inflates
  * past this is treated as a gzip bomb. */
 #define TARBALL_MAX_INFLATED (64u << 20)
-
-/* Fields of a tarball file name NODEID_YYYY-MM-DD_HH-MM-SS[_MD5].tar(.gz). */
-struct tarball_name {
-	char node_id[SESSION_NODE_ID_SIZE];
-	char date[24];        /* "YYYY-MM-DD HH:MM:SS" (collection time, no zone); "" if absent */
-	char md5[33];         /* lowercase hex, "" when the name has no md5 field */
-};
-/* Splits a base name (no directory). Returns 0, or -1 when it does not have
- * the NODEID_DATE_TIME form. The indexer checks the md5 of any name with a
- * fourth field, as the reference reader did (update-format.md §10.3). */
-int tarball_parse_name(const char *base, struct tarball_name *out);
 
 /* Lowercase hex MD5 of a whole file into out[33]. Returns 0 or -1 (errno set). */
 int tarball_md5_file(const char *path, char out[33]);

@@ -36,11 +36,6 @@ void update_buf_release(struct update_buf *b);
  * after update_buf_init (releasing twice is fine). */
 void update_buf_clear(struct update_buf *b);
 
-/* Compares two updates field by field (strings by content). Returns NULL when
- * they are equal, else a static name of the first part that differs, e.g.
- * "packets" (for tests and fuzz targets). */
-const char *update_diff(const struct bpass_update *a, const struct bpass_update *b);
-
 /* Section numbers used in error messages (update-format.md §3). */
 enum update_section {
 	UPDATE_SECTION_NONE = -1,

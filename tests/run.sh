@@ -13,6 +13,15 @@ export LSAN_OPTIONS="exitcode=86${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 export UBSAN_OPTIONS="halt_on_error=1:exitcode=86:print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
 failures=""
 
+# The inputs a fuzz target replays besides its corpus (paths from the top,
+# globbed there): the parser's are the update fixtures, which exist only in
+# tests/fixtures/ (the Makefile's fuzz rule seeds libFuzzer with the same).
+seeds() { # $1 = target
+	case $1 in
+	parse) echo "tests/fixtures/spec/*.txt tests/fixtures/bad/*.txt" ;;
+	esac
+}
+
 count() { # $1 = name, $2 = output file, $3 = exit code
 	p=$(grep -c '^ok ' "$2")
 	f=$(grep -c '^not ok ' "$2")
@@ -42,9 +51,8 @@ for build in "$@"; do
 	for r in "$build"/tests/replay_*; do
 		[ -x "$r" ] || continue
 		n=$(basename "$r")
-		corpus="$top/tests/fuzz/corpus/${n#replay_}"
 		out=$(mktemp)
-		"$r" "$corpus" >"$out" 2>&1
+		(cd "$top" && "$r" "tests/fuzz/corpus/${n#replay_}" $(seeds "${n#replay_}")) >"$out" 2>&1
 		rc=$?
 		grep -E '^(not ok|#)' "$out" | head -20
 		count "$n" "$out" "$rc"

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "update.h"
+#include "update_diff.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -73,42 +73,98 @@ void fx_capture_end(char *out, size_t size)
 	capture = NULL;
 }
 
+char *fx_read_file(const char *path, size_t *len)
+{
+	struct buf b;
+	buf_init(&b);
+	*len = 0;
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		fprintf(stderr, "cannot open \"%s\" (run from the repository top)\n", path);
+		return NULL;
+	}
+	char chunk[4096];
+	size_t got;
+	while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		buf_append(&b, chunk, got);
+	fclose(f);
+	buf_putc(&b, 0);   /* makes b own an allocation even for an empty file */
+	*len = --b.len;
+	return b.data;
+}
+
+struct fx_tarball {
+	struct index_db *db;
+	struct update_buf ub;
+	struct blob_codec *codec;
+	struct buf blob;
+	char *text;           /* the exact-size copy the parsed update points into */
+	uint32_t members;
+};
+
+struct fx_tarball *fx_tarball_begin(const char *index_path, const char *name)
+{
+	struct fx_tarball *t = calloc(1, sizeof(*t));
+	assert_non_null(t);
+	assert_int_equal(index_db_open(&t->db, index_path, INDEX_OPEN_WRITE), 0);
+	assert_int_equal(index_db_tarball_begin(t->db, name, 1, 1, NULL), 0);
+	update_buf_init(&t->ub);
+	t->codec = blob_codec_new();
+	buf_init(&t->blob);
+	return t;
+}
+
+const struct bpass_update *fx_tarball_add(struct fx_tarball *t, const char *text, size_t len)
+{
+	/* An exact-size copy, as the indexer parses a gunzipped member. */
+	free(t->text);
+	t->text = malloc(len ? len : 1);
+	assert_non_null(t->text);
+	memcpy(t->text, text, len);
+	struct update_error err;
+	int rc = update_parse(&t->ub, t->text, len, &err);
+	if (rc)
+		fail_msg("could not parse the update: line %u (section %s): %s\n%.*s", err.line,
+			 update_section_name(err.section), err.msg, (int)len, text);
+	const struct bpass_update *u = &t->ub.u;
+	buf_reset(&t->blob);
+	assert_int_equal(blob_codec_encode(t->codec, u, &t->blob), 0);
+	struct index_update_row row = {
+		.node_id = u->node_id, .context = u->context, .session_id = u->session_id,
+		.seq = u->sequence, .version = u->version, .timestamp_s = u->timestamp_s,
+		.packets = u->n_packets, .blob = t->blob.data, .blob_len = t->blob.len,
+	};
+	assert_int_equal(index_db_add_update(t->db, &row), INDEX_ADD_STORED);
+	t->members++;
+	return u;
+}
+
+void fx_tarball_commit(struct fx_tarball *t)
+{
+	index_db_tarball_counts(t->db)->members = t->members;
+	assert_int_equal(index_db_tarball_commit(t->db, INDEX_TARBALL_INDEXED, NULL), 0);
+	index_db_close(t->db);
+	update_buf_release(&t->ub);
+	blob_codec_free(t->codec);
+	buf_release(&t->blob);
+	free(t->text);
+	free(t);
+}
+
 void fx_add_tarball(const char *index_path, const char *name, const struct fx_update *u,
 		    size_t n)
 {
-	struct index_db *db;
-	assert_int_equal(index_db_open(&db, index_path, INDEX_OPEN_WRITE), 0);
-	assert_int_equal(index_db_tarball_begin(db, name, 1, 1, NULL), 0);
-	struct update_buf ub;
-	update_buf_init(&ub);
-	struct buf text, blob;
+	struct fx_tarball *t = fx_tarball_begin(index_path, name);
+	struct buf text;
 	buf_init(&text);
-	buf_init(&blob);
 	for (size_t i = 0; i < n; i++) {
 		buf_reset(&text);
 		buf_printf(&text, "5\nUNKNOWN\n%s %" PRId64 " %d %" PRId64 "\n\n\n%s\n\n", u[i].node,
 			   u[i].sid, u[i].seq, u[i].sid / 1000000 + 30 * (u[i].seq + 1), FX_CTX);
 		buf_printf(&text, "%" PRId64 " 0\n%s\n", u[i].sid, u[i].sizes);
 		buf_puts(&text, "0 0 0 0\n\n0 0\n\n\n0 256\n\n\n");
-		struct update_error err;
-		int rc = update_parse(&ub, text.data, text.len, &err);
-		if (rc)
-			fprintf(stderr, "parse: %s\n", err.msg);
-		assert_int_equal(rc, 0);
-		assert_int_equal(ub.u.n_packets, u[i].n_packets);
-		buf_reset(&blob);
-		assert_int_equal(blob_encode(&ub.u, &blob), 0);
-		struct index_update_row row = {
-			.node_id = u[i].node, .context = FX_CTX, .session_id = u[i].sid, .seq = u[i].seq,
-			.version = 5, .timestamp_s = ub.u.timestamp_s, .packets = ub.u.n_packets,
-			.blob = blob.data, .blob_len = blob.len,
-		};
-		assert_int_equal(index_db_add_update(db, &row), 1);
+		assert_int_equal(fx_tarball_add(t, text.data, text.len)->n_packets, u[i].n_packets);
 	}
-	index_db_tarball_counts(db)->members = (uint32_t)n;
-	assert_int_equal(index_db_tarball_commit(db, INDEX_TARBALL_INDEXED, NULL), 0);
-	update_buf_release(&ub);
+	fx_tarball_commit(t);
 	buf_release(&text);
-	buf_release(&blob);
-	index_db_close(db);
 }

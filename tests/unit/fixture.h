@@ -1,9 +1,9 @@
 /*
- * tests/unit/fixture.h: what the harness tests stand on: a scratch folder
- * per test program, stderr captured to check messages, and a real SQLite
- * index (index/index_db.h) filled with hand-written version 5 updates that
- * the real parser reads and the real blob codec stores, exactly as
- * `bpass index` would.
+ * tests/unit/fixture.h: what the harness and processor tests stand on: a
+ * scratch folder per test program, stderr captured to check messages, files
+ * of the repository read whole, and a real SQLite index (index/index_db.h)
+ * filled with hand-written updates that the real parser reads and the real
+ * blob codec stores, exactly as `bpass index` would.
  *
  * Functions that build something fail the running cmocka test on any error.
  */
@@ -12,6 +12,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "bpass_update.h"
 
 /* The context of every update fx_add_tarball stores. */
 #define FX_CTX "d8ed5acebaa9c7d364d16687864ccc2666576188"
@@ -29,6 +31,11 @@ int fx_scratch_run(const char *name, char dir[FX_PATH], char index[FX_PATH],
 		   char state[FX_PATH]);
 /* Removes dir and everything in it. Returns 0 or -1. */
 int fx_remove(const char *dir);
+
+/* Reads the whole file at path (relative to the repository top, where the
+ * tests run) into a malloc'd buffer with a NUL after its *len bytes; NULL
+ * after a message when it cannot be read. */
+char *fx_read_file(const char *path, size_t *len);
 
 /* Sends stderr to a temporary file until fx_capture_end, which restores it
  * and puts what was written in out (size bytes, NUL-terminated, cut if
@@ -50,5 +57,16 @@ struct fx_update {
  * (created when missing): one transaction, as the indexer does. */
 void fx_add_tarball(const char *index_path, const char *name, const struct fx_update *u,
 		    size_t n);
+
+/* A tarball being added to an index update text by update text: the index
+ * at index_path (created when missing) stays open, in the tarball's
+ * transaction, until fx_tarball_commit (which frees t). */
+struct fx_tarball;
+struct fx_tarball *fx_tarball_begin(const char *index_path, const char *name);
+/* Parses text[0..len) with update_parse and stores it under the key it
+ * names (a key stored before fails the test). Returns the parsed update,
+ * borrowed until the next call. */
+const struct bpass_update *fx_tarball_add(struct fx_tarball *t, const char *text, size_t len);
+void fx_tarball_commit(struct fx_tarball *t);
 
 #endif

@@ -1,9 +1,10 @@
 /*
  * tests/unit/parse_util.h: helpers shared by the parser tests (static, so
- * each test binary gets its own copy): reading fixtures, parsing from an
- * exact-size copy (no NUL after the text, so ASan catches over-reads), and
- * a small line-array "document" built from a valid v5 update that tests
- * mutate line by line, so expected line numbers are easy to state.
+ * each test binary gets its own copy): parsing from an exact-size copy (no
+ * NUL after the text, so ASan catches over-reads), and a small line-array
+ * "document" built from a valid v5 update that tests mutate line by line,
+ * so expected line numbers are easy to state. Fixtures are read with
+ * fx_read_file (fixture.h).
  */
 #ifndef TESTS_UNIT_PARSE_UTIL_H
 #define TESTS_UNIT_PARSE_UTIL_H
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fixture.h"
 #include "update.h"
 
 /* Not every test file uses every helper. */
@@ -47,32 +49,6 @@ PU_UNUSED static int parse_bytes(struct parsed *p, const char *s, size_t len)
 PU_UNUSED static int parse_str(struct parsed *p, const char *s)
 {
 	return parse_bytes(p, s, strlen(s));
-}
-
-/* Reads a whole file into a malloc'd buffer; *len gets its size. */
-PU_UNUSED static char *read_fixture(const char *path, size_t *len)
-{
-	*len = 0;
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		fprintf(stderr, "cannot open fixture %s (run from the repository top)\n", path);
-		return NULL;
-	}
-	char *data = NULL;
-	size_t n = 0, cap = 0;
-	for (;;) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 4096;
-			data = realloc(data, cap);
-		}
-		size_t got = fread(data + n, 1, cap - n, f);
-		if (!got)
-			break;
-		n += got;
-	}
-	fclose(f);
-	*len = n;
-	return data;
 }
 
 /* ---------------------------------------------------------------------------

@@ -12,6 +12,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "../fuzz/update_diff.h"
 #include "parse_util.h"
 
 #define FIX "tests/fixtures/spec/"
@@ -19,7 +20,7 @@
 static void parse_fixture(struct parsed *p, const char *name)
 {
 	size_t len;
-	char *data = read_fixture(name, &len);
+	char *data = fx_read_file(name, &len);
 	assert_non_null(data);
 	parse_bytes(p, data, len);
 	free(data);
@@ -290,7 +291,7 @@ static void assert_same_update(const struct bpass_update *a, const struct bpass_
 static void round_trip_fixture(const char *name)
 {
 	size_t len;
-	char *data = read_fixture(name, &len);
+	char *data = fx_read_file(name, &len);
 	assert_non_null(data);
 	struct parsed p, q;
 	assert_int_equal(parse_bytes(&p, data, len), 0);
@@ -519,8 +520,8 @@ static void test_buffer_reuse(void **state)
 {
 	(void)state;
 	size_t len0, len1;
-	char *t0 = read_fixture(FIX "v5-seq0.txt", &len0);
-	char *t1 = read_fixture(FIX "v5-seq1.txt", &len1);
+	char *t0 = fx_read_file(FIX "v5-seq0.txt", &len0);
+	char *t1 = fx_read_file(FIX "v5-seq1.txt", &len1);
 	assert_non_null(t0);
 	assert_non_null(t1);
 	struct update_buf b;
@@ -554,7 +555,7 @@ static void test_failure_clears(void **state)
 {
 	(void)state;
 	size_t len;
-	char *t = read_fixture(FIX "v5-seq0.txt", &len);
+	char *t = fx_read_file(FIX "v5-seq0.txt", &len);
 	assert_non_null(t);
 	struct update_buf b;
 	update_buf_init(&b);

@@ -1069,7 +1069,7 @@ static void test_every_prefix(void **state)
 {
 	(void)state;
 	size_t len;
-	char *t = read_fixture("tests/fixtures/spec/v2-http.txt", &len);
+	char *t = fx_read_file("tests/fixtures/spec/v2-http.txt", &len);
 	assert_non_null(t);
 	int ok = 0;
 	for (size_t n = 0; n <= len; n++) {

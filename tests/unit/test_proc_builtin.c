@@ -1,8 +1,9 @@
 /*
  * tests/unit/test_proc_builtin.c: the static table of built-in processors:
- * the run order of processors.md (flow-domains after the three states it
- * reads), unique names, every dependency listed before its reader, and the
- * descriptor fields every processor must fill in.
+ * unique names, every dependency (flow-domains reads three states) listed
+ * before its reader, the descriptor fields every processor must fill in,
+ * and the README's table of processors listing exactly the built-ins, in
+ * run order.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,24 +11,37 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "builtin.h"
+#include "fixture.h"
 
-static void test_order(void **unused)
+/* The built-ins, in run order, are the rows of the README's table of
+ * processors (read from the repository top, where the tests run). */
+static void test_readme_lists_them(void **unused)
 {
 	(void)unused;
-	static const char *const expected[] = {
-		"byte-count", "flows", "addresses", "domains", "whitelisted-domains",
-		"flow-domains", "update-statistics", "availability", "meta-statistics",
-		"throughput", NULL,
-	};
+	size_t len;
+	char *readme = fx_read_file("README.md", &len);
+	assert_non_null(readme);
+	const char *row = strstr(readme, "\n| processor | per session | global / tables |\n");
+	assert_non_null(row);
+	row = strchr(row + 1, '\n') + 1;          /* the |---| line */
 	size_t i = 0;
-	for (; processors_builtin[i]; i++) {
-		assert_non_null(expected[i]);
-		assert_string_equal(processors_builtin[i]->name, expected[i]);
+	for (const char *end; (end = strchr(row, '\n')) && !strncmp(end + 1, "| ", 2);) {
+		row = end + 1;
+		size_t n = strcspn(row + 2, " |");
+		const char *want = processors_builtin[i] ? processors_builtin[i]->name : "(none)";
+		if (n != strlen(want) || strncmp(row + 2, want, n))
+			fail_msg("README row %zu of the processors table is \"%.*s\", the built-in is "
+				 "\"%s\"", i + 1, (int)n, row + 2, want);
+		i++;
 	}
-	assert_null(expected[i]);
+	if (processors_builtin[i])
+		fail_msg("the README's table of processors lacks \"%s\"", processors_builtin[i]->name);
+	assert_true(i > 0);
+	free(readme);
 }
 
 static void test_descriptors(void **unused)
@@ -63,7 +77,7 @@ static void test_descriptors(void **unused)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_order),
+		cmocka_unit_test(test_readme_lists_them),
 		cmocka_unit_test(test_descriptors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,8 +1,10 @@
 /*
  * tests/unit/test_proc_example.c: the two version-5 example updates of
- * update-format.md §13.1 and §13.2 (one session of OW0123456789AB), parsed
- * with update_parse and run through every built-in processor except
- * byte-count. The expected results are worked out by hand in the comments.
+ * update-format.md §13.1 and §13.2 (one session of OW0123456789AB, the
+ * fixtures tests/fixtures/spec/v5-seq0.txt and v5-seq1.txt), indexed and run
+ * through every built-in processor except byte-count by the real worker and
+ * merge code (proc_driver.h). The expected results are worked out by hand in
+ * the comments.
  *
  * Packet times of §13.1 (header 1337104801034112 plus the running sum):
  *   p1  1337104801034724 (the youtube DNS response, PKTID 1)
@@ -21,94 +23,6 @@
 #include <string.h>
 
 #include "proc_driver.h"
-
-static const char example_13_1[] =
-	"5\n"
-	"UNKNOWN\n"
-	"OW0123456789AB 1337104800512345 0 1337104830\n"
-	"18 0 0\n"
-	"\n"
-	"google.com\n"
-	"facebook.com\n"
-	"youtube.com\n"
-	"yahoo.com\n"
-	"amazon.com\n"
-	"wikipedia.org\n"
-	"\n"
-	"d8ed5acebaa9c7d364d16687864ccc2666576188\n"
-	"\n"
-	"1337104801034112 0\n"
-	"0 75 10422\n"
-	"612 200 10423\n"
-	"1423 74 27187\n"
-	"21876 74 27188\n"
-	"151 66 27187\n"
-	"402 583 27187\n"
-	"23011 1514 27188\n"
-	"12 1514 27188\n"
-	"9 1226 27188\n"
-	"244 66 27187\n"
-	"1002315 42 2\n"
-	"80311 86 4\n"
-	"4501212 80 3305\n"
-	"30213 270 3306\n"
-	"1811 74 51790\n"
-	"18230 74 51791\n"
-	"98 66 51790\n"
-	"5012 64 0\n"
-	"\n"
-	"1337104801 8 0 0\n"
-	"3305 1 d80a91fad852ec49 1 6315897dcc4446c3 17 60123 53\n"
-	"3306 1 6315897dcc4446c3 1 d80a91fad852ec49 17 53 60123\n"
-	"10422 1 d80a91fad852ec49 1 6315897dcc4446c3 17 51234 53\n"
-	"10423 1 6315897dcc4446c3 1 d80a91fad852ec49 17 53 51234\n"
-	"27187 1 d80a91fad852ec49 1 73c65311b2a3835d 6 49872 443\n"
-	"27188 1 73c65311b2a3835d 1 d80a91fad852ec49 6 443 49872\n"
-	"51790 1 d80a91fad852ec49 1 fa287336816097 6 49873 443\n"
-	"51791 1 fa287336816097 1 d80a91fad852ec49 6 443 49873\n"
-	"\n"
-	"0 0\n"
-	"1 0 0 youtube-ui.l.google.com 73c65311b2a3835d 300\n"
-	"13 0 1 787f9e65b830e5efe0a5c7d7cde13b14118a3064 fa287336816097 20\n"
-	"\n"
-	"1 0 0 www.youtube.com 0 youtube-ui.l.google.com 86400\n"
-	"13 0 1 bb19bc43065d5cd20d03f752e9f31760cc3b9dfc 1 99436bf3da600e08e3dc2029a5b34e056e87d3b0 300\n"
-	"13 0 1 99436bf3da600e08e3dc2029a5b34e056e87d3b0 1 787f9e65b830e5efe0a5c7d7cde13b14118a3064 21600\n"
-	"\n"
-	"0 256\n"
-	"001f3b8becc6 d80a91fad852ec49\n"
-	"012345532d05 6315897dcc4446c3\n"
-	"\n"
-	"\n";
-
-static const char example_13_2[] =
-	"5\n"
-	"UNKNOWN\n"
-	"OW0123456789AB 1337104800512345 1 1337104860\n"
-	"25 0 0\n"
-	"\n"
-	"\n"
-	"d8ed5acebaa9c7d364d16687864ccc2666576188\n"
-	"\n"
-	"1337104835211007 0\n"
-	"0 66 27187\n"
-	"31877 66 27188\n"
-	"1200345 42 2\n"
-	"-3 60 2\n"
-	"2210 90 40112\n"
-	"30512 90 6021\n"
-	"8800001 1514 27188\n"
-	"\n"
-	"1337104830 10 0 0\n"
-	"6021 1 988425d2def59ffb 1 d80a91fad852ec49 17 123 123\n"
-	"40112 1 d80a91fad852ec49 1 988425d2def59ffb 17 123 123\n"
-	"\n"
-	"0 0\n"
-	"\n"
-	"\n"
-	"2 256\n"
-	"\n"
-	"\n";
 
 #define NODE "OW0123456789AB"
 #define CTX "d8ed5acebaa9c7d364d16687864ccc2666576188"
@@ -135,17 +49,17 @@ static void test_examples(void **unused)
 {
 	(void)unused;
 	struct pd *d = pd_new(NULL);
-	assert_int_equal(pd_feed(d, example_13_1), 0);
-	assert_int_equal(pd_feed(d, example_13_2), 0);
-	assert_int_equal(pd_end_run(d, NULL), 0);
+	pd_feed_file(d, "tests/fixtures/spec/v5-seq0.txt");
+	pd_feed_file(d, "tests/fixtures/spec/v5-seq1.txt");
+	pd_end_run(d);
 
 	assert_string_equal(pd_saved(d, 0, "flow-domains"),
-			    "[[3305 []] [3306 []] [6021 []] [10422 []] [10423 []] "
-			    "[27187 [[0 \"www.youtube.com\"] [0 \"youtube-ui.l.google.com\"]]] "
-			    "[27188 [[0 \"www.youtube.com\"] [0 \"youtube-ui.l.google.com\"]]] "
-			    "[40112 []] "
-			    "[51790 [[1 \"" BANK "\"] [1 \"" BANK_CNAME "\"]]] "
-			    "[51791 [[1 \"" BANK "\"] [1 \"" BANK_CNAME "\"]]]]");
+			    "[[3305, []], [3306, []], [6021, []], [10422, []], [10423, []], "
+			    "[27187, [[0, \"www.youtube.com\"], [0, \"youtube-ui.l.google.com\"]]], "
+			    "[27188, [[0, \"www.youtube.com\"], [0, \"youtube-ui.l.google.com\"]]], "
+			    "[40112, []], "
+			    "[51790, [[1, \"" BANK "\"], [1, \"" BANK_CNAME "\"]]], "
+			    "[51791, [[1, \"" BANK "\"], [1, \"" BANK_CNAME "\"]]]]");
 	assert_string_equal(pd_table(d, "flow_domains_per_node"),
 			    "node_id,anonymized,domain,flows\n"
 			    NODE ",0,www.youtube.com,2\n"
@@ -153,27 +67,27 @@ static void test_examples(void **unused)
 			    NODE ",1," BANK ",2\n"
 			    NODE ",1," BANK_CNAME ",2\n");
 	assert_string_equal(pd_saved(d, 0, "domains"),
-			    "[true 1337104860000000 "
-			    "[[0 \"73c65311b2a3835d\" "
-			    "[[0 \"www.youtube.com\" 1337104801034724 1337105101034724] "
-			    "[0 \"youtube-ui.l.google.com\" 1337104801034724 1337105101034724]]]] "
-			    "[[0 0 \"youtube-ui.l.google.com\" "
-			    "[[\"73c65311b2a3835d\" 300 1337104801034724]]]] []]");
+			    "[true, 1337104860000000, "
+			    "[[0, \"73c65311b2a3835d\", "
+			    "[[0, \"www.youtube.com\", 1337104801034724, 1337105101034724], "
+			    "[0, \"youtube-ui.l.google.com\", 1337104801034724, 1337105101034724]]]], "
+			    "[[0, 0, \"youtube-ui.l.google.com\", "
+			    "[[\"73c65311b2a3835d\", 300, 1337104801034724]]]], []]");
 	/* whitelisted: youtube-ui.l.google.com matches google.com, the clear alias
 	 * www.youtube.com matches youtube.com, with the same window; the hashed
 	 * names are left out */
 	assert_string_equal(pd_saved(d, 0, "whitelisted-domains"),
-			    "[true 1337104860000000 "
-			    "[[0 \"73c65311b2a3835d\" "
-			    "[[0 \"google.com\" 1337104801034724 1337105101034724] "
-			    "[0 \"youtube.com\" 1337104801034724 1337105101034724]]]] "
-			    "[[0 0 \"youtube-ui.l.google.com\" "
-			    "[[\"73c65311b2a3835d\" 300 1337104801034724]]]] "
-			    "[\"amazon.com\" \"facebook.com\" \"google.com\" \"wikipedia.org\" "
-			    "\"yahoo.com\" \"youtube.com\"]]");
+			    "[true, 1337104860000000, "
+			    "[[0, \"73c65311b2a3835d\", "
+			    "[[0, \"google.com\", 1337104801034724, 1337105101034724], "
+			    "[0, \"youtube.com\", 1337104801034724, 1337105101034724]]]], "
+			    "[[0, 0, \"youtube-ui.l.google.com\", "
+			    "[[\"73c65311b2a3835d\", 300, 1337104801034724]]]], "
+			    "[\"amazon.com\", \"facebook.com\", \"google.com\", \"wikipedia.org\", "
+			    "\"yahoo.com\", \"youtube.com\"]]");
 	assert_string_equal(pd_saved(d, 0, "addresses"),
-			    "[[\"6315897dcc4446c3\" \"012345532d05\" 1] "
-			    "[\"d80a91fad852ec49\" \"001f3b8becc6\" 0]]");
+			    "[[\"6315897dcc4446c3\", \"012345532d05\", 1], "
+			    "[\"d80a91fad852ec49\", \"001f3b8becc6\", 0]]");
 	/* 8 + 2 flows; 4 with domains, 2 pairs each */
 	assert_string_equal(pd_figures(d),
 			    NODE " " CTX " 1337104800512345: flows=10 ip_mac_mappings=2 "

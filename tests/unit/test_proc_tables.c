@@ -1,7 +1,8 @@
 /*
  * tests/unit/test_proc_tables.c: the result tables of update-statistics,
- * availability, meta-statistics and throughput on hand-written updates, the
- * expected rows worked out by hand from processors.md in the comments.
+ * availability, meta-statistics and throughput on hand-written updates run
+ * by the real worker and merge code (proc_driver.h), the expected rows
+ * worked out by hand from processors.md in the comments.
  *
  * Times: T0 = 1337104800 s = 2012-05-15T18:00:00Z (a whole minute).
  */
@@ -12,11 +13,13 @@
 #include <cmocka.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "proc_driver.h"
+#include "state_writer.h"
 
-#define FEED(d, ...) assert_int_equal(pd_feed_parts((d), &(struct pd_text){__VA_ARGS__}), 0)
+#define FEED(d, ...) pd_feed_parts((d), &(struct pd_text){__VA_ARGS__})
 #define CTX_B "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
 #define PROCS(...) ((const char *const[]){__VA_ARGS__, NULL})
 
@@ -33,7 +36,7 @@ static void test_update_statistics(void **unused)
 	FEED(d, .version = 4, .intro = "N1 1000 0 1337104830");     /* no pcap line: 0, 0 */
 	FEED(d, .intro = "N1 1000 1 1337104860", .pcap = "50 1 0");
 	FEED(d, .intro = "N0 3000 0 1337104810");
-	assert_int_equal(pd_end_run(d, NULL), 0);
+	pd_end_run(d);
 	assert_string_equal(pd_table(d, "update_statistics"),
 			    "node_id,anonymization_context,session_id,timestamp,iso,file_format_version,"
 			    "pcap_dropped,iface_dropped,packet_series_dropped,flow_table_dropped,"
@@ -62,29 +65,55 @@ static void test_update_statistics(void **unused)
 	pd_free(d);
 }
 
-/* Fix: an update without the pcap line counts 0 for the pcap fields, even
- * when the struct holds stale numbers there. */
+/* Fix: an update without the pcap line counts 0 for the pcap fields, also
+ * after one with the line in the same session (the worker decodes every
+ * update of a session into one buffer). */
 static void test_no_pcap_line(void **unused)
 {
 	(void)unused;
 	struct pd *d = pd_new(PROCS("update-statistics"));
+	FEED(d, .intro = "N1 1 0 1337104830", .pcap = "99 98 97");
+	FEED(d, .intro = "N1 1 1 1337104860");
+	pd_end_run(d);
+	const char *t = pd_table(d, "update_statistics");
+	assert_non_null(strstr(t, "\nN1," PD_CONTEXT ",1,1337104830,2012-05-15T18:00:30Z,5,98,97,"));
+	assert_non_null(strstr(t, "\nN1," PD_CONTEXT ",1,1337104860,2012-05-15T18:01:00Z,5,0,0,"));
+	pd_free(d);
+}
+
+/* The same when the update handed to the processor holds stale numbers in
+ * the pcap fields: no input reaches the processor so (blob_decode clears
+ * them), so its callbacks are called directly, as a plugin's could be. */
+static void test_no_pcap_line_stale_fields(void **unused)
+{
+	(void)unused;
+	const struct bpass_processor *p = pd_processor("update-statistics");
+	static const struct bpass_session_key key = {"N1", PD_CONTEXT, 1};
 	struct bpass_update u;
 	memset(&u, 0, sizeof(u));
 	u.version = 5;
 	u.build_id = "UNKNOWN";
-	u.node_id = "N1";
-	u.context = PD_CONTEXT;
-	u.session_id = 1;
+	u.node_id = key.node_id;
+	u.context = key.context;
+	u.session_id = key.session_id;
 	u.timestamp_s = 1337104830;
 	u.has_pcap = false;
 	u.pcap_received = 99;
 	u.pcap_dropped = 98;
 	u.iface_dropped = 97;
-	assert_int_equal(pd_feed_update(d, &u), 0);
-	assert_int_equal(pd_end_run(d, NULL), 0);
-	assert_non_null(strstr(pd_table(d, "update_statistics"),
-			       "\nN1," PD_CONTEXT ",1,1337104830,2012-05-15T18:00:30Z,5,0,0,"));
-	pd_free(d);
+	void *st = p->session_new(&key);
+	struct bpass_ctx ctx = {.key = &key};
+	assert_int_equal(p->process(&ctx, st, NULL, &u), 0);
+	struct state_writer sw;
+	state_writer_init(&sw);
+	assert_int_equal(p->save(st, &sw.w), 0);
+	assert_int_equal(state_writer_finish(&sw), 0);
+	/* [sequence, timestamp, version, pcap_dropped, iface_dropped, ...] */
+	char *text = pd_msgpack_text(sw.sbuf.data, sw.sbuf.size);
+	assert_string_equal(text, "[[0, 1337104830, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]]");
+	free(text);
+	state_writer_release(&sw);
+	p->session_free(st);
 }
 
 /* Each session: update 0 at ts0 with a first packet at pkt0 (0 = empty
@@ -137,7 +166,7 @@ static void test_availability(void **unused)
 	 * comes after its last timestamp). Separated: T0+100 >= T0+65 + 35 s. */
 	feed_av(d, "N5", 40, 1337104900, NULL, 1337105000);
 	feed_av(d, "N5", 41, 1337104860, "1337104950000000", 1337104865);
-	assert_int_equal(pd_end_run(d, NULL), 0);
+	pd_end_run(d);
 	assert_string_equal(pd_table(d, "availability"), av_expected);
 	assert_int_equal(pd_figure(d, 0, "availability_lower_us"), 1337104700000000);
 	assert_int_equal(pd_figure(d, 0, "availability_upper_us"), 1337104766000000);
@@ -148,14 +177,14 @@ static void test_availability(void **unused)
 		{7, 5, 6, 1, 9, 2, 0, 3, 4, 8},
 	};
 	for (size_t i = 0; i < sizeof(orders) / sizeof(orders[0]); i++) {
-		assert_int_equal(pd_merge(d, orders[i]), 0);
+		pd_merge(d, orders[i]);
 		assert_string_equal(pd_table(d, "availability"), av_expected);
 	}
 
 	/* Run 2 continues N2 s2 at T0+200 (no update 0 this time, so its lower
 	 * bound stays T0+95): [T0+95, T0+200] */
 	FEED(d, .intro = "N2 12 1 1337105000");
-	assert_int_equal(pd_end_run(d, NULL), 0);
+	pd_end_run(d);
 	assert_non_null(strstr(pd_table(d, "availability"),
 			       "\nN2,1337104895000000,1337105000000000,"));
 	pd_free(d);
@@ -174,7 +203,7 @@ static void test_meta_statistics(void **unused)
 	FEED(d, .intro = "N1 1 1 1337104830");
 	FEED(d, .intro = "N1 2 0 1337104810", .context = CTX_B);
 	FEED(d, .intro = "N2 3 0 1337104900");
-	assert_int_equal(pd_end_run(d, NULL), 0);
+	pd_end_run(d);
 	/* global: T0+10 .. T0+100; N1: T0+10 .. T0+60; N1/A: T0+30 .. T0+60 */
 	assert_string_equal(
 		pd_table(d, "meta_statistics"),
@@ -187,12 +216,12 @@ static void test_meta_statistics(void **unused)
 		"context,N2," PD_CONTEXT ",1337104900,2012-05-15T18:01:40Z,1337104900,2012-05-15T18:01:40Z\n");
 
 	/* Run 2: nothing new */
-	assert_int_equal(pd_end_run(d, NULL), 0);
+	pd_end_run(d);
 	assert_string_equal(pd_table(d, "meta_statistics"), meta_header);
 
 	/* Run 3: one update at T0+90; only this run counts */
 	FEED(d, .intro = "N1 1 2 1337104890");
-	assert_int_equal(pd_end_run(d, NULL), 0);
+	pd_end_run(d);
 	assert_string_equal(
 		pd_table(d, "meta_statistics"),
 		"scope,node_id,anonymization_context,oldest,oldest_iso,newest,newest_iso\n"
@@ -202,11 +231,14 @@ static void test_meta_statistics(void **unused)
 	pd_free(d);
 }
 
+/* A run over an index without sessions: only the header. (Under UBSan this
+ * also shows that merge_write sorts its rows with qsort(NULL, 0, ...) when
+ * there are none, as `bpass run` on an empty index does.) */
 static void test_meta_empty(void **unused)
 {
 	(void)unused;
 	struct pd *d = pd_new(PROCS("meta-statistics"));
-	assert_int_equal(pd_end_run(d, NULL), 0);
+	pd_end_run(d);
 	assert_string_equal(pd_table(d, "meta_statistics"), meta_header);
 	pd_free(d);
 }
@@ -224,7 +256,7 @@ static void test_throughput(void **unused)
 	FEED(d, .intro = "N1 2 0 1337104830", .packets = "1337104800000000 0\n0 10 2\n"); /* T0 */
 	FEED(d, .intro = "N2 3 0 1337104830",
 	     .packets = "1337104800000000 0\n0 65535 2\n0 65535 2\n");
-	assert_int_equal(pd_end_run(d, NULL), 0);
+	pd_end_run(d);
 	/* N1 minute T0: 100 + 50 + 10 = 160 bytes in 3 packets; N2: 2 * 65535 */
 	assert_string_equal(pd_table(d, "throughput"),
 			    "node_id,minute,minute_iso,bytes,packets\n"
@@ -234,7 +266,7 @@ static void test_throughput(void **unused)
 			    "N2,1337104800000000,2012-05-15T18:00:00.000000Z,131070,2\n");
 	/* the session state: minutes 22285080 (T0 / 60), 22285081, 22285082 */
 	assert_string_equal(pd_saved(d, 0, "throughput"),
-			    "[[22285080 150 2] [22285081 200 1] [22285082 1000 1]]");
+			    "[[22285080, 150, 2], [22285081, 200, 1], [22285082, 1000, 1]]");
 	pd_free(d);
 }
 
@@ -243,10 +275,12 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_update_statistics),
 		cmocka_unit_test(test_no_pcap_line),
+		cmocka_unit_test(test_no_pcap_line_stale_fields),
 		cmocka_unit_test(test_availability),
 		cmocka_unit_test(test_meta_statistics),
-		cmocka_unit_test(test_meta_empty),
 		cmocka_unit_test(test_throughput),
+		/* last: it stops the binary under UBSan until merge_write is fixed */
+		cmocka_unit_test(test_meta_empty),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,7 +3,7 @@
  * tar and gzip in a scratch folder: good members, bad ones (not gzip, empty,
  * truncated, corrupt, a gzip bomb, links, trailing garbage) each with its
  * reason and without stopping the walk, .tar.gz archives, truncated and
- * unreadable archives; tarball name parsing; MD5 against md5sum.
+ * unreadable archives; MD5 against md5sum.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -620,61 +620,6 @@ static void test_gunzip(void **state)
 	tarball_reader_free(r);
 }
 
-static void test_parse_name(void **state)
-{
-	(void)state;
-	struct tarball_name n;
-	assert_int_equal(tarball_parse_name("OWC43DC78EE081_2012-05-15_10-30-07.tar", &n), 0);
-	assert_string_equal(n.node_id, "OWC43DC78EE081");
-	assert_string_equal(n.date, "2012-05-15 10:30:07");
-	assert_string_equal(n.md5, "");
-
-	assert_int_equal(tarball_parse_name(
-		"OW0123456789AB_2011-10-01_23-59-59_0123456789abcdefABCDEF0123456789.tar", &n), 0);
-	assert_string_equal(n.node_id, "OW0123456789AB");
-	assert_string_equal(n.date, "2011-10-01 23:59:59");
-	assert_string_equal(n.md5, "0123456789abcdefabcdef0123456789");
-
-	/* anonymized dataset: md5 node id and md5 suffix */
-	assert_int_equal(tarball_parse_name("d41d8cd98f00b204e9800998ecf8427e_2012-01-31_00-00-00_"
-					    "900150983cd24fb0d6963f7d28e17f72.tar", &n), 0);
-	assert_string_equal(n.node_id, "d41d8cd98f00b204e9800998ecf8427e");
-	assert_string_equal(n.date, "2012-01-31 00:00:00");
-	assert_string_equal(n.md5, "900150983cd24fb0d6963f7d28e17f72");
-
-	assert_int_equal(tarball_parse_name("OW0123456789AB_2013-07-01_12-00-00.tar.gz", &n), 0);
-	assert_string_equal(n.node_id, "OW0123456789AB");
-	assert_string_equal(n.date, "2013-07-01 12:00:00");
-
-	static const char *const bad[] = {
-		"",
-		".tar",
-		"OW0123456789AB.tar",
-		"OW0123456789AB_2012-05-15.tar",
-		"_2012-05-15_10-30-07.tar",
-		"OW0123456789AB_2012-05-15_10-30-07",
-		"OW0123456789AB_2012-05-15_10-30-07.zip",
-		"OW0123456789AB_2012-5-15_10-30-07.tar",
-		"OW0123456789AB_2012-05-15_10:30:07.tar",
-		"OW0123456789AB_2012-13-15_10-30-07.tar",
-		"OW0123456789AB_2012-05-15_24-30-07.tar",
-		"OW0123456789AB_2012-05-15_10-30-07_.tar",
-		"OW0123456789AB_2012-05-15_10-30-07_0123456789abcdef0123456789abcde.tar",
-		"OW0123456789AB_2012-05-15_10-30-07_0123456789abcdef0123456789abcdeg.tar",
-		"OW0123456789AB_2012-05-15_10-30-07_0123456789abcdef0123456789abcdef0.tar",
-		"OW0123456789AB_2012-05-15_10-30-07x.tar",
-		"OW 0123456789AB_2012-05-15_10-30-07.tar",
-		"OWAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA_2012-05-15_10-30-07.tar",
-	};
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		strcpy(n.node_id, "x");
-		if (tarball_parse_name(bad[i], &n) != -1)
-			fail_msg("\"%s\" parsed", bad[i]);
-		assert_string_equal(n.node_id, "");
-		assert_string_equal(n.md5, "");
-	}
-}
-
 static void md5sum_of(const char *name, char out[33])
 {
 	char cmd[600];
@@ -727,7 +672,6 @@ int main(void)
 		cmocka_unit_test(test_concatenated_tar_gz),
 		cmocka_unit_test(test_unreadable_archives),
 		cmocka_unit_test(test_gunzip),
-		cmocka_unit_test(test_parse_name),
 		cmocka_unit_test(test_md5),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
