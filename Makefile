@@ -16,8 +16,9 @@
 # and so does CI through make check; a plain make does not, so that a newer
 # compiler's new warnings never stop a user's build). Use make -j$(nproc).
 
-# The one place the version is set (bpass.pc reads it).
-BPASS_VERSION := 0.2.0
+# The version, read from processors/bpass.h (BPASS_VERSION_STRING), the one
+# place it is set (bpass.pc gets it from here).
+BPASS_VERSION := $(shell sed -n 's/^#define BPASS_VERSION_STRING "\(.*\)"$$/\1/p' processors/bpass.h)
 
 BUILD    ?= build
 PREFIX   ?= /usr/local

@@ -14,6 +14,7 @@
 
 #include "buf.h"
 #include "builtin.h"
+#include "proc_ctx.h"
 #include "update.h"
 
 /* ---------------------------------------------------------------------------
@@ -607,6 +608,18 @@ static const struct bpass_processor *const pd_builtins[] = {
 	NULL,
 };
 
+struct bpass_ctx *pd_ctx(const struct bpass_processor *p, const struct bpass_session_key *key)
+{
+	/* One for the test process (never released: it owns only small buffers). */
+	static struct proc_ctx x;
+	static bool ready;
+	if (!ready) {
+		proc_ctx_init(&x, NULL);
+		ready = true;
+	}
+	return proc_ctx_enter(&x, p, key);
+}
+
 const struct bpass_processor *pd_processor(const char *name)
 {
 	for (const struct bpass_processor *const *p = pd_builtins; *p; p++)
@@ -639,9 +652,9 @@ static void session_free_states(struct pd *d, struct pd_session *s)
 {
 	for (uint32_t i = 0; i < d->n_p; i++) {
 		if (s->state[i] && d->p[i]->session_free)
-			d->p[i]->session_free(s->state[i]);
+			d->p[i]->session_free(pd_ctx(d->p[i], NULL), s->state[i]);
 		if (s->eph[i] && d->p[i]->ephemeral_free)
-			d->p[i]->ephemeral_free(s->eph[i]);
+			d->p[i]->ephemeral_free(pd_ctx(d->p[i], NULL), s->eph[i]);
 		s->state[i] = s->eph[i] = NULL;
 	}
 	s->live = false;
@@ -678,12 +691,12 @@ static int state_open(struct pd *d, uint32_t i, const struct bpass_session_key *
 	*out = NULL;
 	if (!p->session_new)
 		return 0;
-	*out = p->session_new(key);
+	*out = p->session_new(pd_ctx(p, key));
 	if (!*out) {
 		fprintf(stderr, "%s: session_new failed\n", p->name);
 		return -1;
 	}
-	if (blob && p->load(*out, p->version, pd_blob_reader(blob))) {
+	if (blob && p->load(pd_ctx(p, NULL), *out, p->version, pd_blob_reader(blob))) {
 		fprintf(stderr, "%s: could not load its own saved state\n", p->name);
 		return -1;
 	}
@@ -697,12 +710,12 @@ static int eph_open(struct pd *d, uint32_t i, const struct bpass_session_key *ke
 	*out = NULL;
 	if (!p->ephemeral_new)
 		return 0;
-	*out = p->ephemeral_new(key);
+	*out = p->ephemeral_new(pd_ctx(p, key));
 	if (!*out) {
 		fprintf(stderr, "%s: ephemeral_new failed\n", p->name);
 		return -1;
 	}
-	if (blob && p->ephemeral_load(*out, pd_blob_reader(blob))) {
+	if (blob && p->ephemeral_load(pd_ctx(p, NULL), *out, pd_blob_reader(blob))) {
 		fprintf(stderr, "%s: could not load its own ephemeral state\n", p->name);
 		return -1;
 	}
@@ -852,7 +865,7 @@ static int save_checked(struct pd *d, struct pd_session *s, uint32_t i)
 {
 	const struct bpass_processor *p = d->p[i];
 	struct pd_blob *b = pd_blob_new();
-	if (p->save(s->state[i], pd_blob_writer(b))) {
+	if (p->save(pd_ctx(p, NULL), s->state[i], pd_blob_writer(b))) {
 		fprintf(stderr, "%s: save failed\n", p->name);
 		pd_blob_free(b);
 		return -1;
@@ -861,7 +874,7 @@ static int save_checked(struct pd *d, struct pd_session *s, uint32_t i)
 	int rc = state_open(d, i, &s->key, b, &again);
 	if (!rc) {
 		struct pd_blob *b2 = pd_blob_new();
-		p->save(again, pd_blob_writer(b2));
+		p->save(pd_ctx(p, NULL), again, pd_blob_writer(b2));
 		if (!pd_blob_equal(b, b2)) {
 			char *x = pd_blob_text(b), *y = pd_blob_text(b2);
 			fprintf(stderr, "%s: save/load/save differs:\n%s\n%s\n", p->name, x, y);
@@ -872,7 +885,7 @@ static int save_checked(struct pd *d, struct pd_session *s, uint32_t i)
 		pd_blob_free(b2);
 	}
 	if (again)
-		p->session_free(again);
+		p->session_free(pd_ctx(p, NULL), again);
 	if (rc) {
 		pd_blob_free(b);
 		return -1;
@@ -888,13 +901,13 @@ static int eph_save_checked(struct pd *d, struct pd_session *s, uint32_t i)
 {
 	const struct bpass_processor *p = d->p[i];
 	struct pd_blob *b = pd_blob_new();
-	int rc = p->ephemeral_save(s->eph[i], pd_blob_writer(b));
+	int rc = p->ephemeral_save(pd_ctx(p, NULL), s->eph[i], pd_blob_writer(b));
 	void *again = NULL;
 	if (!rc)
 		rc = eph_open(d, i, &s->key, b, &again);
 	if (!rc) {
 		struct pd_blob *b2 = pd_blob_new();
-		p->ephemeral_save(again, pd_blob_writer(b2));
+		p->ephemeral_save(pd_ctx(p, NULL), again, pd_blob_writer(b2));
 		if (!pd_blob_equal(b, b2)) {
 			fprintf(stderr, "%s: ephemeral save/load/save differs\n", p->name);
 			rc = -1;
@@ -902,7 +915,7 @@ static int eph_save_checked(struct pd *d, struct pd_session *s, uint32_t i)
 		pd_blob_free(b2);
 	}
 	if (again)
-		p->ephemeral_free(again);
+		p->ephemeral_free(pd_ctx(p, NULL), again);
 	if (rc) {
 		pd_blob_free(b);
 		return -1;
@@ -919,7 +932,7 @@ static int write_all(struct pd *d, void **globals, struct pd_capture *c)
 				    res_f64,  res_null,  res_iso_us, res_iso_s,   res_row_end,
 				    res_close};
 	for (uint32_t i = 0; i < d->n_p; i++)
-		if (globals[i] && d->p[i]->write_results && d->p[i]->write_results(globals[i], &res)) {
+		if (globals[i] && d->p[i]->write_results && d->p[i]->write_results(pd_ctx(d->p[i], NULL), globals[i], &res)) {
 			fprintf(stderr, "%s: write_results failed\n", d->p[i]->name);
 			return -1;
 		}
@@ -951,7 +964,7 @@ int pd_merge(struct pd *d, const uint32_t *order)
 	figs_release(&d->figs);
 	for (uint32_t i = 0; i < d->n_p; i++)
 		if (d->p[i]->global_new)
-			g[i] = d->p[i]->global_new();
+			g[i] = d->p[i]->global_new(pd_ctx(d->p[i], NULL));
 	struct bpass_figures figs = {&d->figs, fig_add};
 	for (uint32_t k = 0; k < d->n_s && !rc; k++) {
 		uint32_t idx = order ? order[k] : k;
@@ -964,20 +977,20 @@ int pd_merge(struct pd *d, const uint32_t *order)
 			rc = state_open(d, i, &s->key, s->saved[i], &st);
 			if (!rc)
 				rc = eph_open(d, i, &s->key, s->eph_saved[i], &eph);
-			if (!rc && p->session_figures && p->session_figures(st, eph, &figs))
+			if (!rc && p->session_figures && p->session_figures(pd_ctx(p, NULL), st, eph, &figs))
 				rc = -1;
-			if (!rc && g[i] && p->merge(g[i], &s->key, st, eph))
+			if (!rc && g[i] && p->merge(pd_ctx(p, &s->key), g[i], st, eph))
 				rc = -1;
 			if (rc)
 				fprintf(stderr, "%s: figures or merge failed\n", p->name);
 			if (st)
-				p->session_free(st);
+				p->session_free(pd_ctx(p, NULL), st);
 			if (eph)
-				p->ephemeral_free(eph);
+				p->ephemeral_free(pd_ctx(p, NULL), eph);
 		}
 	}
 	for (uint32_t i = 0; i < d->n_p && !rc; i++)
-		if (g[i] && d->p[i]->global_complete && d->p[i]->global_complete(g[i])) {
+		if (g[i] && d->p[i]->global_complete && d->p[i]->global_complete(pd_ctx(d->p[i], NULL), g[i])) {
 			fprintf(stderr, "%s: global_complete failed\n", d->p[i]->name);
 			rc = -1;
 		}
@@ -991,10 +1004,10 @@ int pd_merge(struct pd *d, const uint32_t *order)
 			if (!g[i] || !p->global_save)
 				continue;
 			struct pd_blob *b = pd_blob_new(), *b2 = pd_blob_new();
-			g2[i] = p->global_new();
-			if (p->global_save(g[i], pd_blob_writer(b)) ||
-			    p->global_load(g2[i], p->version, pd_blob_reader(b)) ||
-			    p->global_save(g2[i], pd_blob_writer(b2)) || !pd_blob_equal(b, b2)) {
+			g2[i] = p->global_new(pd_ctx(p, NULL));
+			if (p->global_save(pd_ctx(p, NULL), g[i], pd_blob_writer(b)) ||
+			    p->global_load(pd_ctx(p, NULL), g2[i], p->version, pd_blob_reader(b)) ||
+			    p->global_save(pd_ctx(p, NULL), g2[i], pd_blob_writer(b2)) || !pd_blob_equal(b, b2)) {
 				fprintf(stderr, "%s: global save/load/save failed or differs\n", p->name);
 				rc = -1;
 			}
@@ -1016,11 +1029,11 @@ int pd_merge(struct pd *d, const uint32_t *order)
 		capture_release(&c2);
 		for (uint32_t i = 0; i < d->n_p; i++)
 			if (g2[i])
-				d->p[i]->global_free(g2[i]);
+				d->p[i]->global_free(pd_ctx(d->p[i], NULL), g2[i]);
 	}
 	for (uint32_t i = 0; i < d->n_p; i++)
 		if (g[i])
-			d->p[i]->global_free(g[i]);
+			d->p[i]->global_free(pd_ctx(d->p[i], NULL), g[i]);
 	if (d->figs.failed)
 		rc = -1;
 	figs_render(d);

@@ -115,6 +115,11 @@ void pd_blob_replay(const struct pd_blob *b, struct bpass_writer *w);
 /* The saved state blob of processor name for session s (borrowed), or NULL. */
 const struct pd_blob *pd_saved_blob(const struct pd *d, uint32_t s, const char *name);
 
+/* A context for calling a callback of p directly (about session key, or
+ * NULL): the framework's own (processors/proc_ctx.h), with default options.
+ * Valid until the next call. */
+struct bpass_ctx *pd_ctx(const struct bpass_processor *p, const struct bpass_session_key *key);
+
 /* The built-in processor called name (not byte-count), or NULL. */
 const struct bpass_processor *pd_processor(const char *name);
 

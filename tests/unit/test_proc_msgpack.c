@@ -33,18 +33,18 @@ static int load_bytes(const struct bpass_processor *p, const void *data, size_t 
 	struct state_reader sr;
 	state_reader_init(&sr);
 	state_reader_reset(&sr, data, len);
-	void *st = p->session_new(&key);
-	int rc = p->load(st, p->version, &sr.r);
+	void *st = p->session_new(pd_ctx(p, &key));
+	int rc = p->load(pd_ctx(p, NULL), st, p->version, &sr.r);
 	if (rc == 0) {
 		struct pd_blob *b = out ? out : pd_blob_new();
-		assert_int_equal(p->save(st, pd_blob_writer(b)), 0);
-		void *again = p->session_new(&key);
-		assert_int_equal(p->load(again, p->version, pd_blob_reader(b)), 0);
-		p->session_free(again);
+		assert_int_equal(p->save(pd_ctx(p, NULL), st, pd_blob_writer(b)), 0);
+		void *again = p->session_new(pd_ctx(p, &key));
+		assert_int_equal(p->load(pd_ctx(p, NULL), again, p->version, pd_blob_reader(b)), 0);
+		p->session_free(pd_ctx(p, NULL), again);
 		if (!out)
 			pd_blob_free(b);
 	}
-	p->session_free(st);
+	p->session_free(pd_ctx(p, NULL), st);
 	state_reader_release(&sr);
 	return rc;
 }

@@ -178,50 +178,50 @@ static void check_rejects(const struct bpass_processor *p, const struct pd_blob 
 
 static int load_state(const struct bpass_processor *p, void *st, uint32_t v, struct pd_blob *b)
 {
-	return p->load(st, v, pd_blob_reader(b));
+	return p->load(pd_ctx(p, NULL), st, v, pd_blob_reader(b));
 }
 
 static void *make_state(const struct bpass_processor *p)
 {
 	static const struct bpass_session_key key = {"N1", PD_CONTEXT, 1};
-	return p->session_new(&key);
+	return p->session_new(pd_ctx(p, &key));
 }
 
 static void drop_state(const struct bpass_processor *p, void *st)
 {
-	p->session_free(st);
+	p->session_free(pd_ctx(p, NULL), st);
 }
 
 static int load_global(const struct bpass_processor *p, void *g, uint32_t v, struct pd_blob *b)
 {
-	return p->global_load(g, v, pd_blob_reader(b));
+	return p->global_load(pd_ctx(p, NULL), g, v, pd_blob_reader(b));
 }
 
 static void *make_global(const struct bpass_processor *p)
 {
-	return p->global_new();
+	return p->global_new(pd_ctx(p, NULL));
 }
 
 static void drop_global(const struct bpass_processor *p, void *g)
 {
-	p->global_free(g);
+	p->global_free(pd_ctx(p, NULL), g);
 }
 
 static int load_eph(const struct bpass_processor *p, void *e, uint32_t v, struct pd_blob *b)
 {
 	(void)v;
-	return p->ephemeral_load(e, pd_blob_reader(b));
+	return p->ephemeral_load(pd_ctx(p, NULL), e, pd_blob_reader(b));
 }
 
 static void *make_eph(const struct bpass_processor *p)
 {
 	static const struct bpass_session_key key = {"N1", PD_CONTEXT, 1};
-	return p->ephemeral_new(&key);
+	return p->ephemeral_new(pd_ctx(p, &key));
 }
 
 static void drop_eph(const struct bpass_processor *p, void *e)
 {
-	p->ephemeral_free(e);
+	p->ephemeral_free(pd_ctx(p, NULL), e);
 }
 
 static void test_load_rejects_garbage(void **unused)
@@ -249,37 +249,37 @@ static void test_load_rejects_garbage(void **unused)
 /* Saves the global of processor p built from the workload's sessions. */
 static struct pd_blob *workload_global(struct pd *d, const struct bpass_processor *p)
 {
-	void *g = p->global_new();
+	void *g = p->global_new(pd_ctx(p, NULL));
 	for (uint32_t s = 0; s < pd_n_sessions(d); s++) {
 		const struct bpass_session_key *key = pd_session_key(d, s);
 		void *st = NULL, *eph = NULL;
 		if (p->session_new) {
-			st = p->session_new(key);
+			st = p->session_new(pd_ctx(p, key));
 			struct pd_blob *b = pd_blob_copy(pd_saved_blob(d, s, p->name));
-			assert_int_equal(p->load(st, p->version, pd_blob_reader(b)), 0);
+			assert_int_equal(p->load(pd_ctx(p, NULL), st, p->version, pd_blob_reader(b)), 0);
 			pd_blob_free(b);
 		}
 		if (p->ephemeral_new) {
 			/* an ephemeral state holding two timestamps */
-			eph = p->ephemeral_new(key);
+			eph = p->ephemeral_new(pd_ctx(p, key));
 			struct pd_blob *b = pd_blob_new();
 			struct bpass_writer *w = pd_blob_writer(b);
 			w->array(w, 2);
 			w->i64(w, 1337104830 + s);
 			w->i64(w, 1337104860 + s);
-			assert_int_equal(p->ephemeral_load(eph, pd_blob_reader(b)), 0);
+			assert_int_equal(p->ephemeral_load(pd_ctx(p, NULL), eph, pd_blob_reader(b)), 0);
 			pd_blob_free(b);
 		}
-		assert_int_equal(p->merge(g, key, st, eph), 0);
+		assert_int_equal(p->merge(pd_ctx(p, key), g, st, eph), 0);
 		if (st)
-			p->session_free(st);
+			p->session_free(pd_ctx(p, NULL), st);
 		if (eph)
-			p->ephemeral_free(eph);
+			p->ephemeral_free(pd_ctx(p, NULL), eph);
 	}
-	assert_int_equal(p->global_complete(g), 0);
+	assert_int_equal(p->global_complete(pd_ctx(p, NULL), g), 0);
 	struct pd_blob *out = pd_blob_new();
-	assert_int_equal(p->global_save(g, pd_blob_writer(out)), 0);
-	p->global_free(g);
+	assert_int_equal(p->global_save(pd_ctx(p, NULL), g, pd_blob_writer(out)), 0);
+	p->global_free(pd_ctx(p, NULL), g);
 	return out;
 }
 
@@ -352,8 +352,8 @@ static int try_load(const char *name, struct pd_blob *b)
 {
 	const struct bpass_processor *p = pd_processor(name);
 	void *st = make_state(p);
-	int rc = p->load(st, p->version, pd_blob_reader(b));
-	p->session_free(st);
+	int rc = p->load(pd_ctx(p, NULL), st, p->version, pd_blob_reader(b));
+	p->session_free(pd_ctx(p, NULL), st);
 	pd_blob_free(b);
 	return rc;
 }
