@@ -67,6 +67,10 @@ FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 REPLAY_BINS := $(FUZZ_SRCS:tests/fuzz/fuzz_%.c=$(BUILD)/tests/replay_%)
 PLUGIN_SRCS := $(wildcard tests/plugins/*.c processors/example/*.c)
 PLUGIN_SOS  := $(addprefix $(BUILD)/plugins/,$(notdir $(PLUGIN_SRCS:.c=.so)))
+# A C++ plugin (the public headers' extern "C" guards), built with $(CXX).
+CXX      ?= g++
+CXX_PLUGIN_SRCS := $(wildcard tests/plugins/*.cpp)
+PLUGIN_SOS  += $(addprefix $(BUILD)/plugins/,$(notdir $(CXX_PLUGIN_SRCS:.cpp=.so)))
 
 # Every library and tool source is compiled with common/banned.h forced in
 # (unsafe C library calls become compile errors), except these files, which
@@ -117,6 +121,9 @@ $(BUILD)/tests/replay_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/replay
 $(BUILD)/plugins/%.so: tests/plugins/%.c processors/bpass.h index/bpass_update.h index/session_key.h
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -shared -fPIC $(WARN) -Iprocessors -Iindex $(CFLAGS) $(if $(SANITIZE),$(SAN_FLAGS)) $< -o $@
+$(BUILD)/plugins/%.so: tests/plugins/%.cpp processors/bpass.h index/bpass_update.h index/session_key.h
+	@mkdir -p $(dir $@)
+	$(CXX) -std=c++17 -shared -fPIC -Wall -Wextra $(if $(filter 1,$(DEVELOPER)),-Werror) -Iprocessors -Iindex $(CFLAGS) $(if $(SANITIZE),$(SAN_FLAGS)) $< -o $@
 $(BUILD)/plugins/%.so: processors/example/%.c processors/bpass.h index/bpass_update.h index/session_key.h
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -shared -fPIC $(WARN) -Iprocessors -Iindex $(CFLAGS) $(if $(SANITIZE),$(SAN_FLAGS)) $< -o $@

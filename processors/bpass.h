@@ -293,9 +293,15 @@ struct bpass_processor {
 typedef const struct bpass_processor *const *(*bpass_plugin_entry_fn)(void);
 #define BPASS_PLUGIN_ENTRY "bpass_processors"
 
-/* Defines the entry point of a plugin: BPASS_PLUGIN(&proc_a, &proc_b). */
+/* Defines the entry point of a plugin: BPASS_PLUGIN(&proc_a, &proc_b). In
+ * C++ too: the entry point is declared extern "C" (not mangled). */
+#ifdef __cplusplus
+#define BPASS_EXTERN_C extern "C"
+#else
+#define BPASS_EXTERN_C
+#endif
 #define BPASS_PLUGIN(...)                                                           \
-	const struct bpass_processor *const *bpass_processors(void);                \
+	BPASS_EXTERN_C const struct bpass_processor *const *bpass_processors(void); \
 	const struct bpass_processor *const *bpass_processors(void)                 \
 	{                                                                           \
 		static const struct bpass_processor *const list[] = {__VA_ARGS__, NULL}; \

@@ -135,6 +135,17 @@ static int bc_merge(struct bpass_ctx *ctx, void *global, const void *state, cons
 	return 0;
 }
 
+/* Folds partial global `from` into `into`: per-node sums add up, so it is
+ * associative and commutative, and an empty partial changes nothing. */
+static int bc_global_combine(struct bpass_ctx *ctx, void *into, const void *from)
+{
+	(void)ctx;
+	const struct bc_global *f = from;
+	for (uint32_t i = 0; i < f->n; i++)
+		bc_node(into, f->nodes[i].node_id)->bytes += f->nodes[i].bytes;
+	return 0;
+}
+
 static int bc_node_cmp(const void *a, const void *b)
 {
 	return strcmp(((const struct bc_node *)a)->node_id, ((const struct bc_node *)b)->node_id);
@@ -222,4 +233,5 @@ const struct bpass_processor proc_byte_count = {
 	.global_save = bc_global_save,
 	.global_load = bc_global_load,
 	.write_results = bc_write_results,
+	.global_combine = bc_global_combine,
 };

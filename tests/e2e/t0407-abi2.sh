@@ -4,7 +4,8 @@
 # and its results are incremental like any other's; processor options (-o):
 # listed, checked (exit 2), passed to workers, and a changed value recomputes;
 # a callback's ctx->error text ends the framework's message; init/exit run
-# once per process that uses the processor.
+# once per process that uses the processor; a C++ plugin loads and runs;
+# bpass --version gives the Makefile's version (read from bpass.h) and the ABI.
 . "$TOP/tests/e2e/lib.sh"
 
 P="$BUILD/plugins"
@@ -60,5 +61,17 @@ check_grep "init fails: its reason" '^bpass: error: processor "opts" could not s
 check_eq "error: exit 1" "$?" "1"
 check_grep "error: the processor's reason ends the message" \
 	'^bpass: error: processor "opts" could not save the state of session [^ ]*: disk full \(test\)$' "$T/err"
+
+# --- a C++ plugin ------------------------------------------------------------------------
+check "C++ plugin: entry point not mangled" sh -c "nm -D '$P/cxx_plugin.so' | grep -q ' T bpass_processors\$'"
+check_status "C++ plugin: run" 0 "$BPASS" run -q "$T/idx" "$T/cx" -w 2 -p cxx-plugin --plugin "$P/cxx_plugin.so"
+R="$T/cx/default/results"
+awk -F, 'NR > 1 { s[$1] += $5 } END { for (k in s) print k "," s[k] }' "$R/sessions.csv" | sort >"$T/want"
+tail -n +2 "$R/cxx_updates_per_node.csv" >"$T/got"
+check "C++ plugin: updates per node" diff "$T/want" "$T/got"
+check "C++ plugin: two nodes" test "$(wc -l <"$T/got")" -eq 2
+
+# --- versions ------------------------------------------------------------------------------
+check_eq "--version" "$("$BPASS" --version)" "bpass $(make -s -C "$TOP" print-BPASS_VERSION) (processor ABI 2)"
 
 done_testing
