@@ -23,8 +23,16 @@
  *  6. Bump .version whenever what you compute changes: saved states of the old
  *     version are then recomputed from update 0 (or upgraded by your load
  *     callback, which is told the version it was saved with).
+ *  7. Every callback gets a struct bpass_ctx: say why it fails with
+ *     ctx->error, warn with ctx->warn, read your declared .options with
+ *     ctx->option (set by bpass run -o NAME.OPTION=VALUE; a changed value
+ *     recomputes like a version bump). init/exit run once per process.
+ *     C++ works as is (extern "C" guards; BPASS_PLUGIN is extern "C").
+ *     Outside the default prefix: PKG_CONFIG_PATH=PREFIX/lib/pkgconfig.
+ *     See docs/plugins.md.
  *
  * Call order, per run:
+ *   - init once in every process that calls the processor, exit at its end;
  *   - in each worker, per session: session_new (or load of the saved state),
  *     ephemeral_new, then process for every new update in sequence order
  *     (processors in dependency order, so a processor sees the state its
