@@ -296,7 +296,8 @@ static int write_sessions(struct merge *m, struct bpass_results *res)
 	free(cols);
 	if (!t)
 		return -1;
-	qsort(m->rows, m->n_rows, sizeof(*m->rows), row_cmp);
+	if (m->n_rows)   /* no rows: rows is NULL, which qsort may not take */
+		qsort(m->rows, m->n_rows, sizeof(*m->rows), row_cmp);
 	for (uint32_t r = 0; r < m->n_rows; r++) {
 		const struct merge_row *row = &m->rows[r];
 		res->str(t, row->node_id);
