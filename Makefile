@@ -16,8 +16,9 @@
 # and so does CI through make check; a plain make does not, so that a newer
 # compiler's new warnings never stop a user's build). Use make -j$(nproc).
 
-# The one place the version is set (bpass.pc reads it).
-BPASS_VERSION := 0.2.0
+# The version, read from processors/bpass.h (BPASS_VERSION_STRING), the one
+# place it is set (bpass.pc gets it from here).
+BPASS_VERSION := $(shell sed -n 's/^#define BPASS_VERSION_STRING "\(.*\)"$$/\1/p' processors/bpass.h)
 
 BUILD    ?= build
 PREFIX   ?= /usr/local
@@ -70,6 +71,10 @@ FUZZ_HELPER_OBJS := $(FUZZ_HELPERS:%.c=$(BUILD)/%.o)
 REPLAY_BINS := $(FUZZ_SRCS:tests/fuzz/fuzz_%.c=$(BUILD)/tests/replay_%)
 PLUGIN_SRCS := $(wildcard tests/plugins/*.c processors/example/*.c)
 PLUGIN_SOS  := $(addprefix $(BUILD)/plugins/,$(notdir $(PLUGIN_SRCS:.c=.so)))
+# A C++ plugin (the public headers' extern "C" guards), built with $(CXX).
+CXX      ?= g++
+CXX_PLUGIN_SRCS := $(wildcard tests/plugins/*.cpp)
+PLUGIN_SOS  += $(addprefix $(BUILD)/plugins/,$(notdir $(CXX_PLUGIN_SRCS:.cpp=.so)))
 
 # Every library and tool source is compiled with common/banned.h forced in
 # (unsafe C library calls become compile errors), except these files, which
@@ -120,6 +125,9 @@ $(BUILD)/tests/replay_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/replay
 $(BUILD)/plugins/%.so: tests/plugins/%.c processors/bpass.h index/bpass_update.h index/session_key.h
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -shared -fPIC $(WARN) -Iprocessors -Iindex $(CFLAGS) $(if $(SANITIZE),$(SAN_FLAGS)) $< -o $@
+$(BUILD)/plugins/%.so: tests/plugins/%.cpp processors/bpass.h index/bpass_update.h index/session_key.h
+	@mkdir -p $(dir $@)
+	$(CXX) -std=c++17 -shared -fPIC -Wall -Wextra $(if $(filter 1,$(DEVELOPER)),-Werror) -Iprocessors -Iindex $(CFLAGS) $(if $(SANITIZE),$(SAN_FLAGS)) $< -o $@
 $(BUILD)/plugins/%.so: processors/example/%.c processors/bpass.h index/bpass_update.h index/session_key.h
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -shared -fPIC $(WARN) -Iprocessors -Iindex $(CFLAGS) $(if $(SANITIZE),$(SAN_FLAGS)) $< -o $@

@@ -95,9 +95,18 @@ static struct merge_row *add_row(struct merge *m, const char *node_id, const cha
  * Life cycle
  */
 
-int merge_init(struct merge *m, const struct bpass_processor *const *procs, uint32_t n)
+/* The context for a callback of p (about session key, or NULL). */
+static struct bpass_ctx *call(struct merge *m, const struct bpass_processor *p,
+			      const struct bpass_session_key *key)
+{
+	return proc_ctx_enter(&m->pc, p, key);
+}
+
+int merge_init(struct merge *m, const struct bpass_processor *const *procs, uint32_t n,
+	       const struct proc_options *options)
 {
 	memset(m, 0, sizeof(*m));
+	proc_ctx_init(&m->pc, options);
 	m->procs = procs;
 	m->n = n;
 	m->globals = xcalloc(n + 1, sizeof(*m->globals));
@@ -105,13 +114,16 @@ int merge_init(struct merge *m, const struct bpass_processor *const *procs, uint
 	state_reader_init(&m->rd);
 	buf_init(&m->err);
 	m->fig = (struct bpass_figures){.impl = m, .add = fig_add};
+	if (proc_hooks_init(procs, n, options))
+		return -1;
+	m->hooked = true;
 	for (uint32_t i = 0; i < n; i++) {
 		if (!procs[i]->global_new)
 			continue;
-		m->globals[i] = procs[i]->global_new();
+		m->globals[i] = procs[i]->global_new(call(m, procs[i], NULL));
 		if (!m->globals[i])
-			return log_error("processor \"%s\" could not create its global result",
-					 procs[i]->name);
+			return log_error("processor \"%s\" could not create its global result%s",
+					 procs[i]->name, proc_ctx_why(&m->pc));
 	}
 	return 0;
 }
@@ -120,7 +132,10 @@ void merge_release(struct merge *m)
 {
 	for (uint32_t i = 0; i < m->n; i++)
 		if (m->globals && m->globals[i] && m->procs[i]->global_free)
-			m->procs[i]->global_free(m->globals[i]);
+			m->procs[i]->global_free(call(m, m->procs[i], NULL), m->globals[i]);
+	if (m->hooked)
+		proc_hooks_exit(m->procs, m->n, m->pc.options);
+	proc_ctx_release(&m->pc);
 	free(m->globals);
 	state_file_release(&m->sf);
 	state_reader_release(&m->rd);
@@ -200,44 +215,45 @@ int merge_session(struct merge *m, const struct bpass_session_key *key, const vo
 		void *state = NULL, *e = NULL;
 		const char *what = NULL;
 		if (p->session_new) {
-			state = p->session_new(key);
+			state = p->session_new(call(m, p, key));
 			if (!state) {
 				what = "create a state for";
 				goto next;
 			}
 			state_reader_reset(&m->rd, es[i]->data, es[i]->data_len);
-			if (p->load(state, es[i]->version, &m->rd.r) || m->rd.failed) {
+			if (p->load(call(m, p, key), state, es[i]->version, &m->rd.r) ||
+			    m->rd.failed) {
 				what = "load the state of";
 				goto next;
 			}
 		}
 		const struct proto_eph *pe = eph ? find_eph(eph, n_eph, p->name) : NULL;
 		if (pe && p->ephemeral_new) {
-			e = p->ephemeral_new(key);
+			e = p->ephemeral_new(call(m, p, key));
 			state_reader_reset(&m->rd, pe->data, pe->len);
-			if (!e || p->ephemeral_load(e, &m->rd.r) || m->rd.failed) {
+			if (!e || p->ephemeral_load(call(m, p, key), e, &m->rd.r) || m->rd.failed) {
 				what = "load the ephemeral state of";
 				goto next;
 			}
 		}
 		m->cur_proc = i;
 		m->cur_prev = -1;
-		if (p->session_figures && p->session_figures(state, e, &m->fig)) {
+		if (p->session_figures && p->session_figures(call(m, p, key), state, e, &m->fig)) {
 			what = "give the figures of";
 			goto next;
 		}
-		if (p->merge && p->merge(m->globals[i], key, state, e))
+		if (p->merge && p->merge(call(m, p, key), m->globals[i], state, e))
 			what = "merge";
 next:
 		if (what) {
-			log_error("processor \"%s\" could not %s session %s", p->name, what,
-				  key_text(m, key));
+			log_error("processor \"%s\" could not %s session %s%s", p->name, what,
+				  key_text(m, key), proc_ctx_why(&m->pc));
 			rc = -1;
 		}
 		if (e)
-			p->ephemeral_free(e);
+			p->ephemeral_free(call(m, p, key), e);
 		if (state)
-			p->session_free(state);
+			p->session_free(call(m, p, key), state);
 	}
 	free(es);
 	if (rc)
@@ -249,9 +265,10 @@ int merge_complete(struct merge *m)
 {
 	int rc = 0;
 	for (uint32_t i = 0; i < m->n; i++)
-		if (m->procs[i]->global_complete && m->procs[i]->global_complete(m->globals[i]))
-			rc = log_error("processor \"%s\" could not complete its global result",
-				       m->procs[i]->name);
+		if (m->procs[i]->global_complete &&
+		    m->procs[i]->global_complete(call(m, m->procs[i], NULL), m->globals[i]))
+			rc = log_error("processor \"%s\" could not complete its global result%s",
+				       m->procs[i]->name, proc_ctx_why(&m->pc));
 	return rc;
 }
 
@@ -279,7 +296,7 @@ static int write_sessions(struct merge *m, struct bpass_results *res)
 	free(cols);
 	if (!t)
 		return -1;
-	if (m->n_rows)
+	if (m->n_rows)   /* no rows: rows is NULL, which qsort may not take */
 		qsort(m->rows, m->n_rows, sizeof(*m->rows), row_cmp);
 	for (uint32_t r = 0; r < m->n_rows; r++) {
 		const struct merge_row *row = &m->rows[r];
@@ -310,8 +327,10 @@ int merge_write(struct merge *m, struct bpass_results *res)
 {
 	int rc = 0;
 	for (uint32_t i = 0; i < m->n; i++)
-		if (m->procs[i]->write_results && m->procs[i]->write_results(m->globals[i], res))
-			rc = log_error("processor \"%s\" could not write its results", m->procs[i]->name);
+		if (m->procs[i]->write_results &&
+		    m->procs[i]->write_results(call(m, m->procs[i], NULL), m->globals[i], res))
+			rc = log_error("processor \"%s\" could not write its results%s",
+				       m->procs[i]->name, proc_ctx_why(&m->pc));
 	if (write_sessions(m, res))
 		rc = -1;
 	return rc;
@@ -369,9 +388,11 @@ int merge_save(struct merge *m, const char *path)
 		if (!p->global_save)
 			continue;
 		state_writer_reset(&data);
-		if (p->global_save(m->globals[i], &data.w) || state_writer_finish(&data)) {
-			rc = log_error("processor \"%s\" could not save its global result%s%s", p->name,
-				       data.error ? ": " : "", data.error ? data.error : "");
+		if (p->global_save(call(m, p, NULL), m->globals[i], &data.w) ||
+		    state_writer_finish(&data)) {
+			rc = log_error("processor \"%s\" could not save its global result%s%s%s",
+				       p->name, data.error ? ": " : "", data.error ? data.error : "",
+				       proc_ctx_why(&m->pc));
 			break;
 		}
 		state_file_entry(&file, p->name, p->version, -1, 0, data.sbuf.data, data.sbuf.size);
@@ -476,9 +497,11 @@ int merge_load_cache(struct merge *m, const void *data, size_t len, const char *
 			return log_error("global result cache \"%s\" has no result of processor \"%s\"",
 					 path, p->name);
 		state_reader_reset(&m->rd, e->data, e->data_len);
-		if (p->global_load(m->globals[i], e->version, &m->rd.r) || m->rd.failed)
+		if (p->global_load(call(m, p, NULL), m->globals[i], e->version, &m->rd.r) ||
+		    m->rd.failed)
 			return log_error("processor \"%s\" could not load its result (version %u) from "
-					 "global result cache \"%s\"", p->name, e->version, path);
+					 "global result cache \"%s\"%s", p->name, e->version, path,
+					 proc_ctx_why(&m->pc));
 	}
 	const struct state_entry *e = state_file_find(&m->sf, MERGE_SESSIONS_ENTRY);
 	if (e) {

@@ -26,6 +26,7 @@
 
 #include "bpass.h"
 #include "buf.h"
+#include "proc_ctx.h"
 #include "proto.h"
 #include "state_file.h"
 
@@ -67,11 +68,15 @@ struct merge {
 	int32_t cur_prev;             /* position in order[] of the previous column added */
 	struct bpass_figures fig;
 	bool failed;
+	struct proc_ctx pc;           /* the context of callbacks */
+	bool hooked;                  /* proc_hooks_init succeeded */
 };
 
-/* Creates every processor's global result. Returns 0, or -1 after a message
+/* Creates every processor's global result (after the processors' init
+ * hooks; options: their -o settings, borrowed, NULL for the defaults). Returns 0, or -1 after a message
  * (then merge_release is still needed). */
-int merge_init(struct merge *m, const struct bpass_processor *const *procs, uint32_t n);
+int merge_init(struct merge *m, const struct bpass_processor *const *procs, uint32_t n,
+	       const struct proc_options *options);
 void merge_release(struct merge *m);
 
 /*

@@ -69,7 +69,7 @@ int results_cached_write(const char *path, const struct results_cached_options *
 	for (uint32_t i = 0; i < n; i++)
 		procs[i] = &reg.procs[order[i]].p;
 	merged = true;
-	if (merge_init(&m, procs, n) || merge_load_cache(&m, data.data, data.len, path))
+	if (merge_init(&m, procs, n, NULL) || merge_load_cache(&m, data.data, data.len, path))
 		goto out;
 	struct results res;
 	if (results_init(&res, o->out, o->json) == 0) {

@@ -236,7 +236,8 @@ static int check_session(struct run *r, uint32_t idx)
 	int32_t end = ps->s.first_gap >= 0 ? ps->s.first_gap - 1 : ps->s.last_seq;
 	for (uint32_t i = 0; i < r->n; i++) {
 		const struct state_entry *e = state_file_find(&r->sf, r->procs[i]->name);
-		if (!e || e->version != r->procs[i]->version || e->last_seq != end)
+		if (!e || e->version != r->procs[i]->version || e->last_seq != end ||
+		    e->options != proc_options_hash(r->o->options, r->procs[i]))
 			return 1;
 	}
 	if (merge_session(&r->m, &key, r->file.data, r->file.len, NULL, 0)) {
@@ -536,7 +537,7 @@ static int setup(struct run *r)
 			return -1;
 	}
 	r->merge_inited = true;
-	if (merge_init(&r->m, r->procs, r->n) || plan(r))
+	if (merge_init(&r->m, r->procs, r->n, o->options) || plan(r))
 		return -1;
 	r->wopt = (struct worker_options){
 		.index_path = o->index_path,
@@ -545,6 +546,7 @@ static int setup(struct run *r)
 		.plugins = o->plugins,
 		.n_plugins = o->n_plugins,
 		.recompute = o->recompute,
+		.options = o->options,
 		.no_fsync = o->no_fsync,
 		.stop = &run_stop,
 	};

@@ -32,6 +32,7 @@ struct run_options {
 	char *const *plugins;         /* --plugin paths */
 	uint32_t n_plugins;
 	const char *recompute;        /* NULL: none; "": every selected processor; else a list */
+	const struct proc_options *options; /* -o settings (checked); NULL: defaults */
 	int workers;                  /* -1: one per core; 0: in this process */
 	const char *include_nodes;    /* comma-separated node ids, or NULL */
 	const char *exclude_nodes;    /* comma-separated; exclusion wins */

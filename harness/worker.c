@@ -38,9 +38,10 @@ static const char *key_text(struct worker *w)
  * What processors see: bpass_ctx
  */
 
-static const void *ctx_state_of(struct bpass_ctx *ctx, const char *name)
+/* The dependencies' states of the processor called (ctx->state_of). */
+static const void *deps_state_of(void *arg, const char *name)
 {
-	struct worker *w = ctx->impl;
+	struct worker *w = arg;
 	const struct worker_proc *cur = &w->wp[w->cur];
 	for (uint32_t k = 0; k < cur->n_deps; k++) {
 		const struct worker_proc *d = &w->wp[cur->deps[k]];
@@ -50,16 +51,13 @@ static const void *ctx_state_of(struct bpass_ctx *ctx, const char *name)
 	return NULL;
 }
 
-static void ctx_warn(struct bpass_ctx *ctx, const char *fmt, ...)
+static void slot_proc(struct worker *w, uint32_t i);
+
+/* The context for a callback of processor i on the current session. */
+static struct bpass_ctx *call(struct worker *w, uint32_t i)
 {
-	struct worker *w = ctx->impl;
-	char msg[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	log_warn("processor \"%s\" on session %s: %s", w->wp[w->cur].p->name, key_text(w),
-		 msg);
+	slot_proc(w, i);
+	return proc_ctx_enter(&w->pc, w->wp[i].p, w->key);
 }
 
 /* ---------------------------------------------------------------------------
@@ -97,7 +95,9 @@ int worker_init(struct worker *w, const struct worker_options *o, struct worker_
 	buf_init(&w->err);
 	buf_init(&w->ephbytes);
 	buf_init(&w->ktext);
-	w->ctx = (struct bpass_ctx){.impl = w, .state_of = ctx_state_of, .warn = ctx_warn};
+	proc_ctx_init(&w->pc, opt->options);
+	w->pc.state_of = deps_state_of;
+	w->pc.arg = w;
 	w->dir_synced_at = now_s();
 
 	uint32_t *order = NULL;
@@ -108,6 +108,7 @@ int worker_init(struct worker *w, const struct worker_options *o, struct worker_
 	for (uint32_t i = 0; i < w->n; i++) {
 		struct worker_proc *p = &w->wp[i];
 		p->p = &w->reg.procs[order[i]].p;
+		p->options_hash = proc_options_hash(opt->options, p->p);
 		for (const char *const *d = p->p->depends; d && *d; d++) {
 			int j = run_index(order, w->n, &w->reg, *d);
 			if (j < 0)
@@ -129,6 +130,14 @@ int worker_init(struct worker *w, const struct worker_options *o, struct worker_
 		free(copy);
 	}
 	free(order);
+	if (proc_options_check(opt->options, &w->reg))
+		return -1;
+	w->procs = xcalloc(w->n + 1, sizeof(*w->procs));
+	for (uint32_t i = 0; i < w->n; i++)
+		w->procs[i] = w->wp[i].p;
+	if (proc_hooks_init(w->procs, w->n, opt->options))
+		return -1;
+	w->hooked = true;
 	return index_db_open(&w->db, opt->index_path, INDEX_OPEN_READ);
 }
 
@@ -137,6 +146,10 @@ void worker_release(struct worker *w)
 	if (w->dir_dirty)
 		fs_fsync_dir(w->opt.state_dir);
 	index_db_close(w->db);
+	if (w->hooked)
+		proc_hooks_exit(w->procs, w->n, w->opt.options);
+	free(w->procs);
+	proc_ctx_release(&w->pc);
 	for (uint32_t i = 0; i < w->n; i++)
 		free(w->wp[i].deps);
 	free(w->wp);
@@ -195,12 +208,11 @@ static int new_state(struct worker *w, uint32_t i)
 	p->state = NULL;
 	if (!p->p->session_new)
 		return 0;
-	slot_proc(w, i);
-	p->state = p->p->session_new(w->key);
+	p->state = p->p->session_new(call(w, i));
 	w->slot->proc = -1;
 	if (!p->state)
-		return log_error("processor \"%s\" could not create a state for session %s",
-				 p->p->name, key_text(w));
+		return log_error("processor \"%s\" could not create a state for session %s%s",
+				 p->p->name, key_text(w), proc_ctx_why(&w->pc));
 	return 0;
 }
 
@@ -208,8 +220,7 @@ static void free_state(struct worker *w, uint32_t i)
 {
 	struct worker_proc *p = &w->wp[i];
 	if (p->state) {
-		slot_proc(w, i);
-		p->p->session_free(p->state);
+		p->p->session_free(call(w, i), p->state);
 		w->slot->proc = -1;
 	}
 	p->state = NULL;
@@ -239,7 +250,9 @@ static int start_proc(struct worker *w, uint32_t i, const struct state_entry *e,
 	p->updates = 0;
 	p->keep = NULL;
 	p->fresh = p->advanced = false;
-	if (!e || p->recompute) {
+	/* Other option values make the saved state stale, as another version
+	 * without an upgrade would. */
+	if (!e || p->recompute || e->options != p->options_hash) {
 		if (e && e->last_seq >= 0)
 			res->recomputed++;
 		return make_fresh(w, i, res);
@@ -249,8 +262,7 @@ static int start_proc(struct worker *w, uint32_t i, const struct state_entry *e,
 	int rc = 0;
 	if (p->state) {
 		state_reader_reset(&w->rd, e->data, e->data_len);
-		slot_proc(w, i);
-		rc = p->p->load(p->state, e->version, &w->rd.r);
+		rc = p->p->load(call(w, i), p->state, e->version, &w->rd.r);
 		w->slot->proc = -1;
 		if (w->rd.failed)
 			rc = -1;
@@ -309,10 +321,9 @@ static int feed(struct worker *w, const struct index_session *s, int32_t min_sta
 			struct worker_proc *p = &w->wp[i];
 			if (p->last_seq >= seq)
 				continue;
-			slot_proc(w, i);
-			if (p->p->process(&w->ctx, p->state, p->eph, &w->ub.u)) {
-				log_error("processor \"%s\" failed on update %" PRId32 " of session %s",
-					  p->p->name, seq, key_text(w));
+			if (p->p->process(call(w, i), p->state, p->eph, &w->ub.u)) {
+				log_error("processor \"%s\" failed on update %" PRId32 " of session %s%s",
+					  p->p->name, seq, key_text(w), proc_ctx_why(&w->pc));
 				ret = 2;
 				goto out;
 			}
@@ -344,13 +355,13 @@ static int save_ephemeral(struct worker *w)
 		if (!p->eph)
 			continue;
 		state_writer_reset(&w->data);
-		slot_proc(w, i);
-		int rc = p->p->ephemeral_save(p->eph, &w->data.w);
+		int rc = p->p->ephemeral_save(call(w, i), p->eph, &w->data.w);
 		w->slot->proc = -1;
 		if (rc || state_writer_finish(&w->data))
 			return log_error("processor \"%s\" could not save the ephemeral state of "
-					 "session %s%s%s", p->p->name, key_text(w),
-					 w->data.error ? ": " : "", w->data.error ? w->data.error : "");
+					 "session %s%s%s%s", p->p->name, key_text(w),
+					 w->data.error ? ": " : "", w->data.error ? w->data.error : "",
+					 proc_ctx_why(&w->pc));
 		xgrow((void **)&w->eph_parts, &w->cap_eph_parts, w->n_eph_parts + 1,
 		      sizeof(*w->eph_parts));
 		w->eph_parts[w->n_eph_parts++] = (struct worker_eph){i, w->ephbytes.len, w->data.sbuf.size};
@@ -380,15 +391,15 @@ static int encode_state(struct worker *w, bool have_saved)
 			continue;
 		}
 		state_writer_reset(&w->data);
-		slot_proc(w, i);
-		int rc = p->p->save ? p->p->save(p->state, &w->data.w) : 0;
+		int rc = p->p->save ? p->p->save(call(w, i), p->state, &w->data.w) : 0;
 		w->slot->proc = -1;
 		if (rc || state_writer_finish(&w->data))
-			return log_error("processor \"%s\" could not save the state of session %s%s%s",
+			return log_error("processor \"%s\" could not save the state of session %s%s%s%s",
 					 p->p->name, key_text(w), w->data.error ? ": " : "",
-					 w->data.error ? w->data.error : "");
-		state_file_entry(&w->file, p->p->name, p->p->version, p->last_seq, p->updates,
-				 w->data.sbuf.data, w->data.sbuf.size);
+					 w->data.error ? w->data.error : "", proc_ctx_why(&w->pc));
+		state_file_entry_options(&w->file, p->p->name, p->p->version, p->options_hash,
+					 p->last_seq, p->updates, w->data.sbuf.data,
+					 w->data.sbuf.size);
 	}
 	if (carried)
 		for (uint32_t e = 0; e < w->sf.n; e++) {
@@ -409,9 +420,8 @@ static void free_states(struct worker *w)
 {
 	for (uint32_t i = 0; i < w->n; i++) {
 		struct worker_proc *p = &w->wp[i];
-		slot_proc(w, i);
 		if (p->eph)
-			p->p->ephemeral_free(p->eph);
+			p->p->ephemeral_free(call(w, i), p->eph);
 		p->eph = NULL;
 		free_state(w, i);
 	}
@@ -463,12 +473,11 @@ static int open_ephemeral(struct worker *w)
 		struct worker_proc *p = &w->wp[i];
 		if (!p->p->ephemeral_new)
 			continue;
-		slot_proc(w, i);
-		p->eph = p->p->ephemeral_new(w->key);
+		p->eph = p->p->ephemeral_new(call(w, i));
 		w->slot->proc = -1;
 		if (!p->eph)
 			return log_error("processor \"%s\" could not create an ephemeral state for "
-					 "session %s", p->p->name, key_text(w));
+					 "session %s%s", p->p->name, key_text(w), proc_ctx_why(&w->pc));
 	}
 	return 0;
 }
@@ -480,12 +489,11 @@ static int complete(struct worker *w)
 		struct worker_proc *p = &w->wp[i];
 		if (!p->p->session_complete)
 			continue;
-		slot_proc(w, i);
-		int rc = p->p->session_complete(&w->ctx, p->state, p->eph);
+		int rc = p->p->session_complete(call(w, i), p->state, p->eph);
 		w->slot->proc = -1;
 		if (rc)
-			return log_error("processor \"%s\" could not complete session %s", p->p->name,
-					 key_text(w));
+			return log_error("processor \"%s\" could not complete session %s%s", p->p->name,
+					 key_text(w), proc_ctx_why(&w->pc));
 	}
 	return 0;
 }
@@ -615,7 +623,6 @@ static void begin(struct worker *w, const struct bpass_session_key *key)
 	sl->seq = -1;
 	sl->busy = 1;
 	w->key = key;
-	w->ctx.key = key;
 	w->n_eph_parts = 0;
 }
 

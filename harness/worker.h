@@ -41,6 +41,7 @@
 #include "bpass.h"
 #include "buf.h"
 #include "index_db.h"
+#include "proc_ctx.h"
 #include "proto.h"
 #include "registry.h"
 #include "session_key.h"
@@ -67,6 +68,7 @@ struct worker_options {
 	char *const *plugins;         /* plugin paths, loaded as the parent loaded them */
 	uint32_t n_plugins;
 	const char *recompute;        /* NULL: none; "": every selected processor; else a list */
+	const struct proc_options *options; /* processor options (-o); NULL: defaults */
 	bool no_fsync;                /* state files renamed into place without fsync */
 	volatile sig_atomic_t *stop;  /* set (by a signal): abandon the session; NULL: never */
 };
@@ -76,6 +78,7 @@ struct worker_proc {
 	uint32_t *deps;               /* run-order indexes of its dependencies */
 	uint32_t n_deps;
 	bool recompute;               /* named by --recompute */
+	uint64_t options_hash;        /* proc_options_hash: saved with its state */
 	/* Per session: */
 	void *state, *eph;
 	int32_t last_seq;             /* -1: nothing processed */
@@ -107,7 +110,9 @@ struct worker {
 	struct buf path, err;
 	struct worker_slot *slot;     /* shared slot, or a private one */
 	struct worker_slot own_slot;
-	struct bpass_ctx ctx;
+	struct proc_ctx pc;           /* the context of callbacks */
+	const struct bpass_processor **procs; /* wp[i].p, for the init/exit hooks */
+	bool hooked;                  /* proc_hooks_init succeeded */
 	const struct bpass_session_key *key;
 	uint32_t cur;                 /* processor being called */
 	struct buf ephbytes;          /* the saved ephemeral states of the session */

@@ -21,6 +21,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* The anonymization context given to updates whose signature line reads
  * UNANONYMIZED (update-format.md §11, §12.17). */
 #define BPASS_UNANONYMIZED "UNANONYMIZED"
@@ -145,5 +149,9 @@ struct bpass_update {
 	const struct bpass_http_url *http_urls;
 	uint32_t n_http_urls;
 };
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* BPASS_UPDATE_H */

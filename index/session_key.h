@@ -21,6 +21,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define SESSION_NODE_ID_MAX 64        /* characters of a node id */
 #define SESSION_CONTEXT_MAX 40        /* characters of a context (40 hex, or UNANONYMIZED) */
 #define SESSION_NODE_ID_SIZE 72       /* bytes of a buffer holding a node id */
@@ -46,5 +50,9 @@ bool session_key_eq(const struct bpass_session_key *a, const struct bpass_sessio
 
 /* Appends "NODE/CONTEXT/SESSION_ID", as messages name a session, to out. */
 void session_key_format(const struct bpass_session_key *key, struct buf *out);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

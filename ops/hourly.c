@@ -29,7 +29,7 @@
 static const char *const key_names[HOURLY_KEY_COUNT] = {
 	"uploads", "updates", "index", "state", "results", "plots", "processors", "plugins",
 	"workers", "anonymized", "lock", "svg", "quiet-period", "anonymize-key",
-	"anonymize-manifest", "stale-lock",
+	"anonymize-manifest", "stale-lock", "options",
 };
 
 /* Keys naming paths: relative ones in a config file are taken from the config's folder. */
@@ -299,8 +299,9 @@ static void stamp_of(const struct hourly *h, char out[33])
 	}
 	if (n > 0)
 		fs_names_free(names, n);
-	buf_printf(&s, "processors %s\nworkers %s\nsvg %s\n",
+	buf_printf(&s, "processors %s\noptions %s\nworkers %s\nsvg %s\n",
 		   h->val[HOURLY_PROCESSORS] ? h->val[HOURLY_PROCESSORS] : "",
+		   h->val[HOURLY_OPTIONS] ? h->val[HOURLY_OPTIONS] : "",
 		   h->val[HOURLY_WORKERS] ? h->val[HOURLY_WORKERS] : "", h->val[HOURLY_SVG] ? h->val[HOURLY_SVG] : "");
 	if (h->val[HOURLY_PLUGINS]) {
 		struct argv_buf a = {0};
@@ -506,6 +507,8 @@ static int pipeline(struct hourly *h)
 		list_args(&a, "--plugin", h->val[HOURLY_PLUGINS]);
 	if (h->val[HOURLY_PROCESSORS])
 		list_args(&a, "-p", h->val[HOURLY_PROCESSORS]);
+	if (h->val[HOURLY_OPTIONS])
+		list_args(&a, "-o", h->val[HOURLY_OPTIONS]);
 	if (h->val[HOURLY_WORKERS]) {
 		arg(&a, "--workers");
 		arg(&a, h->val[HOURLY_WORKERS]);

@@ -45,6 +45,7 @@ enum hourly_key {
 	HOURLY_ANONYMIZE_KEY,      /* anonymize's key file: HMAC-SHA256 node ids */
 	HOURLY_ANONYMIZE_MANIFEST, /* anonymize's manifest (clear name -> copy) */
 	HOURLY_STALE_LOCK,   /* a lock held longer is a hung run (duration.h; 0: never) */
+	HOURLY_OPTIONS,      /* processor options PROCESSOR.NAME=VALUE (run -o), space separated */
 	HOURLY_KEY_COUNT
 };
 

@@ -32,17 +32,18 @@ static void addresses_set(struct addresses_state *s, uint32_t ip, uint32_t mac, 
 	s->entries[ip].id = id;
 }
 
-static void *addresses_new(const struct bpass_session_key *key)
+static void *addresses_new(struct bpass_ctx *ctx)
 {
-	(void)key;
+	(void)ctx;
 	struct addresses_state *s = xcalloc(1, sizeof(*s));
 	strtab_init(&s->ips);
 	strtab_init(&s->macs);
 	return s;
 }
 
-static void addresses_free(void *state)
+static void addresses_free(struct bpass_ctx *ctx, void *state)
 {
+	(void)ctx;
 	struct addresses_state *s = state;
 	if (!s)
 		return;
@@ -76,8 +77,9 @@ static int addresses_cmp_ip(const void *a, const void *b, void *arg)
 	return strtab_cmp(arg, *(const uint32_t *)a, *(const uint32_t *)b);
 }
 
-static int addresses_save(const void *state, struct bpass_writer *w)
+static int addresses_save(struct bpass_ctx *ctx, const void *state, struct bpass_writer *w)
 {
+	(void)ctx;
 	const struct addresses_state *s = state;
 	uint32_t n = s->ips.n;
 	uint32_t *order = xmalloc((size_t)n * sizeof(*order) + 1);
@@ -96,8 +98,10 @@ static int addresses_save(const void *state, struct bpass_writer *w)
 	return 0;
 }
 
-static int addresses_load(void *state, uint32_t saved_version, struct bpass_reader *r)
+static int addresses_load(struct bpass_ctx *ctx, void *state, uint32_t saved_version,
+			  struct bpass_reader *r)
 {
+	(void)ctx;
 	struct addresses_state *s = state;
 	uint32_t n;
 	if (saved_version != 1 || serial_array_any(r, &n))
@@ -118,8 +122,10 @@ static int addresses_load(void *state, uint32_t saved_version, struct bpass_read
 	return 0;
 }
 
-static int addresses_figures(const void *state, const void *eph, struct bpass_figures *f)
+static int addresses_figures(struct bpass_ctx *ctx, const void *state, const void *eph,
+			     struct bpass_figures *f)
 {
+	(void)ctx;
 	(void)eph;
 	const struct addresses_state *s = state;
 	f->add(f, "ip_mac_mappings", s->ips.n);

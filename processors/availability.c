@@ -32,14 +32,15 @@ struct av_state {
 	int64_t upper_s;
 };
 
-static void *av_new(const struct bpass_session_key *key)
+static void *av_new(struct bpass_ctx *ctx)
 {
-	(void)key;
+	(void)ctx;
 	return xcalloc(1, sizeof(struct av_state));
 }
 
-static void av_free(void *state)
+static void av_free(struct bpass_ctx *ctx, void *state)
 {
+	(void)ctx;
 	free(state);
 }
 
@@ -57,8 +58,9 @@ static int av_process(struct bpass_ctx *ctx, void *state, void *eph, const struc
 	return 0;
 }
 
-static int av_save(const void *state, struct bpass_writer *w)
+static int av_save(struct bpass_ctx *ctx, const void *state, struct bpass_writer *w)
 {
+	(void)ctx;
 	const struct av_state *s = state;
 	w->array(w, 4);
 	w->boolean(w, s->has_lower);
@@ -68,8 +70,10 @@ static int av_save(const void *state, struct bpass_writer *w)
 	return 0;
 }
 
-static int av_load(void *state, uint32_t saved_version, struct bpass_reader *r)
+static int av_load(struct bpass_ctx *ctx, void *state, uint32_t saved_version,
+		   struct bpass_reader *r)
 {
+	(void)ctx;
 	struct av_state *s = state;
 	if (saved_version != 1 || serial_array(r, 4) || serial_bool(r, &s->has_lower) ||
 	    serial_i64(r, INT64_MIN, INT64_MAX, &s->lower_us) || serial_bool(r, &s->has_upper) ||
@@ -82,8 +86,10 @@ static int av_load(void *state, uint32_t saved_version, struct bpass_reader *r)
 	return 0;
 }
 
-static int av_figures(const void *state, const void *eph, struct bpass_figures *f)
+static int av_figures(struct bpass_ctx *ctx, const void *state, const void *eph,
+		      struct bpass_figures *f)
 {
+	(void)ctx;
 	(void)eph;
 	const struct av_state *s = state;
 	if (s->has_lower)
@@ -106,15 +112,17 @@ struct av_global {
 	uint32_t n, cap;
 };
 
-static void *avg_new(void)
+static void *avg_new(struct bpass_ctx *ctx)
 {
+	(void)ctx;
 	struct av_global *g = xcalloc(1, sizeof(*g));
 	strtab_init(&g->nodes);
 	return g;
 }
 
-static void avg_free(void *global)
+static void avg_free(struct bpass_ctx *ctx, void *global)
 {
+	(void)ctx;
 	struct av_global *g = global;
 	if (!g)
 		return;
@@ -129,9 +137,9 @@ static void avg_add(struct av_global *g, uint32_t node, int64_t lo, int64_t hi)
 	g->ivs[g->n++] = (struct av_interval){node, lo, hi};
 }
 
-static int avg_merge(void *global, const struct bpass_session_key *key, const void *state,
-		     const void *eph)
+static int avg_merge(struct bpass_ctx *ctx, void *global, const void *state, const void *eph)
 {
+	const struct bpass_session_key *key = ctx->key;
 	(void)eph;
 	struct av_global *g = global;
 	const struct av_state *s = state;
@@ -205,8 +213,9 @@ static uint32_t av_merge_node(struct av_interval *v, uint32_t n, void *names)
 	return n;
 }
 
-static int avg_complete(void *global)
+static int avg_complete(struct bpass_ctx *ctx, void *global)
 {
+	(void)ctx;
 	struct av_global *g = global;
 	if (g->n > 1)
 		qsort_r(g->ivs, g->n, sizeof(*g->ivs), av_cmp, &g->nodes);
@@ -224,8 +233,9 @@ static int avg_complete(void *global)
 	return 0;
 }
 
-static int avg_save(const void *global, struct bpass_writer *w)
+static int avg_save(struct bpass_ctx *ctx, const void *global, struct bpass_writer *w)
 {
+	(void)ctx;
 	const struct av_global *g = global;
 	w->array(w, g->n);
 	for (uint32_t i = 0; i < g->n; i++) {
@@ -238,8 +248,10 @@ static int avg_save(const void *global, struct bpass_writer *w)
 	return 0;
 }
 
-static int avg_load(void *global, uint32_t saved_version, struct bpass_reader *r)
+static int avg_load(struct bpass_ctx *ctx, void *global, uint32_t saved_version,
+		    struct bpass_reader *r)
 {
+	(void)ctx;
 	struct av_global *g = global;
 	uint32_t n;
 	if (saved_version != 1 || serial_array_any(r, &n))
@@ -253,11 +265,12 @@ static int avg_load(void *global, uint32_t saved_version, struct bpass_reader *r
 			return -1;
 		avg_add(g, strtab_intern(&g->nodes, node, len), lo, hi);
 	}
-	return avg_complete(g);
+	return avg_complete(ctx, g);
 }
 
-static int avg_write(const void *global, struct bpass_results *res)
+static int avg_write(struct bpass_ctx *ctx, const void *global, struct bpass_results *res)
 {
+	(void)ctx;
 	const struct av_global *g = global;
 	static const char *const cols[] = {"node_id", "lower_us", "upper_us", "lower_iso",
 					   "upper_iso", NULL};

@@ -23,8 +23,16 @@
  *  6. Bump .version whenever what you compute changes: saved states of the old
  *     version are then recomputed from update 0 (or upgraded by your load
  *     callback, which is told the version it was saved with).
+ *  7. Every callback gets a struct bpass_ctx: say why it fails with
+ *     ctx->error, warn with ctx->warn, read your declared .options with
+ *     ctx->option (set by bpass run -o NAME.OPTION=VALUE; a changed value
+ *     recomputes like a version bump). init/exit run once per process.
+ *     C++ works as is (extern "C" guards; BPASS_PLUGIN is extern "C").
+ *     Outside the default prefix: PKG_CONFIG_PATH=PREFIX/lib/pkgconfig.
+ *     See docs/plugins.md.
  *
  * Call order, per run:
+ *   - init once in every process that calls the processor, exit at its end;
  *   - in each worker, per session: session_new (or load of the saved state),
  *     ephemeral_new, then process for every new update in sequence order
  *     (processors in dependency order, so a processor sees the state its
@@ -55,8 +63,22 @@
 #include "bpass_update.h"
 #include "session_key.h"   /* struct bpass_session_key: the identity of a session */
 
-/* Bumped whenever struct bpass_processor or the vtables below change incompatibly. */
-#define BPASS_ABI_VERSION 1
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The version of bpass this header belongs to: the one place it is set (the
+ * Makefile and bpass.pc read it from here). A plugin that links nothing
+ * learns the running framework's version from ctx->bpass_version. */
+#define BPASS_VERSION_MAJOR 0
+#define BPASS_VERSION_MINOR 2
+#define BPASS_VERSION_PATCH 0
+#define BPASS_VERSION_STRING "0.2.0"
+
+/* Bumped whenever struct bpass_processor or the vtables below change
+ * incompatibly (appending a field is compatible; see struct bpass_processor).
+ * ABI 1 (before bpass 0.2.0) had no context in most callbacks. */
+#define BPASS_ABI_VERSION 2
 
 /*
  * A msgpack writer handed to the save callbacks. Write any sequence of values;
@@ -98,17 +120,52 @@ struct bpass_reader {
 };
 
 /*
- * What a processor sees while processing a session (passed to process and
- * session_complete).
+ * What every callback is given: the context of the call. The framework owns
+ * it; it is valid only during the call (keep nothing it points to). It grows
+ * like struct bpass_processor: fields are only ever appended, and a plugin
+ * may read a field only when ctx->struct_size covers it, e.g.
+ *   if (ctx->struct_size > offsetof(struct bpass_ctx, some_new_field)) ...
  */
 struct bpass_ctx {
-	void *impl;
+	uint32_t struct_size;       /* sizeof the framework's struct bpass_ctx */
+	uint32_t abi_version;       /* the framework's BPASS_ABI_VERSION */
+	const char *bpass_version;  /* the framework's version, e.g. "0.2.0" */
+	const char *processor;      /* the name of the processor called */
+	/* The session of the call: set for session_new, session_free, process,
+	 * session_complete, save, load, the ephemeral_* callbacks,
+	 * session_figures and merge; NULL for init, exit and the global_*
+	 * callbacks and write_results. */
 	const struct bpass_session_key *key;
-	/* The persistent session state of processor `name`, which must be listed in
-	 * .depends; NULL otherwise. Borrowed for the duration of the call. */
+	void *impl;                 /* the framework's */
+	/* The persistent session state of processor `name`, which must be
+	 * listed in .depends; NULL otherwise (and outside process and
+	 * session_complete). Borrowed for the duration of the call. */
 	const void *(*state_of)(struct bpass_ctx *ctx, const char *name);
-	/* A warning about this session, printed with the session and processor named. */
+	/* Says why the callback fails: the text is added to the framework's own
+	 * message, e.g. could not save the state of session X: processor "p":
+	 * TEXT. Call it, then return -1 (or NULL from a *_new). The last call
+	 * wins. */
+	void (*error)(struct bpass_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+	/* A warning, printed at once with the processor (and session) named. */
 	void (*warn)(struct bpass_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+	/* The value of one of the processor's declared options (.options): the
+	 * one set with bpass run -o PROCESSOR.NAME=VALUE, or its default; NULL
+	 * for a name it does not declare. Borrowed for the life of the process. */
+	const char *(*option)(struct bpass_ctx *ctx, const char *name);
+};
+
+/*
+ * A processor option: a name (lower-case letters, digits, '_' and '-'), a
+ * one-line description and a default value (NULL: no value unless set).
+ * Values are strings; the processor parses them (in init, say) and fails
+ * with ctx->error when one is invalid. Option values are part of what makes
+ * saved state current: changing one recomputes the processor from update 0,
+ * as a version bump does.
+ */
+struct bpass_option {
+	const char *name;
+	const char *description;
+	const char *default_value;
 };
 
 /*
@@ -148,6 +205,20 @@ struct bpass_results {
 #define BPASS_PROCESSOR_HEADER \
 	.abi_version = BPASS_ABI_VERSION, .struct_size = sizeof(struct bpass_processor)
 
+/*
+ * A processor descriptor. It can grow: new fields are only ever appended at
+ * the end, never reordered, resized or removed (as SQLite's sqlite3ext.h and
+ * Redis's RedisModuleTypeMethods do). The registry accepts any struct_size
+ * from BPASS_PROCESSOR_V2_MIN_SIZE (the first ABI 2 layout) on: it copies the
+ * fields the plugin has and zero-fills the rest, so a plugin built against an
+ * older ABI 2 header keeps working, its newer callbacks simply absent. An
+ * incompatible change bumps BPASS_ABI_VERSION instead, and plugins of
+ * another ABI version are refused.
+ *
+ * Every callback gets the context of the call (struct bpass_ctx). Every
+ * callback that returns int returns 0 on success and -1 on failure (after
+ * ctx->error, to say why).
+ */
 struct bpass_processor {
 	uint32_t abi_version;       /* BPASS_ABI_VERSION */
 	uint32_t struct_size;       /* sizeof(struct bpass_processor) */
@@ -156,14 +227,15 @@ struct bpass_processor {
 	const char *description;    /* one line */
 	const char *const *depends; /* NULL-terminated names whose session state this reads; may be NULL */
 
-	/* Persistent session state. session_new returns NULL only on failure.
-	 * Optional as a group: a processor keeping only ephemeral state leaves
-	 * session_new, session_free, save and load NULL (state is then NULL). */
-	void *(*session_new)(const struct bpass_session_key *key);
-	void (*session_free)(void *state);
+	/* Persistent session state (of session ctx->key). session_new returns
+	 * NULL only on failure. Optional as a group: a processor keeping only
+	 * ephemeral state leaves session_new, session_free, save and load NULL
+	 * (state is then NULL). */
+	void *(*session_new)(struct bpass_ctx *ctx);
+	void (*session_free)(struct bpass_ctx *ctx, void *state);
 	/* Ephemeral session state: fresh in every run. NULL when not needed. */
-	void *(*ephemeral_new)(const struct bpass_session_key *key);
-	void (*ephemeral_free)(void *eph);
+	void *(*ephemeral_new)(struct bpass_ctx *ctx);
+	void (*ephemeral_free)(struct bpass_ctx *ctx, void *eph);
 
 	/* Called for each new update of the session, in sequence order. */
 	int (*process)(struct bpass_ctx *ctx, void *state, void *eph, const struct bpass_update *u);
@@ -173,40 +245,79 @@ struct bpass_processor {
 	/* Persist the session state; load it into a fresh session_new() state.
 	 * load receives the .version the state was saved with; returning -1 makes
 	 * the framework recompute this processor for the session from update 0. */
-	int (*save)(const void *state, struct bpass_writer *w);
-	int (*load)(void *state, uint32_t saved_version, struct bpass_reader *r);
+	int (*save)(struct bpass_ctx *ctx, const void *state, struct bpass_writer *w);
+	int (*load)(struct bpass_ctx *ctx, void *state, uint32_t saved_version, struct bpass_reader *r);
 	/* The same for ephemeral state (sent from worker to parent, never stored). */
-	int (*ephemeral_save)(const void *eph, struct bpass_writer *w);
-	int (*ephemeral_load)(void *eph, struct bpass_reader *r);
+	int (*ephemeral_save)(struct bpass_ctx *ctx, const void *eph, struct bpass_writer *w);
+	int (*ephemeral_load)(struct bpass_ctx *ctx, void *eph, struct bpass_reader *r);
 
 	/* Per-session figures for sessions.csv (may be NULL). eph may be NULL. */
-	int (*session_figures)(const void *state, const void *eph, struct bpass_figures *f);
+	int (*session_figures)(struct bpass_ctx *ctx, const void *state, const void *eph,
+			       struct bpass_figures *f);
 
-	/* The global result. */
-	void *(*global_new)(void);
-	void (*global_free)(void *global);
-	/* Merge one session's states (eph may be NULL) into the global result. */
-	int (*merge)(void *global, const struct bpass_session_key *key, const void *state,
-		     const void *eph);
-	int (*global_complete)(void *global);
+	/* The global result (ctx->key is NULL, but in merge). */
+	void *(*global_new)(struct bpass_ctx *ctx);
+	void (*global_free)(struct bpass_ctx *ctx, void *global);
+	/* Merge the states of session ctx->key (eph may be NULL) into the global result. */
+	int (*merge)(struct bpass_ctx *ctx, void *global, const void *state, const void *eph);
+	int (*global_complete)(struct bpass_ctx *ctx, void *global);
 	/* Save/load the completed global result (for --cache-global and bpass results). */
-	int (*global_save)(const void *global, struct bpass_writer *w);
-	int (*global_load)(void *global, uint32_t saved_version, struct bpass_reader *r);
+	int (*global_save)(struct bpass_ctx *ctx, const void *global, struct bpass_writer *w);
+	int (*global_load)(struct bpass_ctx *ctx, void *global, uint32_t saved_version,
+			   struct bpass_reader *r);
 	/* Write the result tables of the completed global result. */
-	int (*write_results)(const void *global, struct bpass_results *res);
+	int (*write_results)(struct bpass_ctx *ctx, const void *global, struct bpass_results *res);
+	/* ---- end of the first ABI 2 layout (BPASS_PROCESSOR_V2_MIN_SIZE) ---- */
+
+	/* The options the processor takes: an array ended by an entry whose
+	 * name is NULL; NULL when it takes none. */
+	const struct bpass_option *options;
+	/* Called once per process that calls any other callback of this
+	 * processor (each worker, and the parent), before the first of them;
+	 * exit after the last. For a resource opened once per process (a
+	 * database, a lookup table); keep it in a static variable (it is the one
+	 * global a processor may keep). init returning -1 stops the process. */
+	int (*init)(struct bpass_ctx *ctx);
+	void (*exit)(struct bpass_ctx *ctx);
+	/*
+	 * Combines two partial global results: folds `from` into `into`, as if
+	 * the sessions merged into `from` had been merged into `into`. Optional.
+	 * It must be associative and commutative (the result may not depend on
+	 * how sessions were grouped into partials nor on their order), and an
+	 * empty partial (fresh from global_new) must be its identity. `from` is
+	 * left unchanged. Neither partial is completed (global_complete runs
+	 * after the last combine).
+	 */
+	int (*global_combine)(struct bpass_ctx *ctx, void *into, const void *from);
+	/* New fields go here, at the end. */
 };
+
+/* The size of the first ABI 2 layout: the smallest struct_size accepted. */
+#define BPASS_PROCESSOR_V2_MIN_SIZE                            \
+	(offsetof(struct bpass_processor, write_results) +     \
+	 sizeof(((struct bpass_processor *)0)->write_results))
 
 /* The entry point a plugin exports: a NULL-terminated array of descriptors. */
 typedef const struct bpass_processor *const *(*bpass_plugin_entry_fn)(void);
 #define BPASS_PLUGIN_ENTRY "bpass_processors"
 
-/* Defines the entry point of a plugin: BPASS_PLUGIN(&proc_a, &proc_b). */
+/* Defines the entry point of a plugin: BPASS_PLUGIN(&proc_a, &proc_b). In
+ * C++ too: the entry point is declared extern "C" (not mangled). */
+#ifdef __cplusplus
+#define BPASS_EXTERN_C extern "C"
+#else
+#define BPASS_EXTERN_C
+#endif
 #define BPASS_PLUGIN(...)                                                           \
-	const struct bpass_processor *const *bpass_processors(void);                \
+	BPASS_EXTERN_C const struct bpass_processor *const *bpass_processors(void); \
 	const struct bpass_processor *const *bpass_processors(void)                 \
 	{                                                                           \
 		static const struct bpass_processor *const list[] = {__VA_ARGS__, NULL}; \
 		return list;                                                        \
 	}
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* BPASS_H */

@@ -22,14 +22,15 @@ struct bc_state {
 	uint64_t bytes;
 };
 
-static void *bc_session_new(const struct bpass_session_key *key)
+static void *bc_session_new(struct bpass_ctx *ctx)
 {
-	(void)key;
+	(void)ctx;
 	return xcalloc(1, sizeof(struct bc_state));
 }
 
-static void bc_session_free(void *state)
+static void bc_session_free(struct bpass_ctx *ctx, void *state)
 {
+	(void)ctx;
 	free(state);
 }
 
@@ -46,8 +47,9 @@ static int bc_process(struct bpass_ctx *ctx, void *state, void *eph, const struc
 }
 
 /* Saved as [packets, bytes]. */
-static int bc_save(const void *state, struct bpass_writer *w)
+static int bc_save(struct bpass_ctx *ctx, const void *state, struct bpass_writer *w)
 {
+	(void)ctx;
 	const struct bc_state *s = state;
 	w->array(w, 2);
 	w->u64(w, s->packets);
@@ -55,8 +57,10 @@ static int bc_save(const void *state, struct bpass_writer *w)
 	return 0;
 }
 
-static int bc_load(void *state, uint32_t saved_version, struct bpass_reader *r)
+static int bc_load(struct bpass_ctx *ctx, void *state, uint32_t saved_version,
+		   struct bpass_reader *r)
 {
+	(void)ctx;
 	struct bc_state *s = state;
 	uint32_t n;
 	/* Declining another version makes the framework recompute the session. */
@@ -67,8 +71,10 @@ static int bc_load(void *state, uint32_t saved_version, struct bpass_reader *r)
 	return 0;
 }
 
-static int bc_figures(const void *state, const void *eph, struct bpass_figures *f)
+static int bc_figures(struct bpass_ctx *ctx, const void *state, const void *eph,
+		      struct bpass_figures *f)
 {
+	(void)ctx;
 	(void)eph;
 	const struct bc_state *s = state;
 	f->add(f, "packets", (int64_t)s->packets);
@@ -88,13 +94,15 @@ struct bc_global {
 	uint32_t n, cap;
 };
 
-static void *bc_global_new(void)
+static void *bc_global_new(struct bpass_ctx *ctx)
 {
+	(void)ctx;
 	return xcalloc(1, sizeof(struct bc_global));
 }
 
-static void bc_global_free(void *global)
+static void bc_global_free(struct bpass_ctx *ctx, void *global)
 {
+	(void)ctx;
 	struct bc_global *g = global;
 	if (!g)
 		return;
@@ -118,12 +126,23 @@ static struct bc_node *bc_node(struct bc_global *g, const char *node_id)
 }
 
 /* Sums commute, so the result does not depend on the order of sessions. */
-static int bc_merge(void *global, const struct bpass_session_key *key, const void *state,
-		    const void *eph)
+static int bc_merge(struct bpass_ctx *ctx, void *global, const void *state, const void *eph)
 {
+	const struct bpass_session_key *key = ctx->key;
 	(void)eph;
 	const struct bc_state *s = state;
 	bc_node(global, key->node_id)->bytes += s->bytes;
+	return 0;
+}
+
+/* Folds partial global `from` into `into`: per-node sums add up, so it is
+ * associative and commutative, and an empty partial changes nothing. */
+static int bc_global_combine(struct bpass_ctx *ctx, void *into, const void *from)
+{
+	(void)ctx;
+	const struct bc_global *f = from;
+	for (uint32_t i = 0; i < f->n; i++)
+		bc_node(into, f->nodes[i].node_id)->bytes += f->nodes[i].bytes;
 	return 0;
 }
 
@@ -132,8 +151,9 @@ static int bc_node_cmp(const void *a, const void *b)
 	return strcmp(((const struct bc_node *)a)->node_id, ((const struct bc_node *)b)->node_id);
 }
 
-static int bc_global_complete(void *global)
+static int bc_global_complete(struct bpass_ctx *ctx, void *global)
 {
+	(void)ctx;
 	struct bc_global *g = global;
 	if (g->n)
 		qsort(g->nodes, g->n, sizeof(*g->nodes), bc_node_cmp);
@@ -141,8 +161,9 @@ static int bc_global_complete(void *global)
 }
 
 /* Cached as [[node_id, bytes]...] (for --cache-global and bpass results). */
-static int bc_global_save(const void *global, struct bpass_writer *w)
+static int bc_global_save(struct bpass_ctx *ctx, const void *global, struct bpass_writer *w)
 {
+	(void)ctx;
 	const struct bc_global *g = global;
 	w->array(w, g->n);
 	for (uint32_t i = 0; i < g->n; i++) {
@@ -153,8 +174,10 @@ static int bc_global_save(const void *global, struct bpass_writer *w)
 	return 0;
 }
 
-static int bc_global_load(void *global, uint32_t saved_version, struct bpass_reader *r)
+static int bc_global_load(struct bpass_ctx *ctx, void *global, uint32_t saved_version,
+			  struct bpass_reader *r)
 {
+	(void)ctx;
 	uint32_t n, two;
 	if (saved_version != 1 || r->array(r, &n))
 		return -1;
@@ -173,8 +196,9 @@ static int bc_global_load(void *global, uint32_t saved_version, struct bpass_rea
 	return 0;
 }
 
-static int bc_write_results(const void *global, struct bpass_results *res)
+static int bc_write_results(struct bpass_ctx *ctx, const void *global, struct bpass_results *res)
 {
+	(void)ctx;
 	const struct bc_global *g = global;
 	static const char *const columns[] = {"node_id", "bytes", NULL};
 	struct bpass_table *t = res->table(res, "bytes_per_node", columns);
@@ -209,4 +233,5 @@ const struct bpass_processor proc_byte_count = {
 	.global_save = bc_global_save,
 	.global_load = bc_global_load,
 	.write_results = bc_write_results,
+	.global_combine = bc_global_combine,
 };

@@ -166,10 +166,11 @@ void domains_join_cname(struct domains_state *s, uint32_t k, int64_t ct_us, int3
 /* The processor callbacks domains and whitelisted-domains share: the session
  * state is a malloc'ed struct domains_state (session_free takes NULL), the
  * end of a run is domains_finish, and the saved form is version 1. */
-void *domains_session_new(const struct bpass_session_key *key);
-void domains_session_free(void *state);
+void *domains_session_new(struct bpass_ctx *ctx);
+void domains_session_free(struct bpass_ctx *ctx, void *state);
 int domains_session_complete(struct bpass_ctx *ctx, void *state, void *eph);
-int domains_session_save(const void *state, struct bpass_writer *w);
-int domains_session_load(void *state, uint32_t saved_version, struct bpass_reader *r);
+int domains_session_save(struct bpass_ctx *ctx, const void *state, struct bpass_writer *w);
+int domains_session_load(struct bpass_ctx *ctx, void *state, uint32_t saved_version,
+			 struct bpass_reader *r);
 
 #endif

@@ -584,16 +584,17 @@ void domains_join_cname(struct domains_state *s, uint32_t k, int64_t ct_us, int3
 	}
 }
 
-void *domains_session_new(const struct bpass_session_key *key)
+void *domains_session_new(struct bpass_ctx *ctx)
 {
-	(void)key;
+	(void)ctx;
 	struct domains_state *s = xmalloc(sizeof(*s));
 	domains_state_init(s);
 	return s;
 }
 
-void domains_session_free(void *state)
+void domains_session_free(struct bpass_ctx *ctx, void *state)
 {
+	(void)ctx;
 	if (!state)
 		return;
 	domains_state_release(state);
@@ -608,13 +609,16 @@ int domains_session_complete(struct bpass_ctx *ctx, void *state, void *eph)
 	return 0;
 }
 
-int domains_session_save(const void *state, struct bpass_writer *w)
+int domains_session_save(struct bpass_ctx *ctx, const void *state, struct bpass_writer *w)
 {
+	(void)ctx;
 	return domains_save(state, w);
 }
 
-int domains_session_load(void *state, uint32_t saved_version, struct bpass_reader *r)
+int domains_session_load(struct bpass_ctx *ctx, void *state, uint32_t saved_version,
+			 struct bpass_reader *r)
 {
+	(void)ctx;
 	if (saved_version != 1)
 		return -1;
 	return domains_load(state, r);
@@ -658,8 +662,10 @@ static int domains_process(struct bpass_ctx *ctx, void *state, void *eph,
 	return 0;
 }
 
-static int domains_figures(const void *state, const void *eph, struct bpass_figures *f)
+static int domains_figures(struct bpass_ctx *ctx, const void *state, const void *eph,
+			   struct bpass_figures *f)
 {
+	(void)ctx;
 	(void)eph;
 	const struct domains_state *s = state;
 	f->add(f, "ip_domain_keys", s->live_keys);

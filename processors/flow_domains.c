@@ -119,17 +119,18 @@ static void fd_compact(struct fd_state *s)
 	s->garbage = 0;
 }
 
-static void *fd_new(const struct bpass_session_key *key)
+static void *fd_new(struct bpass_ctx *ctx)
 {
-	(void)key;
+	(void)ctx;
 	struct fd_state *s = xcalloc(1, sizeof(*s));
 	strtab_init(&s->domains);
 	itab_init(&s->index);
 	return s;
 }
 
-static void fd_free(void *state)
+static void fd_free(struct bpass_ctx *ctx, void *state)
 {
+	(void)ctx;
 	struct fd_state *s = state;
 	if (!s)
 		return;
@@ -235,8 +236,9 @@ static int fd_cmp_pair(const void *a, const void *b, void *arg)
 	return strtab_cmp(arg, x->domain, y->domain);
 }
 
-static int fd_save(const void *state, struct bpass_writer *w)
+static int fd_save(struct bpass_ctx *ctx, const void *state, struct bpass_writer *w)
 {
+	(void)ctx;
 	const struct fd_state *s = state;
 	uint32_t *order = xmalloc((size_t)s->n * sizeof(*order) + 1);
 	uint32_t max = 0;
@@ -268,8 +270,10 @@ static int fd_save(const void *state, struct bpass_writer *w)
 	return 0;
 }
 
-static int fd_load(void *state, uint32_t saved_version, struct bpass_reader *r)
+static int fd_load(struct bpass_ctx *ctx, void *state, uint32_t saved_version,
+		   struct bpass_reader *r)
 {
+	(void)ctx;
 	struct fd_state *s = state;
 	uint32_t n;
 	if (saved_version != 1 || serial_array_any(r, &n))
@@ -295,8 +299,10 @@ static int fd_load(void *state, uint32_t saved_version, struct bpass_reader *r)
 	return 0;
 }
 
-static int fd_figures(const void *state, const void *eph, struct bpass_figures *f)
+static int fd_figures(struct bpass_ctx *ctx, const void *state, const void *eph,
+		      struct bpass_figures *f)
 {
+	(void)ctx;
 	(void)eph;
 	const struct fd_state *s = state;
 	int64_t with = 0;
@@ -345,16 +351,18 @@ static struct fdg_row *fdg_row(struct fdg *g, uint32_t node, uint8_t anon, uint3
 	return &g->rows[g->n++];
 }
 
-static void *fdg_new(void)
+static void *fdg_new(struct bpass_ctx *ctx)
 {
+	(void)ctx;
 	struct fdg *g = xcalloc(1, sizeof(*g));
 	strtab_init(&g->names);
 	itab_init(&g->index);
 	return g;
 }
 
-static void fdg_free(void *global)
+static void fdg_free(struct bpass_ctx *ctx, void *global)
 {
+	(void)ctx;
 	struct fdg *g = global;
 	if (!g)
 		return;
@@ -364,9 +372,9 @@ static void fdg_free(void *global)
 	free(g);
 }
 
-static int fdg_merge(void *global, const struct bpass_session_key *key, const void *state,
-		     const void *eph)
+static int fdg_merge(struct bpass_ctx *ctx, void *global, const void *state, const void *eph)
 {
+	const struct bpass_session_key *key = ctx->key;
 	(void)eph;
 	struct fdg *g = global;
 	const struct fd_state *s = state;
@@ -395,8 +403,9 @@ static int fdg_cmp(const void *a, const void *b, void *arg)
 	return strtab_cmp(arg, x->domain, y->domain);
 }
 
-static int fdg_complete(void *global)
+static int fdg_complete(struct bpass_ctx *ctx, void *global)
 {
+	(void)ctx;
 	struct fdg *g = global;
 	if (g->n > 1)
 		qsort_r(g->rows, g->n, sizeof(*g->rows), fdg_cmp, &g->names);
@@ -406,8 +415,9 @@ static int fdg_complete(void *global)
 	return 0;
 }
 
-static int fdg_save(const void *global, struct bpass_writer *w)
+static int fdg_save(struct bpass_ctx *ctx, const void *global, struct bpass_writer *w)
 {
+	(void)ctx;
 	const struct fdg *g = global;
 	w->array(w, g->n);
 	for (uint32_t i = 0; i < g->n; i++) {
@@ -421,8 +431,10 @@ static int fdg_save(const void *global, struct bpass_writer *w)
 	return 0;
 }
 
-static int fdg_load(void *global, uint32_t saved_version, struct bpass_reader *r)
+static int fdg_load(struct bpass_ctx *ctx, void *global, uint32_t saved_version,
+		    struct bpass_reader *r)
 {
+	(void)ctx;
 	struct fdg *g = global;
 	uint32_t n;
 	if (saved_version != 1 || serial_array_any(r, &n))
@@ -442,11 +454,12 @@ static int fdg_load(void *global, uint32_t saved_version, struct bpass_reader *r
 			return -1;
 		row->flows = flows;
 	}
-	return fdg_complete(g);
+	return fdg_complete(ctx, g);
 }
 
-static int fdg_write(const void *global, struct bpass_results *res)
+static int fdg_write(struct bpass_ctx *ctx, const void *global, struct bpass_results *res)
 {
+	(void)ctx;
 	const struct fdg *g = global;
 	static const char *const cols[] = {"node_id", "anonymized", "domain", "flows", NULL};
 	struct bpass_table *t = res->table(res, "flow_domains_per_node", cols);

@@ -50,17 +50,18 @@ static struct flows_entry *flows_slot(struct flows_state *s, int32_t flow_id, bo
 	return &s->entries[i];
 }
 
-static void *flows_new(const struct bpass_session_key *key)
+static void *flows_new(struct bpass_ctx *ctx)
 {
-	(void)key;
+	(void)ctx;
 	struct flows_state *s = xcalloc(1, sizeof(*s));
 	strtab_init(&s->ips);
 	itab_init(&s->index);
 	return s;
 }
 
-static void flows_free(void *state)
+static void flows_free(struct bpass_ctx *ctx, void *state)
 {
+	(void)ctx;
 	struct flows_state *s = state;
 	if (!s)
 		return;
@@ -99,8 +100,9 @@ static int flows_cmp_pos(const void *a, const void *b, void *arg)
 	return (x > y) - (x < y);
 }
 
-static int flows_save(const void *state, struct bpass_writer *w)
+static int flows_save(struct bpass_ctx *ctx, const void *state, struct bpass_writer *w)
 {
+	(void)ctx;
 	const struct flows_state *s = state;
 	uint32_t *order = xmalloc((size_t)s->n * sizeof(*order) + 1);
 	for (uint32_t i = 0; i < s->n; i++)
@@ -123,8 +125,10 @@ static int flows_save(const void *state, struct bpass_writer *w)
 	return 0;
 }
 
-static int flows_load(void *state, uint32_t saved_version, struct bpass_reader *r)
+static int flows_load(struct bpass_ctx *ctx, void *state, uint32_t saved_version,
+		      struct bpass_reader *r)
 {
+	(void)ctx;
 	struct flows_state *s = state;
 	uint32_t n;
 	if (saved_version != 1 || serial_array_any(r, &n))
@@ -156,8 +160,10 @@ static int flows_load(void *state, uint32_t saved_version, struct bpass_reader *
 	return 0;
 }
 
-static int flows_figures(const void *state, const void *eph, struct bpass_figures *f)
+static int flows_figures(struct bpass_ctx *ctx, const void *state, const void *eph,
+			 struct bpass_figures *f)
 {
+	(void)ctx;
 	(void)eph;
 	const struct flows_state *s = state;
 	f->add(f, "flows", s->n);

@@ -26,14 +26,15 @@ struct ms_eph {
 	int64_t oldest_s, newest_s;
 };
 
-static void *ms_eph_new(const struct bpass_session_key *key)
+static void *ms_eph_new(struct bpass_ctx *ctx)
 {
-	(void)key;
+	(void)ctx;
 	return xcalloc(1, sizeof(struct ms_eph));
 }
 
-static void ms_eph_free(void *eph)
+static void ms_eph_free(struct bpass_ctx *ctx, void *eph)
 {
+	(void)ctx;
 	free(eph);
 }
 
@@ -50,8 +51,9 @@ static int ms_process(struct bpass_ctx *ctx, void *state, void *eph, const struc
 	return 0;
 }
 
-static int ms_eph_save(const void *eph, struct bpass_writer *w)
+static int ms_eph_save(struct bpass_ctx *ctx, const void *eph, struct bpass_writer *w)
 {
+	(void)ctx;
 	const struct ms_eph *e = eph;
 	if (!e->has) {
 		w->array(w, 0);
@@ -63,8 +65,9 @@ static int ms_eph_save(const void *eph, struct bpass_writer *w)
 	return 0;
 }
 
-static int ms_eph_load(void *eph, struct bpass_reader *r)
+static int ms_eph_load(struct bpass_ctx *ctx, void *eph, struct bpass_reader *r)
 {
+	(void)ctx;
 	struct ms_eph *e = eph;
 	uint32_t n;
 	if (serial_array_any(r, &n) || (n != 0 && n != 2))
@@ -115,16 +118,18 @@ static void ms_note(struct ms_global *g, uint32_t node, uint32_t ctx, int64_t ol
 	itab_insert(&g->index, h, g->n++);
 }
 
-static void *msg_new(void)
+static void *msg_new(struct bpass_ctx *ctx)
 {
+	(void)ctx;
 	struct ms_global *g = xcalloc(1, sizeof(*g));
 	strtab_init(&g->names);
 	itab_init(&g->index);
 	return g;
 }
 
-static void msg_free(void *global)
+static void msg_free(struct bpass_ctx *ctx, void *global)
 {
+	(void)ctx;
 	struct ms_global *g = global;
 	if (!g)
 		return;
@@ -134,9 +139,9 @@ static void msg_free(void *global)
 	free(g);
 }
 
-static int msg_merge(void *global, const struct bpass_session_key *key, const void *state,
-		     const void *eph)
+static int msg_merge(struct bpass_ctx *ctx, void *global, const void *state, const void *eph)
 {
+	const struct bpass_session_key *key = ctx->key;
 	(void)state;
 	struct ms_global *g = global;
 	const struct ms_eph *e = eph;
@@ -155,8 +160,9 @@ static int msg_cmp(const void *a, const void *b, void *arg)
 	return c ? c : strtab_cmp(arg, x->ctx, y->ctx);
 }
 
-static int msg_complete(void *global)
+static int msg_complete(struct bpass_ctx *ctx, void *global)
 {
+	(void)ctx;
 	struct ms_global *g = global;
 	if (g->n > 1)
 		qsort_r(g->entries, g->n, sizeof(*g->entries), msg_cmp, &g->names);
@@ -166,8 +172,9 @@ static int msg_complete(void *global)
 	return 0;
 }
 
-static int msg_save(const void *global, struct bpass_writer *w)
+static int msg_save(struct bpass_ctx *ctx, const void *global, struct bpass_writer *w)
 {
+	(void)ctx;
 	const struct ms_global *g = global;
 	w->array(w, g->n);
 	for (uint32_t i = 0; i < g->n; i++) {
@@ -181,27 +188,29 @@ static int msg_save(const void *global, struct bpass_writer *w)
 	return 0;
 }
 
-static int msg_load(void *global, uint32_t saved_version, struct bpass_reader *r)
+static int msg_load(struct bpass_ctx *ctx, void *global, uint32_t saved_version,
+		    struct bpass_reader *r)
 {
+	(void)ctx;
 	struct ms_global *g = global;
 	uint32_t n;
 	if (saved_version != 1 || serial_array_any(r, &n))
 		return -1;
 	for (uint32_t i = 0; i < n; i++) {
-		const char *node, *ctx;
+		const char *node, *cx;
 		size_t node_len, ctx_len;
 		int64_t oldest, newest;
 		if (serial_array(r, 4) || serial_str(r, &node, &node_len) ||
-		    serial_str(r, &ctx, &ctx_len) || serial_i64(r, INT64_MIN, INT64_MAX, &oldest) ||
+		    serial_str(r, &cx, &ctx_len) || serial_i64(r, INT64_MIN, INT64_MAX, &oldest) ||
 		    serial_i64(r, INT64_MIN, INT64_MAX, &newest) || oldest > newest)
 			return -1;
 		uint32_t before = g->n;
 		ms_note(g, strtab_intern(&g->names, node, node_len),
-			strtab_intern(&g->names, ctx, ctx_len), oldest, newest);
+			strtab_intern(&g->names, cx, ctx_len), oldest, newest);
 		if (g->n == before)
 			return -1;  /* an entry twice */
 	}
-	return msg_complete(g);
+	return msg_complete(ctx, g);
 }
 
 static int ms_row(struct bpass_results *res, struct bpass_table *t, const char *scope,
@@ -223,8 +232,9 @@ static int ms_row(struct bpass_results *res, struct bpass_table *t, const char *
 	return res->row_end(t);
 }
 
-static int msg_write(const void *global, struct bpass_results *res)
+static int msg_write(struct bpass_ctx *ctx, const void *global, struct bpass_results *res)
 {
+	(void)ctx;
 	const struct ms_global *g = global;
 	static const char *const cols[] = {"scope", "node_id", "anonymization_context", "oldest",
 					   "oldest_iso", "newest", "newest_iso", NULL};

@@ -102,17 +102,27 @@ int registry_add(struct registry *r, const struct bpass_processor *p, const char
 		if (builtin)
 			log_error("incompatible built-in processor: ABI version %u, bpass expects %d",
 				  p->abi_version, BPASS_ABI_VERSION);
+		else if (p->abi_version < BPASS_ABI_VERSION)
+			log_error("incompatible processor plugin \"%s\": ABI version %u, bpass expects %d "
+				  "(rebuild it with the headers of bpass %s)", origin, p->abi_version,
+				  BPASS_ABI_VERSION, BPASS_VERSION_STRING);
 		else
 			log_error("incompatible processor plugin \"%s\": ABI version %u, bpass expects %d",
 				  origin, p->abi_version, BPASS_ABI_VERSION);
 		goto out;
 	}
-	if (p->struct_size < sizeof(struct bpass_processor)) {
+	if (p->struct_size < BPASS_PROCESSOR_V2_MIN_SIZE) {
 		log_error("incompatible processor %s: processor descriptor of %u bytes, bpass expects "
 			  "at least %zu", where(origin, &w), p->struct_size,
-			  sizeof(struct bpass_processor));
+			  (size_t)BPASS_PROCESSOR_V2_MIN_SIZE);
 		goto out;
 	}
+	/* Fields are only ever appended: read what the plugin has, and take
+	 * the fields of a newer header than ours as unknown (not read). */
+	struct bpass_processor full;
+	memset(&full, 0, sizeof(full));
+	memcpy(&full, p, p->struct_size < sizeof(full) ? p->struct_size : sizeof(full));
+	p = &full;
 	if (!valid_name(p->name)) {
 		log_error("invalid processor name \"%s\" in %s: use 1-64 lower-case letters, digits "
 			  "and dashes", p->name ? p->name : "", where(origin, &w));
@@ -138,8 +148,7 @@ int registry_add(struct registry *r, const struct bpass_processor *p, const char
 	xgrow((void **)&r->procs, &r->cap, r->n + 1, sizeof(*r->procs));
 	struct registry_proc *e = &r->procs[r->n++];
 	memset(e, 0, sizeof(*e));
-	/* A larger descriptor (a newer minor header) is read up to what we know. */
-	memcpy(&e->p, p, sizeof(e->p));
+	e->p = full;
 	e->origin = xstrdup(origin);
 	e->plugin = plugin;
 	e->requested = requested;

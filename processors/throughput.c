@@ -67,17 +67,18 @@ static void tp_map_release(struct tp_map *m)
 	itab_release(&m->index);
 }
 
-static void *tp_new(const struct bpass_session_key *key)
+static void *tp_new(struct bpass_ctx *ctx)
 {
-	(void)key;
+	(void)ctx;
 	struct tp_state *s = xcalloc(1, sizeof(*s));
 	itab_init(&s->map.index);
 	s->last = ITAB_NONE;
 	return s;
 }
 
-static void tp_free(void *state)
+static void tp_free(struct bpass_ctx *ctx, void *state)
 {
+	(void)ctx;
 	struct tp_state *s = state;
 	if (!s)
 		return;
@@ -121,8 +122,9 @@ static int tp_cmp_minute(const void *a, const void *b)
 	return (x->minute > y->minute) - (x->minute < y->minute);
 }
 
-static int tp_save(const void *state, struct bpass_writer *w)
+static int tp_save(struct bpass_ctx *ctx, const void *state, struct bpass_writer *w)
 {
+	(void)ctx;
 	const struct tp_state *s = state;
 	struct tp_bucket *v = xmalloc((size_t)s->map.n * sizeof(*v) + 1);
 	if (s->map.n)
@@ -147,8 +149,10 @@ static int tp_get(struct bpass_reader *r, int64_t *minute, uint64_t *bytes, uint
 	       *packets == 0 ? -1 : 0;
 }
 
-static int tp_load(void *state, uint32_t saved_version, struct bpass_reader *r)
+static int tp_load(struct bpass_ctx *ctx, void *state, uint32_t saved_version,
+		   struct bpass_reader *r)
 {
+	(void)ctx;
 	struct tp_state *s = state;
 	uint32_t n;
 	if (saved_version != 1 || serial_array_any(r, &n))
@@ -175,16 +179,18 @@ struct tp_global {
 	struct tp_map map;
 };
 
-static void *tpg_new(void)
+static void *tpg_new(struct bpass_ctx *ctx)
 {
+	(void)ctx;
 	struct tp_global *g = xcalloc(1, sizeof(*g));
 	strtab_init(&g->nodes);
 	itab_init(&g->map.index);
 	return g;
 }
 
-static void tpg_free(void *global)
+static void tpg_free(struct bpass_ctx *ctx, void *global)
 {
+	(void)ctx;
 	struct tp_global *g = global;
 	if (!g)
 		return;
@@ -193,9 +199,9 @@ static void tpg_free(void *global)
 	free(g);
 }
 
-static int tpg_merge(void *global, const struct bpass_session_key *key, const void *state,
-		     const void *eph)
+static int tpg_merge(struct bpass_ctx *ctx, void *global, const void *state, const void *eph)
 {
+	const struct bpass_session_key *key = ctx->key;
 	(void)eph;
 	struct tp_global *g = global;
 	const struct tp_state *s = state;
@@ -209,8 +215,9 @@ static int tpg_merge(void *global, const struct bpass_session_key *key, const vo
 	return 0;
 }
 
-static int tpg_complete(void *global)
+static int tpg_complete(struct bpass_ctx *ctx, void *global)
 {
+	(void)ctx;
 	struct tp_global *g = global;
 	if (g->map.n > 1)
 		qsort_r(g->map.b, g->map.n, sizeof(*g->map.b), tp_cmp, &g->nodes);
@@ -220,8 +227,9 @@ static int tpg_complete(void *global)
 	return 0;
 }
 
-static int tpg_save(const void *global, struct bpass_writer *w)
+static int tpg_save(struct bpass_ctx *ctx, const void *global, struct bpass_writer *w)
 {
+	(void)ctx;
 	const struct tp_global *g = global;
 	w->array(w, g->map.n);
 	for (uint32_t i = 0; i < g->map.n; i++) {
@@ -235,8 +243,10 @@ static int tpg_save(const void *global, struct bpass_writer *w)
 	return 0;
 }
 
-static int tpg_load(void *global, uint32_t saved_version, struct bpass_reader *r)
+static int tpg_load(struct bpass_ctx *ctx, void *global, uint32_t saved_version,
+		    struct bpass_reader *r)
 {
+	(void)ctx;
 	struct tp_global *g = global;
 	uint32_t n;
 	if (saved_version != 1 || serial_array_any(r, &n))
@@ -256,11 +266,12 @@ static int tpg_load(void *global, uint32_t saved_version, struct bpass_reader *r
 		g->map.b[b].bytes = bytes;
 		g->map.b[b].packets = packets;
 	}
-	return tpg_complete(g);
+	return tpg_complete(ctx, g);
 }
 
-static int tpg_write(const void *global, struct bpass_results *res)
+static int tpg_write(struct bpass_ctx *ctx, const void *global, struct bpass_results *res)
 {
+	(void)ctx;
 	const struct tp_global *g = global;
 	static const char *const cols[] = {"node_id", "minute", "minute_iso", "bytes", "packets",
 					   NULL};

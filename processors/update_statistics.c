@@ -53,14 +53,15 @@ struct us_state {
 	uint32_t n, cap;
 };
 
-static void *us_new(const struct bpass_session_key *key)
+static void *us_new(struct bpass_ctx *ctx)
 {
-	(void)key;
+	(void)ctx;
 	return xcalloc(1, sizeof(struct us_state));
 }
 
-static void us_free(void *state)
+static void us_free(struct bpass_ctx *ctx, void *state)
 {
+	(void)ctx;
 	struct us_state *s = state;
 	if (!s)
 		return;
@@ -112,8 +113,9 @@ static int us_get_record(struct bpass_reader *r, struct us_record *rec)
 	return 0;
 }
 
-static int us_save(const void *state, struct bpass_writer *w)
+static int us_save(struct bpass_ctx *ctx, const void *state, struct bpass_writer *w)
 {
+	(void)ctx;
 	const struct us_state *s = state;
 	w->array(w, s->n);
 	for (uint32_t i = 0; i < s->n; i++)
@@ -121,8 +123,10 @@ static int us_save(const void *state, struct bpass_writer *w)
 	return 0;
 }
 
-static int us_load(void *state, uint32_t saved_version, struct bpass_reader *r)
+static int us_load(struct bpass_ctx *ctx, void *state, uint32_t saved_version,
+		   struct bpass_reader *r)
 {
+	(void)ctx;
 	struct us_state *s = state;
 	uint32_t n;
 	if (saved_version != 1 || serial_array_any(r, &n))
@@ -167,15 +171,17 @@ struct us_global {
 	struct us_version *versions;  uint32_t n_versions, cap_versions;
 };
 
-static void *usg_new(void)
+static void *usg_new(struct bpass_ctx *ctx)
 {
+	(void)ctx;
 	struct us_global *g = xcalloc(1, sizeof(*g));
 	strtab_init(&g->names);
 	return g;
 }
 
-static void usg_free(void *global)
+static void usg_free(struct bpass_ctx *ctx, void *global)
 {
+	(void)ctx;
 	struct us_global *g = global;
 	if (!g)
 		return;
@@ -207,9 +213,9 @@ static void usg_add_record(struct us_global *g, struct us_session *se, const str
 	se->n++;
 }
 
-static int usg_merge(void *global, const struct bpass_session_key *key, const void *state,
-		     const void *eph)
+static int usg_merge(struct bpass_ctx *ctx, void *global, const void *state, const void *eph)
 {
+	const struct bpass_session_key *key = ctx->key;
 	(void)eph;
 	struct us_global *g = global;
 	const struct us_state *s = state;
@@ -247,8 +253,9 @@ static int usg_cmp_version(const void *a, const void *b)
 	return (x->version > y->version) - (x->version < y->version);
 }
 
-static int usg_complete(void *global)
+static int usg_complete(struct bpass_ctx *ctx, void *global)
 {
+	(void)ctx;
 	struct us_global *g = global;
 	/* records by (timestamp, sequence) within a session; sessions by key */
 	for (uint32_t i = 0; i < g->n_sessions; i++)
@@ -307,8 +314,9 @@ static int usg_complete(void *global)
 	return 0;
 }
 
-static int usg_save(const void *global, struct bpass_writer *w)
+static int usg_save(struct bpass_ctx *ctx, const void *global, struct bpass_writer *w)
 {
+	(void)ctx;
 	const struct us_global *g = global;
 	w->array(w, g->n_sessions);
 	for (uint32_t i = 0; i < g->n_sessions; i++) {
@@ -324,23 +332,25 @@ static int usg_save(const void *global, struct bpass_writer *w)
 	return 0;
 }
 
-static int usg_load(void *global, uint32_t saved_version, struct bpass_reader *r)
+static int usg_load(struct bpass_ctx *ctx, void *global, uint32_t saved_version,
+		    struct bpass_reader *r)
 {
+	(void)ctx;
 	struct us_global *g = global;
 	uint32_t n;
 	if (saved_version != 1 || serial_array_any(r, &n))
 		return -1;
 	for (uint32_t i = 0; i < n; i++) {
-		const char *node, *ctx;
+		const char *node, *cx;
 		size_t node_len, ctx_len;
 		int64_t session_id;
 		uint32_t m;
 		if (serial_array(r, 4) || serial_str(r, &node, &node_len) ||
-		    serial_str(r, &ctx, &ctx_len) ||
+		    serial_str(r, &cx, &ctx_len) ||
 		    serial_i64(r, INT64_MIN, INT64_MAX, &session_id) || serial_array_any(r, &m))
 			return -1;
 		uint32_t idx = g->n_sessions;
-		usg_add_session(g, node, node_len, ctx, ctx_len, session_id);
+		usg_add_session(g, node, node_len, cx, ctx_len, session_id);
 		for (uint32_t j = 0; j < m; j++) {
 			struct us_record rec;
 			if (us_get_record(r, &rec))
@@ -348,7 +358,7 @@ static int usg_load(void *global, uint32_t saved_version, struct bpass_reader *r
 			usg_add_record(g, &g->sessions[idx], &rec);
 		}
 	}
-	return usg_complete(g);
+	return usg_complete(ctx, g);
 }
 
 static struct bpass_table *usg_table(struct bpass_results *res, const char *name,
@@ -365,8 +375,9 @@ static struct bpass_table *usg_table(struct bpass_results *res, const char *name
 	return res->table(res, name, cols);
 }
 
-static int usg_write(const void *global, struct bpass_results *res)
+static int usg_write(struct bpass_ctx *ctx, const void *global, struct bpass_results *res)
 {
+	(void)ctx;
 	const struct us_global *g = global;
 	const struct strtab *names = &g->names;
 	int rc = 0;

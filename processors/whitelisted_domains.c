@@ -84,8 +84,10 @@ static int wl_process(struct bpass_ctx *ctx, void *state, void *eph, const struc
 	return 0;
 }
 
-static int wl_figures(const void *state, const void *eph, struct bpass_figures *f)
+static int wl_figures(struct bpass_ctx *ctx, const void *state, const void *eph,
+		      struct bpass_figures *f)
 {
+	(void)ctx;
 	(void)eph;
 	const struct domains_state *s = state;
 	f->add(f, "whitelisted_ip_domain_keys", s->live_keys);

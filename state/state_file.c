@@ -63,12 +63,24 @@ void state_file_entry(struct state_writer *sw, const char *name, uint32_t versio
 		      int32_t last_seq, uint64_t updates_processed, const void *data,
 		      size_t data_len)
 {
+	state_file_entry_options(sw, name, version, 0, last_seq, updates_processed, data,
+				 data_len);
+}
+
+void state_file_entry_options(struct state_writer *sw, const char *name, uint32_t version,
+			      uint64_t options, int32_t last_seq, uint64_t updates_processed,
+			      const void *data, size_t data_len)
+{
 	struct bpass_writer *w = &sw->w;
-	w->map(w, 5);
+	w->map(w, options ? 6 : 5);
 	put_key(w, "name");
 	put_key(w, name);
 	put_key(w, "version");
 	w->u64(w, version);
+	if (options) {
+		put_key(w, "options");
+		w->u64(w, options);
+	}
 	put_key(w, "last_seq");
 	w->i64(w, last_seq);
 	put_key(w, "updates_processed");
@@ -202,6 +214,9 @@ int state_file_parse(struct state_file *sf, const void *data, size_t len,
 		e->name = name->via.str.ptr;
 		e->name_len = name->via.str.size;
 		e->version = (uint32_t)version;
+		/* Absent (0) when the processor has no options. */
+		const msgpack_object *opts = field(o, "options", MSGPACK_OBJECT_POSITIVE_INTEGER);
+		e->options = opts ? opts->via.u64 : 0;
 		e->last_seq = (int32_t)last_seq;
 		e->updates_processed = (uint64_t)updates;
 		e->data = d->via.bin.size ? d->via.bin.ptr : "";

@@ -9,7 +9,7 @@
  *      "node_id": str, "context": str, "session_id": int, "processors": N}
  *      (a global container has node_id "", context "", session_id 0);
  *   2. N entries, one per processor, each a map: {"name": str,
- *      "version": uint, "last_seq": int (-1: none), "updates_processed": uint,
+ *      "version": uint, ["options": uint,] "last_seq": int (-1: none), "updates_processed": uint,
  *      "data": bin} where data holds the values the processor's save (or
  *      global_save) wrote;
  *   3. the trailer: the CRC-32 (zlib) of every byte before it, as a msgpack
@@ -44,6 +44,7 @@ struct state_entry {
 	const char *name;             /* not NUL-terminated: name_len bytes */
 	size_t name_len;
 	uint32_t version;
+	uint64_t options;             /* hash of the processor's option values; 0: none */
 	int32_t last_seq;             /* -1: nothing processed */
 	uint64_t updates_processed;
 	const void *data;             /* the processor's values */
@@ -89,6 +90,12 @@ void state_file_begin(struct state_writer *sw, int kind, const struct bpass_sess
 void state_file_entry(struct state_writer *sw, const char *name, uint32_t version,
 		      int32_t last_seq, uint64_t updates_processed, const void *data,
 		      size_t data_len);
+/* The same with the hash of the processor's option values (proc_options.h),
+ * stored as "options" when not 0 (a processor without options writes none,
+ * so its entries stay as before). */
+void state_file_entry_options(struct state_writer *sw, const char *name, uint32_t version,
+			      uint64_t options, int32_t last_seq, uint64_t updates_processed,
+			      const void *data, size_t data_len);
 /* Copies an entry of a parsed container byte for byte. */
 void state_file_entry_raw(struct state_writer *sw, const struct state_entry *e);
 int state_file_end(struct state_writer *sw);

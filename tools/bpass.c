@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bpass.h"
 #include "commands.h"
 #include "log.h"
 
@@ -35,7 +36,8 @@ static void usage(FILE *f)
 	fputs("usage: bpass COMMAND [ARGS...]\n\ncommands:\n", f);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-11s %s\n", commands[i].name, commands[i].summary);
-	fputs("\nRun 'bpass COMMAND --help' for the options of a command.\n", f);
+	fputs("\nRun 'bpass COMMAND --help' for the options of a command;\n"
+	      "'bpass --version' prints the version and the processor ABI.\n", f);
 }
 
 int main(int argc, char **argv)
@@ -46,6 +48,10 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
 		usage(stdout);
+		return EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+		printf("bpass %s (processor ABI %d)\n", BPASS_VERSION_STRING, BPASS_ABI_VERSION);
 		return EXIT_OK;
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)

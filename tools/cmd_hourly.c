@@ -30,6 +30,8 @@ static void usage(FILE *f)
 	      "  plots DIR        plots and index.html (required)\n"
 	      "  processors LIST  processors to run, comma or space separated (default: all)\n"
 	      "  plugins LIST     processor plugins (.so) to load, comma or space separated\n"
+	      "  options LIST     processor options PROCESSOR.NAME=VALUE, as run -o, space\n"
+	      "                   separated (values without spaces or commas)\n"
 	      "  workers N        worker processes for run (default: one per core)\n"
 	      "  anonymized DIR   also keep anonymized copies of the tarballs there (optional)\n"
 	      "  lock FILE        the lock file (default: INDEX.hourly.lock)\n"

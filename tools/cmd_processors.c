@@ -2,7 +2,9 @@
  * tools/cmd_processors.c: `bpass processors [--plugin PATH.so]... [--csv]`:
  * lists every available processor (built-ins, plugins of
  * $BPASS_PLUGIN_PATH and of --plugin) in registration order: name, version,
- * origin, the processors whose state it reads, and its description.
+ * origin, the processors whose state it reads, and its description; then
+ * (not with --csv) every option as PROCESSOR.NAME=DEFAULT and its
+ * description.
  * Loading errors (wrong ABI, duplicates, cycles...) are reported and the
  * status is 1.
  */
@@ -22,7 +24,8 @@ static void usage(FILE *f)
 	fputs("usage: bpass processors [--plugin PATH.so]... [--csv]\n"
 	      "\n"
 	      "Lists the available processors: the built-ins, those of the plugins in the\n"
-	      "folders of $BPASS_PLUGIN_PATH, and those of each --plugin.\n"
+	      "folders of $BPASS_PLUGIN_PATH, and those of each --plugin; then the options\n"
+	      "they take (set with bpass run -o), with their defaults.\n"
 	      "\n"
 	      "      --plugin PATH.so   load a plugin (repeatable)\n"
 	      "      --csv              comma-separated values instead of aligned text\n"
@@ -43,6 +46,7 @@ int cmd_processors(int argc, char **argv)
 	uint32_t n_plugins = 0;
 	bool csv = false;
 	int c, rc = EXIT_OK;
+	uint32_t options_listed = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
@@ -96,6 +100,15 @@ int cmd_processors(int argc, char **argv)
 	}
 	if (table_print(&t, stdout, csv))
 		rc = EXIT_FAILURES;
+	/* Then the options (bpass run -o PROCESSOR.NAME=VALUE), in text only. */
+	for (uint32_t i = 0; i < r.n && !csv; i++) {
+		const struct bpass_processor *p = &r.procs[i].p;
+		for (const struct bpass_option *o = p->options; o && o->name; o++) {
+			printf("%s%s.%s=%s  %s\n", options_listed++ ? "" : "\noptions:\n", p->name,
+			       o->name, o->default_value ? o->default_value : "",
+			       o->description ? o->description : "");
+		}
+	}
 	buf_release(&deps);
 	table_release(&t);
 	registry_release(&r);

@@ -13,6 +13,8 @@
 #include "buf.h"
 #include "commands.h"
 #include "log.h"
+#include "proc_options.h"
+#include "registry.h"
 #include "run.h"
 
 static void usage(FILE *f)
@@ -26,6 +28,9 @@ static void usage(FILE *f)
 	      "  -p, --processors LIST    comma-separated processors (default: every built-in\n"
 	      "                           and every processor of a --plugin); dependencies\n"
 	      "                           are added; repeatable\n"
+	      "  -o PROCESSOR.NAME=VALUE  set an option of a processor (repeatable; bpass\n"
+	      "                           processors lists them); changing one recomputes\n"
+	      "                           that processor from update 0\n"
 	      "      --plugin PATH.so     load processors from a plugin (repeatable); also\n"
 	      "                           every *.so in the folders of $BPASS_PLUGIN_PATH\n"
 	      "  -w, --workers N          worker processes (default: one per core);\n"
@@ -50,6 +55,19 @@ static void usage(FILE *f)
 	      "  -q, --quiet              no progress and no summary\n"
 	      "  -h, --help               this help\n",
 	      f);
+}
+
+/* An -o naming a processor or option that does not exist is a usage error.
+ * When the processors themselves cannot be loaded, the run reports it. */
+static bool options_unknown(char *const *plugins, uint32_t n_plugins,
+			    const struct proc_options *popts)
+{
+	struct registry r;
+	registry_init(&r);
+	bool bad = registry_setup(&r, plugins, n_plugins) == 0 &&
+		   proc_options_check(popts, &r) != 0;
+	registry_release(&r);
+	return bad;
 }
 
 static int bad_usage(const char *fmt, const char *arg)
@@ -122,6 +140,7 @@ int cmd_run(int argc, char **argv)
 	};
 	static const struct option opts[] = {
 		{"processors", required_argument, NULL, 'p'},
+		{"option", required_argument, NULL, 'o'},
 		{"plugin", required_argument, NULL, O_PLUGIN},
 		{"workers", required_argument, NULL, 'w'},
 		{"include-nodes", required_argument, NULL, O_INCLUDE},
@@ -148,10 +167,12 @@ int cmd_run(int argc, char **argv)
 	uint32_t n_plugins = 0;
 	struct buf sel;
 	buf_init(&sel);
+	struct proc_options popts;
+	proc_options_init(&popts);
 	int rc = EXIT_USAGE, c;
 	char *end;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "p:w:qh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "p:o:w:qh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			/* Repeatable: -p a -p b,c is -p a,b,c. */
@@ -159,6 +180,12 @@ int cmd_run(int argc, char **argv)
 				buf_putc(&sel, ',');
 			buf_puts(&sel, optarg);
 			o.select = sel.data;
+			break;
+		case 'o':
+			if (proc_options_add(&popts, optarg)) {
+				usage(stderr);
+				goto out;
+			}
 			break;
 		case O_PLUGIN:
 			plugins[n_plugins++] = optarg;
@@ -233,8 +260,14 @@ int cmd_run(int argc, char **argv)
 	o.state_root = argv[optind + 1];
 	o.plugins = plugins;
 	o.n_plugins = n_plugins;
+	o.options = &popts;
+	if (popts.n && options_unknown(plugins, n_plugins, &popts)) {
+		usage(stderr);
+		goto out;
+	}
 	rc = harness_run(&o);
 out:
+	proc_options_release(&popts);
 	buf_release(&sel);
 	free(plugins);
 	return rc;

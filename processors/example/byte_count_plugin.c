@@ -26,14 +26,15 @@ struct state {
 	uint64_t bytes;
 };
 
-static void *session_new(const struct bpass_session_key *key)
+static void *session_new(struct bpass_ctx *ctx)
 {
-	(void)key;
+	(void)ctx;
 	return calloc(1, sizeof(struct state));  /* NULL tells bpass it failed */
 }
 
-static void session_free(void *state)
+static void session_free(struct bpass_ctx *ctx, void *state)
 {
+	(void)ctx;
 	free(state);
 }
 
@@ -50,8 +51,9 @@ static int process(struct bpass_ctx *ctx, void *state, void *eph, const struct b
 }
 
 /* The state on disk: [packets, bytes]. */
-static int save(const void *state, struct bpass_writer *w)
+static int save(struct bpass_ctx *ctx, const void *state, struct bpass_writer *w)
 {
+	(void)ctx;
 	const struct state *s = state;
 	w->array(w, 2);
 	w->u64(w, s->packets);
@@ -59,8 +61,9 @@ static int save(const void *state, struct bpass_writer *w)
 	return 0;
 }
 
-static int load(void *state, uint32_t saved_version, struct bpass_reader *r)
+static int load(struct bpass_ctx *ctx, void *state, uint32_t saved_version, struct bpass_reader *r)
 {
+	(void)ctx;
 	struct state *s = state;
 	uint32_t n;
 	/* A state saved by another version is declined: bpass then recomputes
@@ -73,8 +76,10 @@ static int load(void *state, uint32_t saved_version, struct bpass_reader *r)
 }
 
 /* Columns for sessions.csv. */
-static int figures(const void *state, const void *eph, struct bpass_figures *f)
+static int figures(struct bpass_ctx *ctx, const void *state, const void *eph,
+		   struct bpass_figures *f)
 {
+	(void)ctx;
 	(void)eph;
 	const struct state *s = state;
 	f->add(f, "example_packets", (int64_t)s->packets);
@@ -94,13 +99,15 @@ struct global {
 	uint32_t n, cap;
 };
 
-static void *global_new(void)
+static void *global_new(struct bpass_ctx *ctx)
 {
+	(void)ctx;
 	return calloc(1, sizeof(struct global));
 }
 
-static void global_free(void *global)
+static void global_free(struct bpass_ctx *ctx, void *global)
 {
+	(void)ctx;
 	struct global *g = global;
 	if (!g)
 		return;
@@ -134,9 +141,9 @@ static struct node *node_of(struct global *g, const char *id, size_t len)
 }
 
 /* Sums do not depend on the order sessions arrive in. */
-static int merge(void *global, const struct bpass_session_key *key, const void *state,
-		 const void *eph)
+static int merge(struct bpass_ctx *ctx, void *global, const void *state, const void *eph)
 {
+	const struct bpass_session_key *key = ctx->key;
 	(void)eph;
 	const struct state *s = state;
 	struct node *n = node_of(global, key->node_id, strlen(key->node_id));
@@ -152,8 +159,9 @@ static int node_cmp(const void *a, const void *b)
 }
 
 /* Tables are written sorted by their key columns. */
-static int global_complete(void *global)
+static int global_complete(struct bpass_ctx *ctx, void *global)
 {
+	(void)ctx;
 	struct global *g = global;
 	if (g->n)
 		qsort(g->nodes, g->n, sizeof(*g->nodes), node_cmp);
@@ -161,8 +169,9 @@ static int global_complete(void *global)
 }
 
 /* For --cache-global and `bpass results`: [[node_id, bytes]...]. */
-static int global_save(const void *global, struct bpass_writer *w)
+static int global_save(struct bpass_ctx *ctx, const void *global, struct bpass_writer *w)
 {
+	(void)ctx;
 	const struct global *g = global;
 	w->array(w, g->n);
 	for (uint32_t i = 0; i < g->n; i++) {
@@ -173,8 +182,10 @@ static int global_save(const void *global, struct bpass_writer *w)
 	return 0;
 }
 
-static int global_load(void *global, uint32_t saved_version, struct bpass_reader *r)
+static int global_load(struct bpass_ctx *ctx, void *global, uint32_t saved_version,
+		       struct bpass_reader *r)
 {
+	(void)ctx;
 	uint32_t n, two;
 	if (saved_version != 1 || r->array(r, &n))
 		return -1;
@@ -192,8 +203,9 @@ static int global_load(void *global, uint32_t saved_version, struct bpass_reader
 	return 0;
 }
 
-static int write_results(const void *global, struct bpass_results *res)
+static int write_results(struct bpass_ctx *ctx, const void *global, struct bpass_results *res)
 {
+	(void)ctx;
 	const struct global *g = global;
 	static const char *const columns[] = {"node_id", "bytes", NULL};
 	struct bpass_table *t = res->table(res, "example_bytes_per_node", columns);

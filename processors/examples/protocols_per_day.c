@@ -21,13 +21,15 @@ struct state {
 	struct bpass_agg *rows;
 };
 
-static void *global_new(void)
+static void *global_new(struct bpass_ctx *ctx)
 {
+	(void)ctx;
 	return bpass_agg_new("protocols_per_day", columns);
 }
 
-static void session_free(void *state)
+static void session_free(struct bpass_ctx *ctx, void *state)
 {
+	(void)ctx;
 	struct state *s = state;
 	if (s) {
 		bpass_map_free(s->flows);
@@ -36,13 +38,12 @@ static void session_free(void *state)
 	free(s);
 }
 
-static void *session_new(const struct bpass_session_key *key)
+static void *session_new(struct bpass_ctx *ctx)
 {
 	struct state *s = calloc(1, sizeof(*s));
-	(void)key;
-	if (s && (s->flows = bpass_map_new(BPASS_KEY_I64, 1)) && (s->rows = global_new()))
+	if (s && (s->flows = bpass_map_new(BPASS_KEY_I64, 1)) && (s->rows = global_new(ctx)))
 		return s;
-	session_free(s);
+	session_free(ctx, s);
 	return NULL;
 }
 
@@ -76,29 +77,32 @@ static int process(struct bpass_ctx *ctx, void *state, void *eph, const struct b
 	return 0;
 }
 
-static int save(const void *state, struct bpass_writer *w)
+static int save(struct bpass_ctx *ctx, const void *state, struct bpass_writer *w)
 {
+	(void)ctx;
 	const struct state *s = state;
 	w->array(w, 2);
 	return bpass_map_save(s->flows, w) || bpass_agg_save(s->rows, w) ? -1 : 0;
 }
 
-static int load(void *state, uint32_t version, struct bpass_reader *r)
+static int load(struct bpass_ctx *ctx, void *state, uint32_t version, struct bpass_reader *r)
 {
+	(void)ctx;
 	struct state *s = state;
 	uint32_t n;
 	return version != 1 || r->array(r, &n) || n != 2 || bpass_map_load(s->flows, r) ||
 	       bpass_agg_load(s->rows, r) ? -1 : 0;
 }
 
-static int merge(void *global, const struct bpass_session_key *key, const void *state,
-		 const void *eph)
+static int merge(struct bpass_ctx *ctx, void *global, const void *state, const void *eph)
 {
-	return bpass_agg_merge_cb(global, key, ((const struct state *)state)->rows, eph);
+	return bpass_agg_merge_cb(ctx, global, ((const struct state *)state)->rows, eph);
 }
 
-static int global_load(void *global, uint32_t version, struct bpass_reader *r)
+static int global_load(struct bpass_ctx *ctx, void *global, uint32_t version,
+		       struct bpass_reader *r)
 {
+	(void)ctx;
 	return version == 1 ? bpass_agg_load(global, r) : -1;
 }
 
@@ -118,6 +122,7 @@ static const struct bpass_processor protocols = {
 	.global_save = bpass_agg_save_cb,
 	.global_load = global_load,
 	.write_results = bpass_agg_write_cb,
+	.global_combine = bpass_agg_combine_cb,
 };
 
 BPASS_PLUGIN(&protocols)

@@ -353,14 +353,15 @@ int bpass_agg_write(const struct bpass_agg *a, struct bpass_results *res);
  * straight into the descriptor (global_new stays the processor's own, as it
  * names the columns):
  *	.global_free = bpass_agg_free_cb, .global_save = bpass_agg_save_cb,
- *	.write_results = bpass_agg_write_cb,
+ *	.write_results = bpass_agg_write_cb, .global_combine = bpass_agg_combine_cb,
  * and .merge = bpass_agg_merge_cb when the session state is an aggregate too.
  */
-void bpass_agg_free_cb(void *agg);
-int bpass_agg_save_cb(const void *agg, struct bpass_writer *w);
-int bpass_agg_write_cb(const void *agg, struct bpass_results *res);
-int bpass_agg_merge_cb(void *global, const struct bpass_session_key *key, const void *state,
-		       const void *eph);
+void bpass_agg_free_cb(struct bpass_ctx *ctx, void *agg);
+int bpass_agg_save_cb(struct bpass_ctx *ctx, const void *agg, struct bpass_writer *w);
+int bpass_agg_write_cb(struct bpass_ctx *ctx, const void *agg, struct bpass_results *res);
+int bpass_agg_merge_cb(struct bpass_ctx *ctx, void *global, const void *state, const void *eph);
+/* .global_combine: adds the rows of one partial aggregate to another. */
+int bpass_agg_combine_cb(struct bpass_ctx *ctx, void *into, const void *from);
 
 /* ---- implementation of bpass_agg_add (not API) ------------------------------ */
 

@@ -412,25 +412,33 @@ out:
 	return rc;
 }
 
-void bpass_agg_free_cb(void *agg)
+void bpass_agg_free_cb(struct bpass_ctx *ctx, void *agg)
 {
+	(void)ctx;
 	bpass_agg_free(agg);
 }
 
-int bpass_agg_save_cb(const void *agg, struct bpass_writer *w)
+int bpass_agg_save_cb(struct bpass_ctx *ctx, const void *agg, struct bpass_writer *w)
 {
+	(void)ctx;
 	return bpass_agg_save(agg, w);
 }
 
-int bpass_agg_write_cb(const void *agg, struct bpass_results *res)
+int bpass_agg_write_cb(struct bpass_ctx *ctx, const void *agg, struct bpass_results *res)
 {
+	(void)ctx;
 	return bpass_agg_write(agg, res);
 }
 
-int bpass_agg_merge_cb(void *global, const struct bpass_session_key *key, const void *state,
-		       const void *eph)
+int bpass_agg_merge_cb(struct bpass_ctx *ctx, void *global, const void *state, const void *eph)
 {
-	(void)key;
+	(void)ctx;
 	(void)eph;
 	return bpass_agg_merge(global, state);
+}
+
+int bpass_agg_combine_cb(struct bpass_ctx *ctx, void *into, const void *from)
+{
+	(void)ctx;
+	return bpass_agg_merge(into, from);
 }

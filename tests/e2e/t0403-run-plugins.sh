@@ -22,7 +22,7 @@ refused() { # NAME.so EXPECTED_MESSAGE
 	check_grep "$1: message" "$2" "$T/err"
 	check "$1: nothing was run" test ! -e "$T/r/default/results"
 }
-refused bad_abi.so "^bpass: error: incompatible processor plugin \"$P/bad_abi.so\": ABI version 999, bpass expects 1\$"
+refused bad_abi.so "^bpass: error: incompatible processor plugin \"$P/bad_abi.so\": ABI version 999, bpass expects 2\$"
 refused no_entry.so "^bpass: error: could not load processor plugin \"$P/no_entry.so\": no entry point \"bpass_processors\"\$"
 refused dup_name.so "^bpass: error: duplicate processor \"byte-count\" in plugin \"$P/dup_name.so\": already registered by built-in\$"
 refused cycle.so "^bpass: error: circular dependency between processors: \"cycle-a\" -> \"cycle-b\" -> \"cycle-a\"\$"

@@ -6,7 +6,8 @@
 # and the installed bpass runs it. The SDK comes with it: its header, its
 # library, the plugin documents and the examples; the SDK example builds
 # with only `pkg-config --cflags --libs bpass` and runs under the installed
-# bpass; bpass.pc has the Makefile's version and names plugindir.
+# bpass; bpass.pc has the version of bpass.h (through the Makefile) and
+# names plugindir.
 # `make uninstall PREFIX=...` removes exactly what install put there, and
 # nothing else.
 . "$TOP/tests/e2e/lib.sh"
@@ -34,8 +35,11 @@ done
 check "installed: the SDK example" test -f "$PREFIX/share/bpass/examples/protocols_per_day.c"
 check "installed: the plugin template" test -f "$PREFIX/share/bpass/examples/byte_count_plugin.c"
 check "installed: the plugin folder" test -d "$PREFIX/lib/bpass/plugins"
+# The one place of the version is bpass.h; the Makefile reads it from there.
+check_eq "bpass.pc: the version of bpass.h" "$(pkg-config --modversion bpass)" \
+	"$(sed -n 's/^#define BPASS_VERSION_STRING "\(.*\)"$/\1/p' "$TOP/processors/bpass.h")"
 check_eq "bpass.pc: the version of the Makefile" "$(pkg-config --modversion bpass)" \
-	"$(sed -n 's/^BPASS_VERSION *:= *//p' "$TOP/Makefile")"
+	"$(make -s -C "$TOP" print-BPASS_VERSION)"
 check_eq "bpass.pc: plugindir" "$(pkg-config --variable=plugindir bpass)" "$PREFIX/lib/bpass/plugins"
 pkg-config --libs bpass >"$T/libs"
 check_grep "pkg-config --libs bpass: the SDK" "-L$PREFIX/lib .*-lbpass-sdk" "$T/libs"

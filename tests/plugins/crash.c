@@ -10,14 +10,15 @@
 
 #include <bpass.h>
 
-static void *crashy_new(const struct bpass_session_key *key)
+static void *crashy_new(struct bpass_ctx *ctx)
 {
-	(void)key;
+	(void)ctx;
 	return calloc(1, sizeof(uint64_t));
 }
 
-static void crashy_free(void *state)
+static void crashy_free(struct bpass_ctx *ctx, void *state)
 {
+	(void)ctx;
 	free(state);
 }
 
@@ -37,14 +38,17 @@ static int crashy_process(struct bpass_ctx *ctx, void *state, void *eph,
 	return 0;
 }
 
-static int crashy_save(const void *state, struct bpass_writer *w)
+static int crashy_save(struct bpass_ctx *ctx, const void *state, struct bpass_writer *w)
 {
+	(void)ctx;
 	w->u64(w, *(const uint64_t *)state);
 	return 0;
 }
 
-static int crashy_load(void *state, uint32_t saved_version, struct bpass_reader *r)
+static int crashy_load(struct bpass_ctx *ctx, void *state, uint32_t saved_version,
+		       struct bpass_reader *r)
 {
+	(void)ctx;
 	(void)saved_version;
 	return r->u64(r, state);
 }

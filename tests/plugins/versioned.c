@@ -19,17 +19,18 @@ struct vstate {
 
 static struct bpass_processor versioned;   /* .version set at load time */
 
-static void *v_new(const struct bpass_session_key *key)
+static void *v_new(struct bpass_ctx *ctx)
 {
-	(void)key;
+	(void)ctx;
 	struct vstate *s = calloc(1, sizeof(*s));
 	if (s)
 		s->version = versioned.version;
 	return s;
 }
 
-static void v_free(void *state)
+static void v_free(struct bpass_ctx *ctx, void *state)
 {
+	(void)ctx;
 	free(state);
 }
 
@@ -42,8 +43,9 @@ static int v_process(struct bpass_ctx *ctx, void *state, void *eph, const struct
 	return 0;
 }
 
-static int v_save(const void *state, struct bpass_writer *w)
+static int v_save(struct bpass_ctx *ctx, const void *state, struct bpass_writer *w)
 {
+	(void)ctx;
 	const struct vstate *s = state;
 	w->array(w, 2);
 	w->u64(w, s->updates);
@@ -51,8 +53,10 @@ static int v_save(const void *state, struct bpass_writer *w)
 	return 0;
 }
 
-static int v_load(void *state, uint32_t saved_version, struct bpass_reader *r)
+static int v_load(struct bpass_ctx *ctx, void *state, uint32_t saved_version,
+		  struct bpass_reader *r)
 {
+	(void)ctx;
 	struct vstate *s = state;
 	uint32_t n;
 	if (saved_version != versioned.version || r->array(r, &n) || n != 2 ||
@@ -61,8 +65,10 @@ static int v_load(void *state, uint32_t saved_version, struct bpass_reader *r)
 	return 0;
 }
 
-static int v_figures(const void *state, const void *eph, struct bpass_figures *f)
+static int v_figures(struct bpass_ctx *ctx, const void *state, const void *eph,
+		     struct bpass_figures *f)
 {
+	(void)ctx;
 	(void)eph;
 	f->add(f, "versioned_updates", (int64_t)((const struct vstate *)state)->updates);
 	return 0;
@@ -79,19 +85,21 @@ struct vglobal {
 	uint32_t n;
 };
 
-static void *vg_new(void)
+static void *vg_new(struct bpass_ctx *ctx)
 {
+	(void)ctx;
 	return calloc(1, sizeof(struct vglobal));
 }
 
-static void vg_free(void *g)
+static void vg_free(struct bpass_ctx *ctx, void *g)
 {
+	(void)ctx;
 	free(g);
 }
 
-static int vg_merge(void *global, const struct bpass_session_key *key, const void *state,
-		    const void *eph)
+static int vg_merge(struct bpass_ctx *ctx, void *global, const void *state, const void *eph)
 {
+	const struct bpass_session_key *key = ctx->key;
 	(void)eph;
 	struct vglobal *g = global;
 	const struct vstate *s = state;
@@ -117,15 +125,17 @@ static int vnode_cmp(const void *a, const void *b)
 	return strcmp(((const struct vnode *)a)->id, ((const struct vnode *)b)->id);
 }
 
-static int vg_complete(void *global)
+static int vg_complete(struct bpass_ctx *ctx, void *global)
 {
+	(void)ctx;
 	struct vglobal *g = global;
 	qsort(g->nodes, g->n, sizeof(g->nodes[0]), vnode_cmp);
 	return 0;
 }
 
-static int vg_write(const void *global, struct bpass_results *res)
+static int vg_write(struct bpass_ctx *ctx, const void *global, struct bpass_results *res)
 {
+	(void)ctx;
 	const struct vglobal *g = global;
 	static const char *const cols[] = {"node_id", "updates", "version", NULL};
 	struct bpass_table *t = res->table(res, "versioned_updates", cols);

@@ -22,6 +22,7 @@
 #include "fixture.h"
 #include "index_db.h"
 #include "merge.h"
+#include "proc_ctx.h"
 #include "proto.h"
 #include "registry.h"
 #include "results.h"
@@ -75,30 +76,43 @@ const struct bpass_processor *pd_processor(const char *name)
 	return NULL;
 }
 
+struct bpass_ctx *pd_ctx(const struct bpass_processor *p, const struct bpass_session_key *key)
+{
+	/* One for the test process (never released: it owns only small buffers). */
+	static struct proc_ctx x;
+	static bool ready;
+	if (!ready) {
+		proc_ctx_init(&x, NULL);
+		ready = true;
+	}
+	return proc_ctx_enter(&x, p, key);
+}
+
 static const struct bpass_session_key default_key = {"N1", PD_CONTEXT, 1};
 
 static int load_part(const struct bpass_processor *p, enum pd_part part,
 		     const struct bpass_session_key *key, uint32_t version, const void *data,
 		     size_t len, struct buf *saved)
 {
-	void *st = part == PD_SESSION     ? p->session_new(key)
-		   : part == PD_EPHEMERAL ? p->ephemeral_new(key)
-					  : p->global_new();
+	struct bpass_ctx *ctx = pd_ctx(p, key);
+	void *st = part == PD_SESSION     ? p->session_new(ctx)
+		   : part == PD_EPHEMERAL ? p->ephemeral_new(ctx)
+					  : p->global_new(ctx);
 	assert_non_null(st);
 	struct state_reader rd;
 	state_reader_init(&rd);
 	state_reader_reset(&rd, data, len);
-	int rc = part == PD_SESSION     ? p->load(st, version, &rd.r)
-		 : part == PD_EPHEMERAL ? p->ephemeral_load(st, &rd.r)
-					: p->global_load(st, version, &rd.r);
+	int rc = part == PD_SESSION     ? p->load(ctx, st, version, &rd.r)
+		 : part == PD_EPHEMERAL ? p->ephemeral_load(ctx, st, &rd.r)
+					: p->global_load(ctx, st, version, &rd.r);
 	if (rd.failed)
 		rc = -1;
 	if (rc == 0 && saved) {
 		struct state_writer sw;
 		state_writer_init(&sw);
-		int s = part == PD_SESSION     ? p->save(st, &sw.w)
-			: part == PD_EPHEMERAL ? p->ephemeral_save(st, &sw.w)
-					       : p->global_save(st, &sw.w);
+		int s = part == PD_SESSION     ? p->save(ctx, st, &sw.w)
+			: part == PD_EPHEMERAL ? p->ephemeral_save(ctx, st, &sw.w)
+					       : p->global_save(ctx, st, &sw.w);
 		if (s || state_writer_finish(&sw))
 			fail_msg("%s: could not save what it loaded", p->name);
 		buf_reset(saved);
@@ -106,11 +120,11 @@ static int load_part(const struct bpass_processor *p, enum pd_part part,
 		state_writer_release(&sw);
 	}
 	if (part == PD_SESSION)
-		p->session_free(st);
+		p->session_free(ctx, st);
 	else if (part == PD_EPHEMERAL)
-		p->ephemeral_free(st);
+		p->ephemeral_free(ctx, st);
 	else
-		p->global_free(st);
+		p->global_free(ctx, st);
 	state_reader_release(&rd);
 	return rc ? -1 : 0;
 }
@@ -546,7 +560,7 @@ static void check_cache(struct pd *d)
 	char path[FX_PATH + 16];
 	snprintf(path, sizeof(path), "%s/cached.state", d->dir);
 	struct merge m;
-	assert_int_equal(merge_init(&m, d->procs, d->n), 0);
+	assert_int_equal(merge_init(&m, d->procs, d->n, NULL), 0);
 	assert_int_equal(merge_load_cache(&m, d->cache.data, d->cache.len, path), 0);
 	struct pd_tables again = {0};
 	write_tables(d, &m, "cached", &again);
@@ -568,7 +582,7 @@ static void check_cache(struct pd *d)
 void pd_merge(struct pd *d, const uint32_t *order)
 {
 	struct merge m;
-	assert_int_equal(merge_init(&m, d->procs, d->n), 0);
+	assert_int_equal(merge_init(&m, d->procs, d->n, NULL), 0);
 	struct proto_result res;
 	proto_result_init(&res);
 	for (uint32_t k = 0; k < d->n_s; k++) {

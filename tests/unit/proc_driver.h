@@ -110,6 +110,11 @@ const void *pd_global_data(const struct pd *d, const char *name, size_t *len);
 
 /* ---- loading states as the real code does ---- */
 
+/* A context for calling a callback of p directly (about session key, or
+ * NULL): the framework's own (processors/proc_ctx.h), with default options.
+ * Valid until the next call. */
+struct bpass_ctx *pd_ctx(const struct bpass_processor *p, const struct bpass_session_key *key);
+
 /* The built-in processor called name, or NULL. */
 const struct bpass_processor *pd_processor(const char *name);
 

@@ -59,40 +59,45 @@ struct probe_global {
 	uint64_t total, eph_total, sessions;
 };
 
-static void *probe_new(const struct bpass_session_key *key)
+static void *probe_new(struct bpass_ctx *ctx)
 {
-	(void)key;
+	(void)ctx;
 	return calloc(1, sizeof(uint64_t));
 }
 
-static int probe_load(void *state, uint32_t saved_version, struct bpass_reader *r)
+static int probe_load(struct bpass_ctx *ctx, void *state, uint32_t saved_version,
+		      struct bpass_reader *r)
 {
+	(void)ctx;
 	(void)saved_version;
 	return r->u64(r, state) || *(uint64_t *)state == 666 ? -1 : 0;
 }
 
-static int probe_eph_load(void *eph, struct bpass_reader *r)
+static int probe_eph_load(struct bpass_ctx *ctx, void *eph, struct bpass_reader *r)
 {
+	(void)ctx;
 	return r->u64(r, eph);
 }
 
-static int probe_figures(const void *state, const void *eph, struct bpass_figures *f)
+static int probe_figures(struct bpass_ctx *ctx, const void *state, const void *eph,
+			 struct bpass_figures *f)
 {
+	(void)ctx;
 	f->add(f, "probe_value", (int64_t)*(const uint64_t *)state);
 	if (eph)
 		f->add(f, "probe_eph", (int64_t)*(const uint64_t *)eph);
 	return 0;
 }
 
-static void *probe_global_new(void)
+static void *probe_global_new(struct bpass_ctx *ctx)
 {
+	(void)ctx;
 	return calloc(1, sizeof(struct probe_global));
 }
 
-static int probe_merge(void *global, const struct bpass_session_key *key, const void *state,
-		       const void *eph)
+static int probe_merge(struct bpass_ctx *ctx, void *global, const void *state, const void *eph)
 {
-	(void)key;
+	(void)ctx;
 	struct probe_global *g = global;
 	uint64_t v = *(const uint64_t *)state;
 	if (v == 13)
@@ -103,8 +108,9 @@ static int probe_merge(void *global, const struct bpass_session_key *key, const 
 	return 0;
 }
 
-static int probe_global_save(const void *global, struct bpass_writer *w)
+static int probe_global_save(struct bpass_ctx *ctx, const void *global, struct bpass_writer *w)
 {
+	(void)ctx;
 	const struct probe_global *g = global;
 	w->array(w, 3);
 	w->u64(w, g->total);
@@ -113,8 +119,10 @@ static int probe_global_save(const void *global, struct bpass_writer *w)
 	return 0;
 }
 
-static int probe_global_load(void *global, uint32_t saved_version, struct bpass_reader *r)
+static int probe_global_load(struct bpass_ctx *ctx, void *global, uint32_t saved_version,
+			     struct bpass_reader *r)
 {
+	(void)ctx;
 	(void)saved_version;
 	struct probe_global *g = global;
 	uint32_t n;
@@ -122,8 +130,9 @@ static int probe_global_load(void *global, uint32_t saved_version, struct bpass_
 	       r->u64(r, &g->sessions) ? -1 : 0;
 }
 
-static int probe_write(const void *global, struct bpass_results *res)
+static int probe_write(struct bpass_ctx *ctx, const void *global, struct bpass_results *res)
 {
+	(void)ctx;
 	const struct probe_global *g = global;
 	static const char *const cols[] = {"total", "eph_total", "sessions", NULL};
 	struct bpass_table *t = res->table(res, "probe", cols);
@@ -135,20 +144,26 @@ static int probe_write(const void *global, struct bpass_results *res)
 	return res->row_end(t) || res->close(t) ? -1 : 0;
 }
 
+static void probe_free(struct bpass_ctx *ctx, void *p)
+{
+	(void)ctx;
+	free(p);
+}
+
 static const struct bpass_processor probe = {
 	BPASS_PROCESSOR_HEADER,
 	.name = "probe",
 	.version = 1,
 	.description = "test: sums its session and ephemeral values",
 	.session_new = probe_new,
-	.session_free = free,
+	.session_free = probe_free,
 	.ephemeral_new = probe_new,
-	.ephemeral_free = free,
+	.ephemeral_free = probe_free,
 	.load = probe_load,
 	.ephemeral_load = probe_eph_load,
 	.session_figures = probe_figures,
 	.global_new = probe_global_new,
-	.global_free = free,
+	.global_free = probe_free,
 	.merge = probe_merge,
 	.global_save = probe_global_save,
 	.global_load = probe_global_load,
@@ -172,7 +187,7 @@ static void fixture_init(struct fixture *f)
 	assert_int_equal(registry_setup(&f->reg, NULL, 0), 0);
 	f->procs[0] = &registry_find(&f->reg, "byte-count")->p;
 	f->procs[1] = &probe;
-	assert_int_equal(merge_init(&f->m, f->procs, 2), 0);
+	assert_int_equal(merge_init(&f->m, f->procs, 2, NULL), 0);
 	state_writer_init(&f->sw);
 	state_writer_init(&f->data);
 }
@@ -299,7 +314,7 @@ static void test_column_order(void **state)
 	f.procs[0] = &probe;
 	f.procs[1] = &registry_find(&f.reg, "byte-count")->p;
 	merge_release(&f.m);
-	assert_int_equal(merge_init(&f.m, f.procs, 2), 0);
+	assert_int_equal(merge_init(&f.m, f.procs, 2, NULL), 0);
 	const struct proto_eph eph = {"probe", 5, "\x07", 1};
 	container(&f, &k_a1, 3, 350, 2, 3, 100, 2);
 	assert_int_equal(merge(&f, &k_a1, NULL, 0), 0);
@@ -385,7 +400,7 @@ static void test_cache(void **state)
 	assert_int_equal(registry_setup(&reg, NULL, 0), 0);
 	meta[0] = &registry_find(&reg, "meta-statistics")->p;
 	struct merge m;
-	assert_int_equal(merge_init(&m, meta, 1), 0);
+	assert_int_equal(merge_init(&m, meta, 1, NULL), 0);
 	fx_capture_begin();
 	assert_int_equal(merge_load_cache(&m, data.data, data.len, cache), -1);
 	fx_capture_end(errs, sizeof(errs));

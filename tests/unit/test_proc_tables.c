@@ -101,19 +101,19 @@ static void test_no_pcap_line_stale_fields(void **unused)
 	u.pcap_received = 99;
 	u.pcap_dropped = 98;
 	u.iface_dropped = 97;
-	void *st = p->session_new(&key);
-	struct bpass_ctx ctx = {.key = &key};
-	assert_int_equal(p->process(&ctx, st, NULL, &u), 0);
+	struct bpass_ctx *ctx = pd_ctx(p, &key);
+	void *st = p->session_new(ctx);
+	assert_int_equal(p->process(ctx, st, NULL, &u), 0);
 	struct state_writer sw;
 	state_writer_init(&sw);
-	assert_int_equal(p->save(st, &sw.w), 0);
+	assert_int_equal(p->save(ctx, st, &sw.w), 0);
 	assert_int_equal(state_writer_finish(&sw), 0);
 	/* [sequence, timestamp, version, pcap_dropped, iface_dropped, ...] */
 	char *text = pd_msgpack_text(sw.sbuf.data, sw.sbuf.size);
 	assert_string_equal(text, "[[0, 1337104830, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]]");
 	free(text);
 	state_writer_release(&sw);
-	p->session_free(st);
+	p->session_free(ctx, st);
 }
 
 /* Each session: update 0 at ts0 with a first packet at pkt0 (0 = empty

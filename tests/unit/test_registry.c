@@ -106,14 +106,19 @@ static void test_descriptor_errors(void **unused)
 {
 	(void)unused;
 	struct bpass_processor p = DESC("x");
-	p.abi_version = 2;
-	expect_add_error(&p, "x.so", "bpass: error: incompatible processor plugin \"x.so\": ABI version 2, "
-				     "bpass expects 1");
+	p.abi_version = 3;
+	expect_add_error(&p, "x.so", "bpass: error: incompatible processor plugin \"x.so\": ABI version 3, "
+				     "bpass expects 2");
+	/* ABI 1 plugins (bpass 0.1) are told to rebuild. */
+	p.abi_version = 1;
+	expect_add_error(&p, "x.so", "bpass: error: incompatible processor plugin \"x.so\": ABI version 1, "
+				     "bpass expects 2 (rebuild it with the headers of bpass "
+				     BPASS_VERSION_STRING ")");
 	p = (struct bpass_processor)DESC("x");
 	p.struct_size = 16;
 	char want[300];
 	snprintf(want, sizeof(want), "bpass: error: incompatible processor plugin \"x.so\": processor "
-		 "descriptor of 16 bytes, bpass expects at least %zu", sizeof(struct bpass_processor));
+		 "descriptor of 16 bytes, bpass expects at least %zu", (size_t)BPASS_PROCESSOR_V2_MIN_SIZE);
 	expect_add_error(&p, "x.so", want);
 	p = (struct bpass_processor)DESC("Bad Name");
 	expect_add_error(&p, "x.so", "bpass: error: invalid processor name \"Bad Name\" in plugin \"x.so\": "
@@ -124,8 +129,8 @@ static void test_descriptor_errors(void **unused)
 					       "must be at least 1");
 	p = (struct bpass_processor)DESC("x");
 	p.process = NULL;
-	p.session_new = (void *(*)(const struct bpass_session_key *))1;
-	p.global_save = (int (*)(const void *, struct bpass_writer *))1;
+	p.session_new = (void *(*)(struct bpass_ctx *))1;
+	p.global_save = (int (*)(struct bpass_ctx *, const void *, struct bpass_writer *))1;
 	expect_add_error(&p, "x.so", "bpass: error: invalid processor \"x\" in plugin \"x.so\": missing "
 				     "callbacks process, session_free, save, load, global_load");
 }
@@ -248,7 +253,7 @@ static void test_plugins(void **unused)
 {
 	(void)unused;
 	expect_plugin_error("bad_abi", "bpass: error: incompatible processor plugin \"%s\": ABI version 999, "
-				       "bpass expects 1");
+				       "bpass expects 2");
 	expect_plugin_error("no_entry", "bpass: error: could not load processor plugin \"%s\": no entry "
 					"point \"bpass_processors\"");
 	expect_plugin_error("dup_name", "bpass: error: duplicate processor \"byte-count\" in plugin \"%s\": "
@@ -317,7 +322,7 @@ static void test_plugin_path(void **unused)
 	assert_int_equal(registry_setup(&r, NULL, 0), -1);
 	char want[800];
 	snprintf(want, sizeof(want), "bpass: error: incompatible processor plugin \"%s\": ABI version 999, "
-		 "bpass expects 1", bad);
+		 "bpass expects 2", bad);
 	assert_string_equal(capture_end(), want);
 	registry_release(&r);
 	unsetenv(REGISTRY_PATH_ENV);

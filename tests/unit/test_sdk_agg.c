@@ -590,18 +590,26 @@ static void test_callbacks(void **unused)
 	(void)unused;
 	struct bpass_agg *a = new_every_op(), *g = new_every_op();
 	add_example(a);
-	assert_int_equal(bpass_agg_merge_cb(g, NULL, a, NULL), 0);
-	assert_int_equal(bpass_agg_save_cb(g, st_writer()), 0);
+	assert_int_equal(bpass_agg_merge_cb(NULL, g, a, NULL), 0);
+	assert_int_equal(bpass_agg_save_cb(NULL, g, st_writer()), 0);
 	struct saved s = st_saved(), s2 = save(a);
 	st_assert_same(s, s2);
-	assert_int_equal(bpass_agg_write_cb(g, st_results()), 0);
+	assert_int_equal(bpass_agg_write_cb(NULL, g, st_results()), 0);
 	char *csv = st_csv("sdk_every_op");
 	assert_string_equal(csv, example_csv);
 	free(csv);
 	free(s.data);
 	free(s2.data);
-	bpass_agg_free_cb(a);
-	bpass_agg_free_cb(g);
+	/* Combining a partial into an empty one gives the partial. */
+	struct bpass_agg *c = new_every_op();
+	assert_int_equal(bpass_agg_combine_cb(NULL, c, a), 0);
+	assert_int_equal(bpass_agg_write_cb(NULL, c, st_results()), 0);
+	csv = st_csv("sdk_every_op");
+	assert_string_equal(csv, example_csv);
+	free(csv);
+	bpass_agg_free_cb(NULL, c);
+	bpass_agg_free_cb(NULL, a);
+	bpass_agg_free_cb(NULL, g);
 }
 
 int main(void)
