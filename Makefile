@@ -147,6 +147,7 @@ uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/bpass \
 		$(DESTDIR)$(PREFIX)/include/bpass/bpass.h \
 		$(DESTDIR)$(PREFIX)/include/bpass/bpass_update.h \
+		$(DESTDIR)$(PREFIX)/include/bpass/session_key.h \
 		$(DESTDIR)$(PREFIX)/lib/pkgconfig/bpass.pc
 	if [ -d $(DESTDIR)$(PREFIX)/include/bpass ]; then \
 		rmdir $(DESTDIR)$(PREFIX)/include/bpass 2>/dev/null || true; fi

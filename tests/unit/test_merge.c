@@ -323,34 +323,34 @@ static void test_refused(void **state)
 	/* Another session's container. */
 	container(&f, &k_b1, 1, 1, 0, 1, 1, 0);
 	assert_int_equal(merge(&f, &k_a1, NULL, 0), -1);
-	assert_string_equal(errs, "bpass: could not merge session OWA/" CTX "/1: its state "
+	assert_string_equal(errs, "bpass: error: could not merge session OWA/" CTX "/1: its state "
 				  "belongs to session OWB/" CTX "/1\n");
 	assert_true(f.m.failed);
 	/* A damaged one. */
 	container(&f, &k_a1, 1, 1, 0, 1, 1, 0);
 	f.sw.sbuf.data[f.sw.sbuf.size - 1] ^= 1;
 	assert_int_equal(merge(&f, &k_a1, NULL, 0), -1);
-	assert_string_equal(errs, "bpass: could not merge session OWA/" CTX "/1: its state "
+	assert_string_equal(errs, "bpass: error: could not merge session OWA/" CTX "/1: its state "
 				  "checksum mismatch\n");
 	/* No part for a selected processor. */
 	container(&f, &k_a1, 1, 1, 0, 1, 1, -2);
 	assert_int_equal(merge(&f, &k_a1, NULL, 0), -1);
-	assert_string_equal(errs, "bpass: could not merge session OWA/" CTX "/1: its state has "
+	assert_string_equal(errs, "bpass: error: could not merge session OWA/" CTX "/1: its state has "
 				  "no part for processor \"probe\"\n");
 	/* A load that fails, a merge that fails. */
 	container(&f, &k_a2, 1, 1, 0, 1, 666, 0);
 	assert_int_equal(merge(&f, &k_a2, NULL, 0), -1);
-	assert_string_equal(errs, "bpass: processor \"probe\" could not load the state of session "
+	assert_string_equal(errs, "bpass: error: processor \"probe\" could not load the state of session "
 				  "OWA/" CTX "/2\n");
 	container(&f, &k_a2, 1, 1, 0, 1, 13, 0);
 	assert_int_equal(merge(&f, &k_a2, NULL, 0), -1);
-	assert_string_equal(errs, "bpass: processor \"probe\" could not merge session OWA/" CTX
+	assert_string_equal(errs, "bpass: error: processor \"probe\" could not merge session OWA/" CTX
 				  "/2\n");
 	/* An ephemeral state that does not load. */
 	const struct proto_eph bad = {"probe", 5, "\xc0", 1};
 	container(&f, &k_b1, 1, 1, 0, 1, 1, 0);
 	assert_int_equal(merge(&f, &k_b1, &bad, 1), -1);
-	assert_string_equal(errs, "bpass: processor \"probe\" could not load the ephemeral state "
+	assert_string_equal(errs, "bpass: error: processor \"probe\" could not load the ephemeral state "
 				  "of session OWB/" CTX "/1\n");
 	fixture_release(&f);
 }
@@ -390,7 +390,7 @@ static void test_cache(void **state)
 	assert_int_equal(merge_load_cache(&m, data.data, data.len, cache), -1);
 	fx_capture_end(errs, sizeof(errs));
 	char want[600];
-	snprintf(want, sizeof(want), "bpass: global result cache \"%s\" has no result of processor "
+	snprintf(want, sizeof(want), "bpass: error: global result cache \"%s\" has no result of processor "
 		 "\"meta-statistics\"\n", cache);
 	assert_string_equal(errs, want);
 	merge_release(&m);
@@ -401,7 +401,7 @@ static void test_cache(void **state)
 	fx_capture_begin();
 	assert_int_equal(merge_load_cache(&f.m, f.sw.sbuf.data, f.sw.sbuf.size, "x"), -1);
 	fx_capture_end(errs, sizeof(errs));
-	assert_string_equal(errs, "bpass: could not read global result cache \"x\": it holds a "
+	assert_string_equal(errs, "bpass: error: could not read global result cache \"x\": it holds a "
 				  "session state\n");
 	fixture_release(&f);
 	registry_release(&reg);

@@ -228,7 +228,7 @@ static void test_first_pass(void **state)
 	decode(&out[3], &k_missing);
 	assert_int_equal(r.status, PROTO_FAILED);
 	assert_null(r.state);
-	assert_non_null(strstr(errs, "bpass: session " A "/" CTX "/9 is not in the index\n"));
+	assert_non_null(strstr(errs, "bpass: error: session " A "/" CTX "/9 is not in the index\n"));
 
 	/* The slot names the last session and is idle. */
 	assert_int_equal(slot.busy, 0);
@@ -350,7 +350,7 @@ static void test_unexpected_message(void **state)
 	fx_capture_end(errs, sizeof(errs));
 	close(in[0]);
 	assert_int_equal(status, 1);
-	assert_non_null(strstr(errs, "bpass: worker received an unexpected message (type 2)\n"));
+	assert_non_null(strstr(errs, "bpass: error: worker received an unexpected message (type 2)\n"));
 }
 
 int main(void)
