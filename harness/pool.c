@@ -310,7 +310,9 @@ void pool_release(struct pool *p, bool hard)
 	if (p->topology)
 		hwloc_topology_destroy(p->topology);
 	free(p->w);
+	uint64_t maxrss = p->maxrss_children_kb;
 	memset(p, 0, sizeof(*p));
+	p->maxrss_children_kb = maxrss;
 }
 
 bool pool_running(const struct pool *p, uint32_t i)

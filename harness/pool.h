@@ -92,7 +92,8 @@ struct pool {
 	uint32_t n_cores;
 	struct pool_options opt;
 	struct state_writer sw;       /* PROTO_SESSION payloads */
-	uint64_t maxrss_children_kb;  /* largest ru_maxrss of a reaped worker */
+	uint64_t maxrss_children_kb;  /* largest ru_maxrss of a reaped worker (kept by
+				       * pool_release) */
 };
 
 /* Number of cores (hwloc), at least 1. */
@@ -103,7 +104,8 @@ uint32_t pool_cores(void);
  * is still needed). */
 int pool_init(struct pool *p, const struct pool_options *o);
 /* Asks every worker to stop (closes its command pipe; when hard, SIGTERM,
- * then SIGKILL after 5 s), waits for all of them and frees everything. */
+ * then SIGKILL after 5 s), waits for all of them and frees everything but
+ * maxrss_children_kb (the peak memory of every worker, now all reaped). */
 void pool_release(struct pool *p, bool hard);
 
 /* Starts (or restarts) worker i with an empty queue. Returns 0, or -1 after

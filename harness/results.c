@@ -29,13 +29,6 @@ struct bpass_table {
 	struct bpass_table *next; /* in res->open */
 };
 
-int results_mkdirs(const char *path)
-{
-	if (fs_mkdirs(path) < 0)
-		return log_error("could not create folder \"%s\": %s", path, strerror(errno));
-	return 0;
-}
-
 /* ---------------------------------------------------------------------------
  * Tables
  */
@@ -275,7 +268,9 @@ int results_init(struct results *res, const char *dir, bool json)
 		.row_end = t_row_end,
 		.close = t_close,
 	};
-	return results_mkdirs(dir);
+	if (fs_mkdirs(dir) < 0)
+		return log_error("could not create results folder \"%s\": %s", dir, strerror(errno));
+	return 0;
 }
 
 void results_release(struct results *res)

@@ -45,8 +45,4 @@ bool results_failed(const struct results *res);
  * Only for a folder that bpass owns. Returns the number removed. */
 int results_remove_others(struct results *res);
 
-/* Creates folder path and its missing parents (mode 0755). Returns 0 or -1
- * after a message. */
-int results_mkdirs(const char *path);
-
 #endif

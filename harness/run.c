@@ -27,6 +27,7 @@
 #include "registry.h"
 #include "results.h"
 #include "state_file.h"
+#include "timeutil.h"
 #include "worker.h"
 
 /* Set by SIGINT/SIGTERM during a run; the workers have their own copy
@@ -81,13 +82,6 @@ struct run {
 	bool fatal;
 };
 
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void note(char ***list, uint32_t *n, uint32_t *cap, struct buf *text)
 {
 	xgrow((void **)list, cap, *n + 1, sizeof(**list));
@@ -134,7 +128,7 @@ static void note_failure(struct run *r, const struct plan_session *ps, const cha
 
 static void progress(struct run *r, bool force)
 {
-	double t = now_s();
+	double t = time_monotonic();
 	if (!force && t - r->last_progress < 0.2)
 		return;
 	r->last_progress = t;
@@ -174,7 +168,8 @@ static int add_session(void *arg, const struct index_session *s)
 		return 0;
 	if (o->exclude_nodes && in_list(o->exclude_nodes, s->node_id))
 		return 0;
-	if (s->session_id < o->since_us || s->session_id >= o->until_us)
+	if (s->session_id < o->since_us ||
+	    (o->until_us != INT64_MAX && s->session_id >= o->until_us))
 		return 0;
 	xgrow((void **)&r->plan, &r->cap_plan, r->n_plan + 1, sizeof(*r->plan));
 	r->plan[r->n_plan++].s = *s;
@@ -504,7 +499,13 @@ static int setup(struct run *r)
 	const struct run_options *o = r->o;
 	const char *run_name = o->run_name ? o->run_name : "default";
 	buf_printf(&r->state_dir, "%s/%s", o->state_root, run_name);
-	if (results_mkdirs(r->state_dir.data) || lock_run(r))
+	/* The index first: a missing one creates no state folder. */
+	if (plan(r))
+		return -1;
+	if (fs_mkdirs(r->state_dir.data) < 0)
+		return log_error("could not create state folder \"%s\": %s", r->state_dir.data,
+				 strerror(errno));
+	if (lock_run(r))
 		return -1;
 	atomic_file_clean_dir(r->state_dir.data);
 	if (registry_setup(&r->reg, o->plugins, o->n_plugins) ||
@@ -536,7 +537,7 @@ static int setup(struct run *r)
 			return -1;
 	}
 	r->merge_inited = true;
-	if (merge_init(&r->m, r->procs, r->n) || plan(r))
+	if (merge_init(&r->m, r->procs, r->n))
 		return -1;
 	r->wopt = (struct worker_options){
 		.index_path = o->index_path,
@@ -671,7 +672,7 @@ int harness_run(const struct run_options *o)
 	sigaction(SIGPIPE, &sa, &old_pipe);
 
 	int status = 0;
-	r->t0 = now_s();
+	r->t0 = time_monotonic();
 	if (setup(r)) {
 		status = 1;
 		goto out;
@@ -692,7 +693,7 @@ int harness_run(const struct run_options *o)
 	print_notes(r->failures, r->n_failures, true);
 	if (r->n_failed)
 		status = 1;
-	double el = now_s() - r->t0;
+	double el = time_monotonic() - r->t0;
 	log_info("run: sessions %u, processed %u, unchanged %u, stopped at a gap %u, failed %u, "
 		 "updates %" PRIu64 ", seconds %.2f, updates/s %.0f",
 		 r->n_plan, r->n_processed, r->n_unchanged, r->n_gap, r->n_failed, r->updates, el,
@@ -700,15 +701,17 @@ int harness_run(const struct run_options *o)
 	if (o->stats) {
 		struct rusage self;
 		getrusage(RUSAGE_SELF, &self);
-		if (r->pool_started)
+		uint64_t wk = 0;
+		if (r->pool_started) {
 			pool_release(&r->pool, false);
+			wk = r->pool.maxrss_children_kb;   /* kept by pool_release */
+		}
 		r->pool_started = false;
 		struct rusage ch;
 		getrusage(RUSAGE_CHILDREN, &ch);
-		uint64_t wk = r->pool.maxrss_children_kb;
 		if ((uint64_t)ch.ru_maxrss > wk)
 			wk = (uint64_t)ch.ru_maxrss;
-		log_info("stats: maxrss_parent_kb %ld, maxrss_worker_kb %" PRIu64 ", workers %u, "
+		log_result("stats: maxrss_parent_kb %ld, maxrss_worker_kb %" PRIu64 ", workers %u, "
 			 "cpu_parent_s %.2f, cpu_workers_s %.2f",
 			 self.ru_maxrss, wk, r->n_workers,
 			 self.ru_utime.tv_sec + self.ru_stime.tv_sec +

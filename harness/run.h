@@ -36,11 +36,13 @@ struct run_options {
 	const char *include_nodes;    /* comma-separated node ids, or NULL */
 	const char *exclude_nodes;    /* comma-separated; exclusion wins */
 	int64_t since_us;             /* sessions starting at or after (INT64_MIN: any) */
-	int64_t until_us;             /* sessions starting before (INT64_MAX: any) */
+	int64_t until_us;             /* sessions starting before; INT64_MAX: any (that
+				       * session id included) */
 	const char *out_dir;          /* NULL: STATE_DIR/<run-name>/results */
 	bool json;                    /* JSON Lines tables instead of CSV */
 	const char *cache_global;     /* file to save the completed global result to, or NULL */
-	bool stats;                   /* print peak memory of the parent and workers */
+	bool stats;                   /* print peak memory of the parent and workers (even
+				       * when log_is_quiet) */
 	bool no_fsync;                /* state files renamed into place without fsync */
 };
 

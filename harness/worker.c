@@ -10,21 +10,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "atomic_file.h"
 #include "blob.h"
+#include "fs.h"
 #include "log.h"
+#include "timeutil.h"
 
 /* The stop flag of workers told of none: never set. */
 static volatile sig_atomic_t never_stop;
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* The current session in messages (valid until the next call). */
 static const char *key_text(struct worker *w)
@@ -98,7 +92,7 @@ int worker_init(struct worker *w, const struct worker_options *o, struct worker_
 	buf_init(&w->ephbytes);
 	buf_init(&w->ktext);
 	w->ctx = (struct bpass_ctx){.impl = w, .state_of = ctx_state_of, .warn = ctx_warn};
-	w->dir_synced_at = now_s();
+	w->dir_synced_at = time_monotonic();
 
 	uint32_t *order = NULL;
 	if (registry_setup(&w->reg, opt->plugins, opt->n_plugins) ||
@@ -135,7 +129,7 @@ int worker_init(struct worker *w, const struct worker_options *o, struct worker_
 void worker_release(struct worker *w)
 {
 	if (w->dir_dirty)
-		atomic_file_sync_dir(w->opt.state_dir);
+		fs_fsync_dir(w->opt.state_dir);
 	index_db_close(w->db);
 	for (uint32_t i = 0; i < w->n; i++)
 		free(w->wp[i].deps);
@@ -503,9 +497,9 @@ static int write_state(struct worker *w)
 				      (w->opt.no_fsync ? ATOMIC_FILE_NO_FSYNC : 0)))
 		return -1;
 	w->dir_dirty = true;
-	double t = now_s();
+	double t = time_monotonic();
 	if (t - w->dir_synced_at >= 1.0) {
-		atomic_file_sync_dir(w->opt.state_dir);
+		fs_fsync_dir(w->opt.state_dir);
 		w->dir_dirty = false;
 		w->dir_synced_at = t;
 	}

@@ -14,6 +14,7 @@
 #include "commands.h"
 #include "log.h"
 #include "run.h"
+#include "timeutil.h"
 
 static void usage(FILE *f)
 {
@@ -47,6 +48,7 @@ static void usage(FILE *f)
 	      "                           a power loss a damaged state is detected by its\n"
 	      "                           checksum and recomputed, so results stay right)\n"
 	      "      --stats              print the peak memory of the parent and the workers\n"
+	      "                           (also with -q)\n"
 	      "  -q, --quiet              no progress and no summary\n"
 	      "  -h, --help               this help\n",
 	      f);
@@ -71,7 +73,9 @@ static bool digits(const char **p, int n, int *v)
 	return true;
 }
 
-/* YYYY-MM-DD, optionally followed by T or a space and HH:MM[:SS], and Z. */
+/* YYYY-MM-DD, optionally followed by T or a space and HH:MM[:SS], and Z.
+ * A date or time that does not exist (2012-02-30, 24:00) is refused: it
+ * must come back unchanged from timegm and time_civil. */
 static bool parse_date(const char *s, int64_t *us)
 {
 	struct tm tm;
@@ -90,7 +94,7 @@ static bool parse_date(const char *s, int64_t *us)
 	}
 	if (*p == 'Z')
 		p++;
-	if (*p || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60)
+	if (*p)
 		return false;
 	tm.tm_year = y - 1900;
 	tm.tm_mon = mo - 1;
@@ -99,6 +103,10 @@ static bool parse_date(const char *s, int64_t *us)
 	tm.tm_min = mi;
 	tm.tm_sec = se;
 	time_t t = timegm(&tm);
+	struct tm back;
+	if (!time_civil((int64_t)t, &back) || back.tm_year != y - 1900 || back.tm_mon != mo - 1 ||
+	    back.tm_mday != d || back.tm_hour != h || back.tm_min != mi || back.tm_sec != se)
+		return false;
 	*us = (int64_t)t * 1000000;
 	return true;
 }

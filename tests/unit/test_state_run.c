@@ -218,12 +218,37 @@ static void test_damaged_and_recompute(void **unused)
 	free(s);
 }
 
+/* Session ids at the ends of int64 are part of a run without --since or
+ * --until (INT64_MAX was left out by the default bound). */
+static void test_extreme_ids(void **unused)
+{
+	(void)unused;
+	char other[FX_PATH + 20];
+	snprintf(other, sizeof(other), "%s/extreme.sqlite", dir);
+	const struct fx_update u[] = {
+		{A, INT64_MAX, 0, "0 7 5\n", 1},
+		{A, 5000000, 0, "0 1 5\n", 1},
+	};
+	fx_add_tarball(other, "t1.tar", u, 2);
+	struct run_options o = {
+		.index_path = other, .state_root = st, .run_name = "extreme", .select = "byte-count",
+		.workers = 0, .since_us = INT64_MIN, .until_us = INT64_MAX,
+	};
+	log_set_quiet(true);
+	fx_capture_begin();
+	int rc = harness_run(&o);
+	fx_capture_end(errs, sizeof(errs));
+	assert_int_equal(rc, 0);
+	expect_file("extreme", "results/bytes_per_node.csv", "node_id,bytes\n" A ",8\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_first_run),
 		cmocka_unit_test(test_more_updates),
 		cmocka_unit_test(test_damaged_and_recompute),
+		cmocka_unit_test(test_extreme_ids),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
