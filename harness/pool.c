@@ -246,7 +246,10 @@ int pool_reap(struct pool *p, uint32_t i, bool block, struct buf *why, struct po
 			   WCOREDUMP(status) ? " (core dumped)" : "");
 	} else {
 		ret = WEXITSTATUS(status);
-		buf_printf(why, "exited with status %d", ret);
+		if (ret == PROTO_EXIT_INIT && p->slots[i].error[0])
+			buf_printf(why, "could not start: %s", p->slots[i].error);
+		else
+			buf_printf(why, "exited with status %d", ret);
 	}
 	const struct worker_slot *s = &p->slots[i];
 	if (s->busy) {

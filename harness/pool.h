@@ -23,7 +23,9 @@
  *   processing session NODE/CTX/SID (update 3)
  * and says which queued session it died on and which ones it had not
  * started (to be sent to another worker). A worker that exited with
- * PROTO_EXIT_INIT (it could not start) should not be spawned again.
+ * PROTO_EXIT_INIT (it could not start) should not be spawned again; the
+ * description then gives the error it left in its slot:
+ *   worker 2 (pid N) could not start: could not open index "x": ...
  *
  * The pool knows nothing of runs: what a worker does is the child function
  * of its options, what stops it a flag of the caller's.

@@ -68,6 +68,9 @@ struct run {
 	uint32_t *who;
 	uint32_t *retry;              /* sessions to send again (their worker died) */
 	uint32_t n_retry, cap_retry;
+	uint32_t *deaths;             /* per worker: ends in a row not explained by a session */
+	bool any_result;              /* a worker has answered (so workers can start) */
+	struct buf worker_error;      /* why the last worker that could not go on ended */
 
 	struct state_file sf;
 	struct buf file, path, err, payload, why, text;
@@ -266,7 +269,7 @@ static void handle_result(struct run *r, uint32_t idx, const void *payload, size
 	}
 	r->updates += res->updates;
 	if (res->status == PROTO_FAILED) {
-		note_failure(r, ps, "");
+		note_failure(r, ps, res->reason.data);
 		return;
 	}
 	if (res->status == PROTO_NO_FIRST) {
@@ -307,9 +310,16 @@ static void requeue(struct run *r, uint32_t idx)
 	r->retry[r->n_retry++] = idx;
 }
 
+/* How many times in a row a worker may end without a session to blame
+ * (not while processing one) before it is not started again. */
+#define RUN_MAX_DEATHS 2
+
 /*
  * A worker ended (its result pipe closed): report, replace. The session its
- * slot names failed; the others sent to it go to another worker.
+ * slot names failed; the others sent to it go to another worker. A worker
+ * that could not start (PROTO_EXIT_INIT: it said why itself) is not started
+ * again, nor one that ended RUN_MAX_DEATHS times in a row while processing
+ * nothing: something is wrong with every worker, not with a session.
  */
 static void worker_ended(struct run *r, uint32_t i)
 {
@@ -324,10 +334,23 @@ static void worker_ended(struct run *r, uint32_t i)
 		note_failure(r, &r->plan[lost.failed], "its worker died");
 		r->n_done++;
 		r->bytes_done += r->plan[lost.failed].s.blob_bytes;
+		r->deaths[i] = 0;
+	} else if (status == PROTO_EXIT_INIT) {
+		buf_reset(&r->worker_error);
+		buf_puts(&r->worker_error, r->pool.slots[i].error[0] ? r->pool.slots[i].error
+								     : r->why.data);
+		return;
 	} else if (status != 0) {
-		log_warn("%s", r->why.data);
+		log_error("%s", r->why.data);
+		buf_reset(&r->worker_error);
+		buf_puts(&r->worker_error, r->why.data);
+		if (++r->deaths[i] >= RUN_MAX_DEATHS) {
+			log_error("worker %u ended %u times in a row without processing a session: "
+				  "not started again", i + 1, r->deaths[i]);
+			return;
+		}
 	}
-	if (status == PROTO_EXIT_INIT || !more_to_do(r))
+	if (!more_to_do(r))
 		return;
 	/* Guard against a worker that dies at every start. */
 	if (pool_spawned(&r->pool, i) > r->n_plan + 2 || pool_spawn(&r->pool, i))
@@ -353,6 +376,7 @@ static int start_pool(struct run *r)
 		return -1;
 	r->pfd = xcalloc(n, sizeof(*r->pfd));
 	r->who = xcalloc(n, sizeof(*r->who));
+	r->deaths = xcalloc(n, sizeof(*r->deaths));
 	for (uint32_t i = 0; i < n; i++)
 		if (pool_spawn(&r->pool, i))
 			return -1;
@@ -400,10 +424,13 @@ static void collect(struct run *r, int timeout_ms)
 		if (!r->pfd[j].revents)
 			continue;
 		uint32_t i = r->who[j], idx;
-		if (pool_recv_result(&r->pool, i, &r->payload, &idx))
+		if (pool_recv_result(&r->pool, i, &r->payload, &idx)) {
+			r->deaths[i] = 0;
+			r->any_result = true;
 			handle_result(r, idx, r->payload.data, r->payload.len);
-		else
+		} else {
 			worker_ended(r, i);
+		}
 	}
 }
 
@@ -452,8 +479,12 @@ static void loop(struct run *r)
 		if (!more_to_do(r) && pool_in_flight(&r->pool) == 0)
 			break;
 		if (r->pool_started && pool_live(&r->pool) == 0) {
-			log_error("no worker left: %u sessions were not processed",
-				  r->n_plan - r->next + (r->pending >= 0) + r->n_retry);
+			/* Every session not done counts as failed. */
+			uint32_t left = r->n_plan - r->next + (r->pending >= 0) + r->n_retry;
+			log_error("%s: %s; %u sessions were not processed",
+				  r->any_result ? "no worker left" : "no worker could start",
+				  r->worker_error.len ? r->worker_error.data : "unknown reason", left);
+			r->n_failed += left;
 			r->fatal = true;
 			break;
 		}
@@ -624,6 +655,8 @@ static void release(struct run *r)
 	free(r->pfd);
 	free(r->who);
 	free(r->retry);
+	free(r->deaths);
+	buf_release(&r->worker_error);
 	state_file_release(&r->sf);
 	buf_release(&r->state_dir);
 	buf_release(&r->file);
@@ -657,6 +690,7 @@ int harness_run(const struct run_options *o)
 	buf_init(&r->payload);
 	buf_init(&r->why);
 	buf_init(&r->text);
+	buf_init(&r->worker_error);
 	proto_result_init(&r->res);
 
 	run_stop = 0;

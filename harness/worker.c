@@ -91,6 +91,7 @@ int worker_init(struct worker *w, const struct worker_options *o, struct worker_
 	buf_init(&w->err);
 	buf_init(&w->ephbytes);
 	buf_init(&w->ktext);
+	proto_result_init(&w->res);
 	w->ctx = (struct bpass_ctx){.impl = w, .state_of = ctx_state_of, .warn = ctx_warn};
 	w->dir_synced_at = time_monotonic();
 
@@ -145,6 +146,7 @@ void worker_release(struct worker *w)
 	buf_release(&w->err);
 	buf_release(&w->ephbytes);
 	buf_release(&w->ktext);
+	proto_result_release(&w->res);
 	free(w->eph_parts);
 	registry_release(&w->reg);
 	memset(w, 0, sizeof(*w));
@@ -547,7 +549,7 @@ static int conclude(struct worker *w, bool have_saved, struct proto_result *res)
 /*
  * The steps of one session (worker.h), up to its outcome in res. Returns 0
  * (res->status says how it went), 1 when abandoned because *stop was set,
- * -1 when the index could not be read.
+ * -1 when the index could not be read (reported).
  */
 static int process(struct worker *w, struct proto_result *res)
 {
@@ -619,14 +621,26 @@ int worker_session(struct worker *w, const struct bpass_session_key *key, const 
 	*payload = NULL;
 	*len = 0;
 	begin(w, key);
-	struct proto_result res;
-	memset(&res, 0, sizeof(res));
-	res.status = PROTO_PROCESSED;
-	res.last_seq = -1;
-	res.missing_seq = -1;
-	int rc = process(w, &res);
+	struct proto_result *res = &w->res;
+	res->status = PROTO_PROCESSED;
+	res->updates = 0;
+	res->last_seq = -1;
+	res->missing_seq = -1;
+	res->recomputed = 0;
+	res->saved = false;
+	res->state = NULL;
+	res->state_len = 0;
+	buf_reset(&res->reason);
+	int rc = process(w, res);
+	if (rc < 0) {
+		/* The index could not be read (a damaged page, an I/O error): this
+		 * session fails, with SQLite's message; the next may be readable. */
+		failed(res);
+		buf_puts(&res->reason, log_last_error());
+		rc = 0;
+	}
 	if (rc == 0)
-		rc = reply(w, &res);
+		rc = reply(w, res);
 	if (rc == 0) {
 		*payload = w->msg.sbuf.data;
 		*len = w->msg.sbuf.size;
@@ -644,6 +658,8 @@ int worker_main(const struct worker_options *o, struct worker_slot *slot, int in
 {
 	struct worker *w = xmalloc(sizeof(*w));
 	if (worker_init(w, o, slot)) {
+		if (slot)
+			snprintf(slot->error, sizeof(slot->error), "%s", log_last_error());
 		worker_release(w);
 		free(w);
 		return PROTO_EXIT_INIT;

@@ -41,11 +41,15 @@
 #include "bpass.h"
 #include "buf.h"
 #include "index_db.h"
+#include "log.h"
 #include "proto.h"
 #include "registry.h"
 #include "session_key.h"
 #include "state_file.h"
 #include "update.h"
+
+/* Bytes of a worker's start-up error in its slot (log.h's last error). */
+#define WORKER_ERROR_SIZE LOG_LAST_ERROR_SIZE
 
 /* What the worker is doing, in shared memory (written by the worker only).
  * The strings are always NUL-terminated: the slot is zeroed before the
@@ -57,6 +61,8 @@ struct worker_slot {
 	char node_id[SESSION_NODE_ID_SIZE];  /* the session's key */
 	char context[SESSION_CONTEXT_SIZE];
 	volatile int64_t session_id;
+	char error[WORKER_ERROR_SIZE];  /* why the worker could not start ("" when it did),
+				       * written before it exits with PROTO_EXIT_INIT */
 };
 
 /* What a worker is told (every pointer borrowed for the worker's life). */
@@ -114,6 +120,7 @@ struct worker {
 	struct worker_eph *eph_parts;
 	uint32_t n_eph_parts, cap_eph_parts;
 	struct buf ktext;             /* the session's name, for messages */
+	struct proto_result res;      /* the outcome of the current session */
 	bool dir_dirty;               /* state files renamed since the last folder fsync */
 	double dir_synced_at;
 };
@@ -130,9 +137,11 @@ void worker_release(struct worker *w);
 
 /*
  * Processes one session. On return *payload and *len hold the PROTO_RESULT
- * payload (borrowed until the next call). Returns 0, 1 when abandoned
- * because *stop was set (nothing saved, no payload), or -1 when the worker
- * cannot go on (the index became unreadable).
+ * payload (borrowed until the next call); a session whose updates cannot be
+ * read from the index is PROTO_FAILED with the reason (SQLite's error), and
+ * the worker goes on with the next. Returns 0, 1 when abandoned because
+ * *stop was set (nothing saved, no payload), or -1 when the result could not
+ * be encoded.
  */
 int worker_session(struct worker *w, const struct bpass_session_key *key, const void **payload,
 		   size_t *len);
@@ -140,7 +149,7 @@ int worker_session(struct worker *w, const struct bpass_session_key *key, const 
 /* The loop of a worker process: reads PROTO_SESSION frames from in and
  * answers each with a PROTO_RESULT on out, until the end of in, PROTO_QUIT
  * or *stop. Returns the exit status: 0, 1 after a failure, PROTO_EXIT_INIT
- * when worker_init failed. */
+ * when worker_init failed (its message is then also in slot->error). */
 int worker_main(const struct worker_options *o, struct worker_slot *slot, int in, int out);
 
 #endif

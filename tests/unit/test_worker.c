@@ -16,7 +16,7 @@
  * sent equals the state file written, a second pass with nothing new
  * (unchanged, nothing rewritten), --recompute, the stop flag (the session
  * abandoned, nothing saved), the slot, a worker that cannot start
- * (PROTO_EXIT_INIT) and an unexpected message.
+ * (PROTO_EXIT_INIT, its reason in the slot) and an unexpected message.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -326,9 +326,16 @@ static void test_cannot_start(void **state)
 	struct buf out[1];
 	size_t got;
 	const struct bpass_session_key *keys[] = {&k_done};
-	assert_int_equal(loop(&o, keys, 1, out, &got, NULL), PROTO_EXIT_INIT);
+	struct worker_slot slot;
+	memset(&slot, 0, sizeof(slot));
+	assert_int_equal(loop(&o, keys, 1, out, &got, &slot), PROTO_EXIT_INIT);
 	assert_int_equal(got, 0);
 	assert_non_null(strstr(errs, "none.sqlite"));
+	/* The reason is left in the slot for the parent. */
+	char want[600];
+	snprintf(want, sizeof(want), "could not open index \"%s\": No such file or directory",
+		 missing);
+	assert_string_equal(slot.error, want);
 	/* A processor that does not exist. */
 	o = options(NULL, NULL);
 	o.select = "no-such-processor";
