@@ -3,6 +3,9 @@
  * to its own core (hwloc) right after fork, each with a pipe pair (commands
  * in, results out; harness/proto.h) and a slot in shared memory (mapped
  * MAP_SHARED before the first fork) where it records what it is running.
+ * A worker dies with its parent (PR_SET_PDEATHSIG SIGKILL, set before
+ * anything else), so a killed run never leaves one behind, busy in a
+ * plugin and holding the run's lock.
  *
  * The pool keeps, per worker, the queue of sessions sent to it and not yet
  * answered (up to POOL_DEPTH, oldest first; a worker answers in the order
@@ -140,6 +143,10 @@ int pool_recv_result(struct pool *p, uint32_t i, struct buf *payload, uint32_t *
  * still running and block is false (then nothing changes).
  */
 int pool_reap(struct pool *p, uint32_t i, bool block, struct buf *why, struct pool_lost *lost);
+
+/* Kills worker i with SIGKILL (it is then reaped as any worker that ended:
+ * its result pipe closes). Returns 0, or -1 when it is not running. */
+int pool_kill(struct pool *p, uint32_t i);
 
 bool pool_running(const struct pool *p, uint32_t i);
 uint32_t pool_queued(const struct pool *p, uint32_t i);   /* sessions sent, not answered */

@@ -69,6 +69,8 @@ struct run {
 	uint32_t *retry;              /* sessions to send again (their worker died) */
 	uint32_t n_retry, cap_retry;
 	uint32_t *deaths;             /* per worker: ends in a row not explained by a session */
+	char **killed;                /* per worker: why it was killed (a timeout), or NULL */
+	uint32_t n_slots;             /* workers of deaths[] and killed[] */
 	bool any_result;              /* a worker has answered (so workers can start) */
 	struct buf worker_error;      /* why the last worker that could not go on ended */
 
@@ -296,6 +298,11 @@ static void handle_result(struct run *r, uint32_t idx, const void *payload, size
 static int child_main(void *arg, struct worker_slot *slot, int in, int out)
 {
 	struct run *r = arg;
+	/* The run's lock is the parent's (flock belongs to the open file, which
+	 * fork shares): a worker must not keep it. */
+	if (r->lock_fd >= 0)
+		close(r->lock_fd);
+	r->lock_fd = -1;
 	return worker_main(&r->wopt, slot, in, out);
 }
 
@@ -325,11 +332,24 @@ static void worker_ended(struct run *r, uint32_t i)
 {
 	struct pool_lost lost;
 	int status = pool_reap(&r->pool, i, true, &r->why, &lost);
-	if (run_stop)
+	char *killed = r->killed[i];
+	r->killed[i] = NULL;
+	if (run_stop) {
+		free(killed);
 		return;
+	}
 	for (uint32_t k = 0; k < lost.n_resend; k++)
 		requeue(r, lost.resend[k]);
-	if (lost.failed >= 0) {
+	if (lost.failed >= 0 && killed) {
+		/* killed: "timed out after N s[ in processor "P"]", then the message. */
+		char *msg = strchr(killed, '\n');
+		*msg++ = 0;
+		log_error("%s", msg);
+		note_failure(r, &r->plan[lost.failed], killed);
+		r->n_done++;
+		r->bytes_done += r->plan[lost.failed].s.blob_bytes;
+		r->deaths[i] = 0;
+	} else if (lost.failed >= 0) {
 		log_error("%s", r->why.data);
 		note_failure(r, &r->plan[lost.failed], "its worker died");
 		r->n_done++;
@@ -339,6 +359,7 @@ static void worker_ended(struct run *r, uint32_t i)
 		buf_reset(&r->worker_error);
 		buf_puts(&r->worker_error, r->pool.slots[i].error[0] ? r->pool.slots[i].error
 								     : r->why.data);
+		free(killed);
 		return;
 	} else if (status != 0) {
 		log_error("%s", r->why.data);
@@ -347,14 +368,53 @@ static void worker_ended(struct run *r, uint32_t i)
 		if (++r->deaths[i] >= RUN_MAX_DEATHS) {
 			log_error("worker %u ended %u times in a row without processing a session: "
 				  "not started again", i + 1, r->deaths[i]);
+			free(killed);
 			return;
 		}
 	}
+	free(killed);
 	if (!more_to_do(r))
 		return;
 	/* Guard against a worker that dies at every start. */
 	if (pool_spawned(&r->pool, i) > r->n_plan + 2 || pool_spawn(&r->pool, i))
 		return;
+}
+
+/*
+ * Kills the workers busy with one session for longer than --session-timeout
+ * (a processor that never returns). The session fails when the worker is
+ * reaped (worker_ended), with the message prepared here from its slot.
+ */
+static void check_timeouts(struct run *r)
+{
+	uint32_t limit = r->o->session_timeout_s;
+	if (!limit || !r->pool_started)
+		return;
+	int64_t now = (int64_t)(time_monotonic() * 1000);
+	for (uint32_t i = 0; i < r->pool.n; i++) {
+		const struct worker_slot *s = &r->pool.slots[i];
+		if (r->killed[i] || !pool_running(&r->pool, i) || !s->busy ||
+		    now - s->started_ms < (int64_t)limit * 1000)
+			continue;
+		const char *proc = s->proc >= 0 && (uint32_t)s->proc < r->n ? r->names[s->proc] : NULL;
+		buf_reset(&r->text);
+		buf_printf(&r->text, "timed out after %u s", limit);
+		if (proc)
+			buf_printf(&r->text, " in processor \"%s\"", proc);
+		buf_puts(&r->text, "\nsession ");
+		session_key_format(&(struct bpass_session_key){s->node_id, s->context, s->session_id},
+				   &r->text);
+		buf_printf(&r->text, " timed out after %u s while ", limit);
+		if (proc)
+			buf_printf(&r->text, "processor \"%s\" was processing it", proc);
+		else
+			buf_puts(&r->text, "it was being processed");
+		if (s->seq >= 0)
+			buf_printf(&r->text, " (update %d)", (int)s->seq);
+		buf_printf(&r->text, ": worker %u (pid %ld) killed", i + 1, (long)r->pool.w[i].pid);
+		if (pool_kill(&r->pool, i) == 0)
+			r->killed[i] = xstrdup(r->text.data);
+	}
 }
 
 static int start_pool(struct run *r)
@@ -377,6 +437,8 @@ static int start_pool(struct run *r)
 	r->pfd = xcalloc(n, sizeof(*r->pfd));
 	r->who = xcalloc(n, sizeof(*r->who));
 	r->deaths = xcalloc(n, sizeof(*r->deaths));
+	r->killed = xcalloc(n, sizeof(*r->killed));
+	r->n_slots = n;
 	for (uint32_t i = 0; i < n; i++)
 		if (pool_spawn(&r->pool, i))
 			return -1;
@@ -491,6 +553,7 @@ static void loop(struct run *r)
 		/* Block only when there is nothing the parent can check meanwhile. */
 		bool can_check = r->pending < 0 && (r->next < r->n_plan || r->n_retry);
 		collect(r, can_check ? 0 : 250);
+		check_timeouts(r);
 		progress(r, false);
 	}
 }
@@ -656,6 +719,9 @@ static void release(struct run *r)
 	free(r->who);
 	free(r->retry);
 	free(r->deaths);
+	for (uint32_t i = 0; r->killed && i < r->n_slots; i++)
+		free(r->killed[i]);
+	free(r->killed);
 	buf_release(&r->worker_error);
 	state_file_release(&r->sf);
 	buf_release(&r->state_dir);

@@ -24,6 +24,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* The default of struct run_options.session_timeout_s: an hour. */
+#define RUN_SESSION_TIMEOUT 3600
+
 struct run_options {
 	const char *index_path;
 	const char *state_root;       /* STATE_DIR */
@@ -44,6 +47,9 @@ struct run_options {
 	bool stats;                   /* print peak memory of the parent and workers (even
 				       * when log_is_quiet) */
 	bool no_fsync;                /* state files renamed into place without fsync */
+	uint32_t session_timeout_s;   /* a worker busy with one session longer is killed
+				       * and the session fails; 0: no limit (with -w 0
+				       * there is none either) */
 };
 
 /* Runs. Returns the exit status: 0, or 1 when something failed (sessions,

@@ -609,6 +609,7 @@ static void begin(struct worker *w, const struct bpass_session_key *key)
 	sl->session_id = key->session_id;
 	sl->proc = -1;
 	sl->seq = -1;
+	sl->started_ms = (int64_t)(time_monotonic() * 1000);
 	sl->busy = 1;
 	w->key = key;
 	w->ctx.key = key;

@@ -61,6 +61,7 @@ struct worker_slot {
 	char node_id[SESSION_NODE_ID_SIZE];  /* the session's key */
 	char context[SESSION_CONTEXT_SIZE];
 	volatile int64_t session_id;
+	volatile int64_t started_ms;  /* time_monotonic() in ms when the session began */
 	char error[WORKER_ERROR_SIZE];  /* why the worker could not start ("" when it did),
 				       * written before it exits with PROTO_EXIT_INIT */
 };

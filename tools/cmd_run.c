@@ -43,6 +43,10 @@ static void usage(FILE *f)
 	      "                           where tables this run did not write are removed)\n"
 	      "      --json               JSON Lines tables instead of CSV\n"
 	      "      --cache-global FILE  also save the global result, for `bpass results`\n"
+	      "      --session-timeout S  a session that takes longer than S seconds in a\n"
+	      "                           worker (a processor that never returns) fails: its\n"
+	      "                           worker is killed and replaced (default 3600;\n"
+	      "                           0: no limit; none with -w 0)\n"
 	      "      --no-fsync           do not fsync each state file before renaming it\n"
 	      "                           into place (faster with many small sessions; after\n"
 	      "                           a power loss a damaged state is detected by its\n"
@@ -126,7 +130,7 @@ int cmd_run(int argc, char **argv)
 {
 	enum {
 		O_PLUGIN = 256, O_INCLUDE, O_EXCLUDE, O_SINCE, O_UNTIL, O_RUN_NAME, O_RECOMPUTE,
-		O_OUT, O_JSON, O_CACHE, O_STATS, O_NO_FSYNC,
+		O_OUT, O_JSON, O_CACHE, O_STATS, O_NO_FSYNC, O_TIMEOUT,
 	};
 	static const struct option opts[] = {
 		{"processors", required_argument, NULL, 'p'},
@@ -143,12 +147,14 @@ int cmd_run(int argc, char **argv)
 		{"cache-global", required_argument, NULL, O_CACHE},
 		{"stats", no_argument, NULL, O_STATS},
 		{"no-fsync", no_argument, NULL, O_NO_FSYNC},
+		{"session-timeout", required_argument, NULL, O_TIMEOUT},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	struct run_options o = {
 		.workers = -1,
+		.session_timeout_s = RUN_SESSION_TIMEOUT,
 		.since_us = INT64_MIN,
 		.until_us = INT64_MAX,
 	};
@@ -220,6 +226,16 @@ int cmd_run(int argc, char **argv)
 		case O_NO_FSYNC:
 			o.no_fsync = true;
 			break;
+		case O_TIMEOUT: {
+			unsigned long n = strtoul(optarg, &end, 10);
+			if (*optarg < '0' || *optarg > '9' || *end || n > UINT32_MAX) {
+				rc = bad_usage("invalid session time limit \"%s\": use a number of "
+					       "seconds, 0 for none", optarg);
+				goto out;
+			}
+			o.session_timeout_s = (uint32_t)n;
+			break;
+		}
 		case 'q':
 			log_set_quiet(true);
 			break;
