@@ -77,7 +77,8 @@ static void fig_add(struct bpass_figures *f, const char *column, int64_t value)
 }
 
 static struct merge_row *add_row(struct merge *m, const char *node_id, const char *context,
-				 int64_t session_id, int32_t last_seq, uint64_t updates)
+				 int64_t session_id, int32_t last_seq, uint64_t updates,
+				 const char *stale)
 {
 	xgrow((void **)&m->rows, &m->cap_rows, m->n_rows + 1, sizeof(*m->rows));
 	struct merge_row *r = &m->rows[m->n_rows++];
@@ -88,6 +89,7 @@ static struct merge_row *add_row(struct merge *m, const char *node_id, const cha
 	r->updates = updates;
 	r->first_fig = m->n_figs;
 	r->n_figs = 0;
+	r->stale = stale ? xstrdup(stale) : NULL;
 	return r;
 }
 
@@ -132,6 +134,7 @@ void merge_release(struct merge *m)
 	for (uint32_t i = 0; i < m->n_rows; i++) {
 		free(m->rows[i].node_id);
 		free(m->rows[i].context);
+		free(m->rows[i].stale);
 	}
 	free(m->rows);
 	free(m->figs);
@@ -158,8 +161,13 @@ static const char *key_text(struct merge *m, const struct bpass_session_key *key
 	return m->err.data;
 }
 
+void merge_stale_row(struct merge *m, const struct bpass_session_key *key, const char *reason)
+{
+	add_row(m, key->node_id, key->context, key->session_id, -1, 0, reason);
+}
+
 int merge_session(struct merge *m, const struct bpass_session_key *key, const void *container,
-		  size_t len, const struct proto_eph *eph, uint32_t n_eph)
+		  size_t len, const struct proto_eph *eph, uint32_t n_eph, const char *stale)
 {
 	struct buf why;
 	buf_init(&why);
@@ -173,8 +181,11 @@ int merge_session(struct merge *m, const struct bpass_session_key *key, const vo
 	const struct state_entry **es = xcalloc(m->n + 1, sizeof(*es));
 	int32_t last_seq = INT32_MAX;
 	uint64_t updates = UINT64_MAX;
+	bool any = false;
 	for (uint32_t i = 0; i < m->n; i++) {
 		es[i] = state_file_find(&m->sf, m->procs[i]->name);
+		if (!es[i] && stale)
+			continue;   /* it failed before it had saved anything */
 		if (!es[i]) {
 			log_error("could not merge session %s: its state has no part for processor \"%s\"",
 				  key_text(m, key), m->procs[i]->name);
@@ -182,21 +193,24 @@ int merge_session(struct merge *m, const struct bpass_session_key *key, const vo
 			m->failed = true;
 			return -1;
 		}
+		any = true;
 		if (es[i]->last_seq < last_seq)
 			last_seq = es[i]->last_seq;
 		if (es[i]->updates_processed < updates)
 			updates = es[i]->updates_processed;
 	}
-	if (m->n == 0) {
+	if (!any) {
 		last_seq = -1;
 		updates = 0;
 	}
-	add_row(m, key->node_id, key->context, key->session_id, last_seq, updates);
+	add_row(m, key->node_id, key->context, key->session_id, last_seq, updates, stale);
 	int rc = 0;
 	for (uint32_t i = 0; i < m->n; i++) {
 		const struct bpass_processor *p = m->procs[i];
 		if (!p->merge && !p->session_figures)
 			continue;  /* it only feeds other processors */
+		if (!es[i])
+			continue;
 		void *state = NULL, *e = NULL;
 		const char *what = NULL;
 		if (p->session_new) {
@@ -207,7 +221,10 @@ int merge_session(struct merge *m, const struct bpass_session_key *key, const vo
 			}
 			state_reader_reset(&m->rd, es[i]->data, es[i]->data_len);
 			if (p->load(state, es[i]->version, &m->rd.r) || m->rd.failed) {
-				what = "load the state of";
+				/* A stale session's part may be of another version,
+				 * declined: the processor has nothing of it. */
+				if (!stale)
+					what = "load the state of";
 				goto next;
 			}
 		}
@@ -268,13 +285,15 @@ static int row_cmp(const void *a, const void *b)
 
 static int write_sessions(struct merge *m, struct bpass_results *res)
 {
-	const char **cols = xcalloc(5 + m->n_order + 1, sizeof(*cols));
+	const char **cols = xcalloc(5 + m->n_order + 2 + 1, sizeof(*cols));
 	static const char *const fixed[] = {"node_id", "anonymization_context", "session_id",
 					    "last_sequence_number_processed", "updates_processed"};
 	for (uint32_t i = 0; i < 5; i++)
 		cols[i] = fixed[i];
 	for (uint32_t i = 0; i < m->n_order; i++)
 		cols[5 + i] = m->columns[m->order[i]].name;
+	cols[5 + m->n_order] = "status";
+	cols[5 + m->n_order + 1] = "stale_reason";
 	struct bpass_table *t = res->table(res, "sessions", cols);
 	free(cols);
 	if (!t)
@@ -297,6 +316,11 @@ static int write_sessions(struct merge *m, struct bpass_results *res)
 			else
 				res->null(t);
 		}
+		res->str(t, row->stale ? "stale" : "ok");
+		if (row->stale)
+			res->str(t, row->stale);
+		else
+			res->null(t);
 		if (res->row_end(t)) {
 			res->close(t);
 			return -1;
@@ -333,7 +357,7 @@ static void save_sessions(const struct merge *m, struct bpass_writer *w)
 	w->array(w, m->n_rows);
 	for (uint32_t r = 0; r < m->n_rows; r++) {
 		const struct merge_row *row = &m->rows[r];
-		w->array(w, 6);
+		w->array(w, row->stale ? 7 : 6);
 		w->str(w, row->node_id, strlen(row->node_id));
 		w->str(w, row->context, strlen(row->context));
 		w->i64(w, row->session_id);
@@ -345,6 +369,8 @@ static void save_sessions(const struct merge *m, struct bpass_writer *w)
 			w->u64(w, (uint64_t)order_pos(m, f->column));
 			w->i64(w, f->value);
 		}
+		if (row->stale)
+			w->str(w, row->stale, strlen(row->stale));
 	}
 }
 
@@ -381,7 +407,7 @@ int merge_save(struct merge *m, const char *path)
 		if (state_writer_finish(&data))
 			rc = log_error("could not save the sessions table: %s", data.error);
 		else
-			state_file_entry(&file, MERGE_SESSIONS_ENTRY, 1, -1, m->n_rows, data.sbuf.data,
+			state_file_entry(&file, MERGE_SESSIONS_ENTRY, 2, -1, m->n_rows, data.sbuf.data,
 					 data.sbuf.size);
 	}
 	if (rc == 0 && state_file_end(&file))
@@ -425,7 +451,8 @@ static int load_sessions(struct merge *m, struct bpass_reader *r)
 		int64_t sid, last_seq;
 		uint64_t updates;
 		rc = -1;
-		if (r->array(r, &n) || n != 6 || r->str(r, &s, &len))
+		uint32_t fields;
+		if (r->array(r, &fields) || (fields != 6 && fields != 7) || r->str(r, &s, &len))
 			break;
 		buf_reset(&node);
 		buf_append(&node, s, len);
@@ -436,7 +463,7 @@ static int load_sessions(struct merge *m, struct bpass_reader *r)
 		if (r->i64(r, &sid) || r->i64(r, &last_seq) || r->u64(r, &updates) ||
 		    r->array(r, &n) || n % 2 || last_seq < -1 || last_seq > INT32_MAX)
 			break;
-		add_row(m, node.data, context.data, sid, (int32_t)last_seq, updates);
+		add_row(m, node.data, context.data, sid, (int32_t)last_seq, updates, NULL);
 		uint32_t f;
 		for (f = 0; f < n / 2; f++) {
 			uint64_t col;
@@ -447,8 +474,17 @@ static int load_sessions(struct merge *m, struct bpass_reader *r)
 			m->figs[m->n_figs++] = (struct merge_fig){(uint32_t)col, v};
 			m->rows[m->n_rows - 1].n_figs++;
 		}
-		if (f == n / 2)
-			rc = 0;
+		if (f < n / 2)
+			break;
+		if (fields == 7) {
+			if (r->str(r, &s, &len))
+				break;
+			struct merge_row *row = &m->rows[m->n_rows - 1];
+			row->stale = xmalloc(len + 1);
+			memcpy(row->stale, s, len);
+			row->stale[len] = 0;
+		}
+		rc = 0;
 	}
 	buf_release(&node);
 	buf_release(&context);

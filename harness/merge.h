@@ -15,7 +15,9 @@
  * last_sequence_number_processed, updates_processed, then every column a
  * processor added through session_figures (the union over sessions, in
  * processor run order, each processor's columns in the order it adds them;
- * empty when a session lacks one). Rows are sorted by node, context and
+ * empty when a session lacks one), then status ("ok", or "stale" when the
+ * session failed in this run and is merged as of its last good state) and
+ * stale_reason (why; empty when ok). Rows are sorted by node, context and
  * session id.
  */
 #ifndef HARNESS_MERGE_H
@@ -40,6 +42,7 @@ struct merge_row {
 	int32_t last_seq;
 	uint64_t updates;
 	uint32_t first_fig, n_figs;   /* in figs[] */
+	char *stale;                  /* why the session is stale, NULL: it is not */
 };
 
 struct merge_fig {
@@ -76,13 +79,19 @@ void merge_release(struct merge *m);
 
 /*
  * Merges one session: container is its state container (checked against
- * key), eph its ephemeral states (may be NULL). Returns 0, or -1 after a
- * message (the session is then not part of the result, as far as the
- * processors allow: a merge callback that failed half-way may have merged
- * part of it).
+ * key), eph its ephemeral states (may be NULL). stale is NULL for a session
+ * whose states are current, or why they are not (the session failed in this
+ * run; its row says so): then a processor without a part, or whose load
+ * declines its part, is left out for this session instead of failing it.
+ * Returns 0, or -1 after a message (the session is then not part of the
+ * result, as far as the processors allow: a merge callback that failed
+ * half-way may have merged part of it).
  */
 int merge_session(struct merge *m, const struct bpass_session_key *key, const void *container,
-		  size_t len, const struct proto_eph *eph, uint32_t n_eph);
+		  size_t len, const struct proto_eph *eph, uint32_t n_eph, const char *stale);
+/* A row for a session that failed and has no usable saved state: its key,
+ * no figures, stale for reason. */
+void merge_stale_row(struct merge *m, const struct bpass_session_key *key, const char *reason);
 
 /* global_complete of every processor. Returns 0 or -1. */
 int merge_complete(struct merge *m);
@@ -96,7 +105,10 @@ int merge_save(struct merge *m, const char *path);
  * procs missing from the cache is an error. Returns 0 or -1. */
 int merge_load_cache(struct merge *m, const void *data, size_t len, const char *path);
 
-/* The name of the framework's entry in a cached result. */
+/* The name of the framework's entry in a cached result: the sessions table,
+ * [[column name, processor]...], then per row [node_id, context, session_id,
+ * last_seq, updates, [column, value...]] and, since version 2 of the entry,
+ * the stale reason as a seventh element when the row is stale. */
 #define MERGE_SESSIONS_ENTRY "bpass:sessions"
 
 #endif

@@ -239,7 +239,7 @@ static int check_session(struct run *r, uint32_t idx)
 		if (!e || e->version != r->procs[i]->version || e->last_seq != end)
 			return 1;
 	}
-	if (merge_session(&r->m, &key, r->file.data, r->file.len, NULL, 0)) {
+	if (merge_session(&r->m, &key, r->file.data, r->file.len, NULL, 0, NULL)) {
 		note_failure(r, ps, "could not be merged");
 	} else if (end < ps->s.last_seq) {
 		note_gap(r, ps, end + 1);
@@ -250,6 +250,27 @@ done:
 	r->n_done++;
 	r->bytes_done += ps->s.blob_bytes;
 	return 0;
+}
+
+/*
+ * Session idx failed in this run (why: the reason, for its note and its row):
+ * it is merged as of its last good saved state, marked stale, so that a
+ * failure never takes data out of the results; a session with no usable
+ * saved state gets a stale row without figures.
+ */
+static void merge_stale(struct run *r, uint32_t idx, const char *why)
+{
+	const struct plan_session *ps = &r->plan[idx];
+	struct bpass_session_key key = key_of(ps);
+	note_failure(r, ps, why);
+	buf_reset(&r->path);
+	buf_printf(&r->path, "%s/", r->state_dir.data);
+	state_file_name(&key, &r->path);
+	if (state_file_read(r->path.data, &r->file) == STATE_FILE_READ_OK &&
+	    state_file_parse(&r->sf, r->file.data, r->file.len, &key, &r->err) == 0 &&
+	    merge_session(&r->m, &key, r->file.data, r->file.len, NULL, 0, why) == 0)
+		return;
+	merge_stale_row(&r->m, &key, why);
 }
 
 /* Merges or records the result a worker sent for plan index idx. */
@@ -266,20 +287,28 @@ static void handle_result(struct run *r, uint32_t idx, const void *payload, size
 		buf_reset(&r->text);
 		session_key_format(&key, &r->text);
 		log_error("could not read the result of session %s from a worker", r->text.data);
-		note_failure(r, ps, "unreadable result from its worker");
+		merge_stale(r, idx, "unreadable result from its worker");
 		return;
 	}
 	r->updates += res->updates;
-	if (res->status == PROTO_FAILED) {
-		note_failure(r, ps, res->reason.data);
+	if (res->status == PROTO_FAILED || (res->reason.len && !res->state)) {
+		merge_stale(r, idx, res->reason.data);
 		return;
 	}
 	if (res->status == PROTO_NO_FIRST) {
 		note_gap(r, ps, 0);
 		return;
 	}
+	if (res->reason.len) {
+		/* Stale: a processor failed (it kept its saved part), or the state
+		 * file could not be written (merged as computed). */
+		note_failure(r, ps, res->reason.data);
+		merge_session(&r->m, &key, res->state, res->state_len, res->eph, res->n_eph,
+			      res->reason.data);
+		return;
+	}
 	if (res->state &&
-	    merge_session(&r->m, &key, res->state, res->state_len, res->eph, res->n_eph)) {
+	    merge_session(&r->m, &key, res->state, res->state_len, res->eph, res->n_eph, NULL)) {
 		note_failure(r, ps, "could not be merged");
 		return;
 	}
@@ -345,13 +374,13 @@ static void worker_ended(struct run *r, uint32_t i)
 		char *msg = strchr(killed, '\n');
 		*msg++ = 0;
 		log_error("%s", msg);
-		note_failure(r, &r->plan[lost.failed], killed);
+		merge_stale(r, (uint32_t)lost.failed, killed);
 		r->n_done++;
 		r->bytes_done += r->plan[lost.failed].s.blob_bytes;
 		r->deaths[i] = 0;
 	} else if (lost.failed >= 0) {
 		log_error("%s", r->why.data);
-		note_failure(r, &r->plan[lost.failed], "its worker died");
+		merge_stale(r, (uint32_t)lost.failed, "its worker died");
 		r->n_done++;
 		r->bytes_done += r->plan[lost.failed].s.blob_bytes;
 		r->deaths[i] = 0;
@@ -508,7 +537,7 @@ static void in_process(struct run *r)
 		return;                       /* stopping */
 	if (rc < 0) {
 		r->fatal = true;
-		note_failure(r, &r->plan[idx], "the index could not be read");
+		note_failure(r, &r->plan[idx], "its result could not be encoded");
 		return;
 	}
 	handle_result(r, idx, payload, len);

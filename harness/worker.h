@@ -22,6 +22,13 @@
  *     byte;
  *  6. the result message (harness/proto.h) carries the container and the
  *     ephemeral states to the parent.
+ * A processor that fails on the session (a callback returns -1 or NULL) is
+ * reported and stops there, and so do the processors that read its state;
+ * the others go on. The failed ones keep their saved part as it was (none
+ * when they had none), send no ephemeral state, and the result says why the
+ * session is stale ("reason"), so the parent merges it as of that state. A
+ * state file that cannot be written makes the session stale too: the
+ * container is sent as computed.
  * Buffers, writers and the index statement are reused from one session to
  * the next; state is saved once per session, never per update.
  *
@@ -88,8 +95,10 @@ struct worker_proc {
 	int32_t last_seq;             /* -1: nothing processed */
 	uint64_t updates;             /* updates_processed */
 	const struct state_entry *keep; /* saved entry to copy as is, or NULL */
+	const struct state_entry *saved; /* its part of the saved file, or NULL */
 	bool fresh;                   /* started from update 0 in this run */
 	bool advanced;                /* processed at least one update in this run */
+	bool failed;                  /* it (or a dependency) failed on this session */
 };
 
 /* A processor's ephemeral state, saved for the result message. */

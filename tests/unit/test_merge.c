@@ -215,7 +215,7 @@ static int merge(struct fixture *f, const struct bpass_session_key *key,
 		 const struct proto_eph *eph, uint32_t n_eph)
 {
 	fx_capture_begin();
-	int rc = merge_session(&f->m, key, f->sw.sbuf.data, f->sw.sbuf.size, eph, n_eph);
+	int rc = merge_session(&f->m, key, f->sw.sbuf.data, f->sw.sbuf.size, eph, n_eph, NULL);
 	fx_capture_end(errs, sizeof(errs));
 	return rc;
 }
@@ -247,12 +247,12 @@ static const struct bpass_session_key k_a1 = {"OWA", CTX, 1}, k_a2 = {"OWA", CTX
 				      k_au = {"OWA", "UNANONYMIZED", 7}, k_b1 = {"OWB", CTX, 1};
 
 #define SESSIONS_HEAD "node_id,anonymization_context,session_id,last_sequence_number_processed," \
-		      "updates_processed,packets,bytes,probe_value,probe_eph\n"
+		      "updates_processed,packets,bytes,probe_value,probe_eph,status,stale_reason\n"
 #define SESSIONS_ROWS                                                                        \
-	"OWA,UNANONYMIZED,7,0,1,1,10,5,\n"                                                       \
-	"OWA," CTX ",1,2,3,3,350,100,40\n"                                                       \
-	"OWA," CTX ",2,4,5,6,600,200,\n"                                                         \
-	"OWB," CTX ",1,0,1,2,1001,1,2\n"
+	"OWA,UNANONYMIZED,7,0,1,1,10,5,,ok,\n"                                                  \
+	"OWA," CTX ",1,2,3,3,350,100,40,ok,\n"                                                  \
+	"OWA," CTX ",2,4,5,6,600,200,,ok,\n"                                                    \
+	"OWB," CTX ",1,0,1,2,1001,1,2,ok,\n"
 
 /* Four sessions, out of order; only two with probe's ephemeral state. */
 static void merge_four(struct fixture *f)
@@ -309,9 +309,9 @@ static void test_column_order(void **state)
 	write_to(&f, "t2");
 	expect_table("t2", "sessions",
 		     "node_id,anonymization_context,session_id,last_sequence_number_processed,"
-		     "updates_processed,probe_value,probe_eph,packets,bytes\n"
-		     "OWA," CTX ",1,2,3,100,,3,350\n"
-		     "OWB," CTX ",1,0,1,1,7,2,1001\n");
+		     "updates_processed,probe_value,probe_eph,packets,bytes,status,stale_reason\n"
+		     "OWA," CTX ",1,2,3,100,,3,350,ok,\n"
+		     "OWB," CTX ",1,0,1,1,7,2,1001,ok,\n");
 	fixture_release(&f);
 }
 

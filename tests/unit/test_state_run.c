@@ -97,7 +97,7 @@ static void expect_file(const char *name, const char *file, const char *want)
 }
 
 #define HEAD "node_id,anonymization_context,session_id,last_sequence_number_processed," \
-	     "updates_processed,packets,bytes\n"
+	     "updates_processed,packets,bytes,status,stale_reason\n"
 
 static void test_first_run(void **unused)
 {
@@ -116,8 +116,8 @@ static void test_first_run(void **unused)
 	assert_int_equal(run("byte-count", 0, NULL, "w0"), 0);
 	expect_file("w0", "results/bytes_per_node.csv", "node_id,bytes\n" A ",360\n" B ",1001\n");
 	expect_file("w0", "results/sessions.csv",
-		    HEAD A "," CTX ",1000000,2,3,3,350\n" A "," CTX ",2000000,0,1,1,10\n" B "," CTX
-			   ",4000000,0,1,2,1001\n");
+		    HEAD A "," CTX ",1000000,2,3,3,350,ok,\n" A "," CTX ",2000000,0,1,1,10,ok,\n" B
+			   "," CTX ",4000000,0,1,2,1001,ok,\n");
 	assert_non_null(strstr(errs, "bpass: warning: session " A "/" CTX "/2000000 stopped at missing update "
 				     "1 (the index has updates up to 2)\n"));
 	assert_non_null(strstr(errs, "bpass: warning: session " B "/" CTX "/3000000 has no update 0 (its "
@@ -184,8 +184,8 @@ static void test_more_updates(void **unused)
 		expect_file(name, "results/bytes_per_node.csv",
 			    "node_id,bytes\n" A ",415\n" B ",1001\n");
 		expect_file(name, "results/sessions.csv",
-			    HEAD A "," CTX ",1000000,3,4,4,355\n" A "," CTX ",2000000,2,3,3,60\n" B
-				   "," CTX ",4000000,0,1,2,1001\n");
+			    HEAD A "," CTX ",1000000,3,4,4,355,ok,\n" A "," CTX ",2000000,2,3,3,60,ok,\n" B
+				   "," CTX ",4000000,0,1,2,1001,ok,\n");
 		assert_null(strstr(errs, "stopped at missing"));
 	}
 }
@@ -211,10 +211,11 @@ static void test_damaged_and_recompute(void **unused)
 	expect_file("w0", "results/bytes_per_node.csv", "node_id,bytes\n" A ",415\n" B ",1001\n");
 	assert_int_equal(run("byte-count,availability", 0, NULL, "w0"), 0);
 	char *s = slurp("w0", "results/sessions.csv");
-	assert_non_null(strstr(s, ",packets,bytes,availability_lower_us,availability_upper_us\n"));
+	assert_non_null(strstr(s, ",packets,bytes,availability_lower_us,availability_upper_us,status,"
+				  "stale_reason\n"));
 	/* availability of A/1000000: lower = its first packet (1000000 µs), upper =
 	 * the timestamp of update 3 (1 + 30 * 4 s = 121 s). */
-	assert_non_null(strstr(s, A "," CTX ",1000000,3,4,4,355,1000000,121000000\n"));
+	assert_non_null(strstr(s, A "," CTX ",1000000,3,4,4,355,1000000,121000000,ok,\n"));
 	free(s);
 }
 
