@@ -1,10 +1,24 @@
 /*
  * harness/merge.h: the parent's global result. Each session's states arrive
- * as a state container (plus ephemeral states) and are merged at once: every
- * selected processor loads its part into a fresh state, reports its figures
- * for sessions.csv, merges it into its global result, and frees it, so the
- * parent's memory is bounded by the global result (and one small
- * sessions.csv row per session).
+ * as a state container (plus ephemeral states) and are merged at once: the
+ * parent keeps the session's row of sessions.csv and hands each
+ * processor's part to that processor's merger (harness/merger.h), which
+ * loads it into a fresh state, takes its figures and merges it into its
+ * global result, so the parent's memory is bounded by the global result
+ * (and one small sessions.csv row per session).
+ *
+ * Processors are merged independently of each other: a processor whose
+ * load declines a session's part, or whose merge fails, costs that
+ * processor's share of the session only. What happens then depends on where
+ * the part came from:
+ *   - a saved state file merged as is (from.saved, a session with nothing
+ *     new): a part the processor declines is to be recomputed from update
+ *     0; merge_redo hands these sessions back to the caller, whose workers
+ *     recompute them (their load declines the same part), and their new
+ *     containers are merged into the processors that declined only
+ *     (from.redo_row);
+ *   - otherwise the session is stale: the row says so and why, and the
+ *     caller hears of it (merge_on_failure).
  *
  * At the end: merge_complete (global_complete of every processor), then
  * merge_write (write_results of every processor, and sessions.csv), and
@@ -28,6 +42,7 @@
 
 #include "bpass.h"
 #include "buf.h"
+#include "merger.h"
 #include "proto.h"
 #include "state_file.h"
 
@@ -41,35 +56,58 @@ struct merge_row {
 	int64_t session_id;
 	int32_t last_seq;
 	uint64_t updates;
-	uint32_t first_fig, n_figs;   /* in figs[] */
 	char *stale;                  /* why the session is stale, NULL: it is not */
+	uint32_t tag;                 /* the caller's id of the session */
+	bool saved;                   /* merged from its saved state file as is */
+	bool redo_out;                /* handed out by merge_redo, not merged again yet */
+	uint8_t *redo;                /* per processor: declined, to recompute; NULL: none */
 };
 
 struct merge_fig {
-	uint32_t column;              /* index in columns[] (before sorting) */
+	uint32_t row;
+	uint32_t column;              /* index in columns[] (output order) */
 	int64_t value;
+};
+
+/* How a session came (merge_session). */
+struct merge_from {
+	const char *stale;            /* NULL: its states are current; else why not (the
+				       * session failed in this run; its row says so) */
+	bool saved;                   /* the container is its saved state file, merged as is */
+	uint32_t tag;                 /* the caller's id, given back by merge_redo */
+	int64_t redo_row;             /* -1, or the row (from merge_redo) of a session
+				       * recomputed for the processors that declined it */
+};
+
+/* Told of each session that becomes stale while it is merged (a processor
+ * could not merge it); why is the reason in its row. */
+typedef void (*merge_failure_fn)(void *arg, const struct bpass_session_key *key, const char *why);
+
+/* A session of merge_redo. */
+struct merge_redo {
+	uint32_t tag;
+	uint32_t row;
 };
 
 struct merge {
 	const struct bpass_processor *const *procs;  /* run order (borrowed) */
 	uint32_t n;
-	void **globals;
+	struct merger *mg;            /* one per processor; mg[i].p is NULL when it has no
+				       * side in the global result */
+	bool *dead;                   /* per processor: its global result is lost */
 	struct state_file sf;
-	struct state_reader rd;
-	struct merge_column *columns;
+	struct merge_column *columns; /* in output order */
 	uint32_t n_columns, cap_columns;
-	uint32_t *order;              /* column indexes in output order */
-	uint32_t n_order, cap_order;
 	struct merge_row *rows;
 	uint32_t n_rows, cap_rows;
 	struct merge_fig *figs;
 	uint32_t n_figs, cap_figs;
+	bool collected;               /* the mergers' figures are in columns[] and figs[] */
+	uint32_t n_redo;              /* rows with a processor to recompute, not handed out */
 	struct buf err;
-	/* While a session's figures are added: */
-	uint32_t cur_proc;
-	int32_t cur_prev;             /* position in order[] of the previous column added */
-	struct bpass_figures fig;
-	bool failed;
+	merge_failure_fn on_failure;  /* may be NULL */
+	void *on_failure_arg;
+	bool failed;                  /* something could not be merged, completed or written */
 };
 
 /* Creates every processor's global result. Returns 0, or -1 after a message
@@ -79,19 +117,27 @@ void merge_release(struct merge *m);
 
 /*
  * Merges one session: container is its state container (checked against
- * key), eph its ephemeral states (may be NULL). stale is NULL for a session
- * whose states are current, or why they are not (the session failed in this
- * run; its row says so): then a processor without a part, or whose load
- * declines its part, is left out for this session instead of failing it.
- * Returns 0, or -1 after a message (the session is then not part of the
- * result, as far as the processors allow: a merge callback that failed
- * half-way may have merged part of it).
+ * key), eph its ephemeral states (may be NULL), from how it came (NULL: a
+ * current container, not a saved file). A stale session's processor without
+ * a part, or whose load declines its part, is left out for the session.
+ * Returns 0; 1 when a processor could not merge it (the row is then stale,
+ * and on_failure was told); -1 after a message when the container cannot be
+ * read, or lacks a part while current (nothing of it is merged, no row).
  */
 int merge_session(struct merge *m, const struct bpass_session_key *key, const void *container,
-		  size_t len, const struct proto_eph *eph, uint32_t n_eph, const char *stale);
+		  size_t len, const struct proto_eph *eph, uint32_t n_eph,
+		  const struct merge_from *from);
 /* A row for a session that failed and has no usable saved state: its key,
  * no figures, stale for reason. */
 void merge_stale_row(struct merge *m, const struct bpass_session_key *key, const char *reason);
+/* Row r (from merge_redo), whose recomputation failed, becomes stale for
+ * reason (the processors that declined it have nothing of it). */
+void merge_row_stale(struct merge *m, uint32_t row, const char *reason);
+
+/* The sessions to recompute for the processors that declined their saved
+ * parts and not handed out yet: *out becomes an array of them (the caller
+ * frees it; NULL when none). Returns how many. */
+uint32_t merge_redo(struct merge *m, struct merge_redo **out);
 
 /* global_complete of every processor. Returns 0 or -1. */
 int merge_complete(struct merge *m);

@@ -66,7 +66,10 @@ struct run {
 	struct worker *inproc;        /* -w 0 */
 	struct pollfd *pfd;           /* one per worker */
 	uint32_t *who;
-	uint32_t *retry;              /* sessions to send again (their worker died) */
+	uint32_t *retry;              /* sessions to send again (their worker died, or to
+				       * recompute for merge_redo) */
+	int64_t *redo_row;            /* per plan index: its row while recomputed for
+				       * merge_redo, else -1; NULL until the first */
 	uint32_t n_retry, cap_retry;
 	uint32_t *deaths;             /* per worker: ends in a row not explained by a session */
 	char **killed;                /* per worker: why it was killed (a timeout), or NULL */
@@ -239,36 +242,72 @@ static int check_session(struct run *r, uint32_t idx)
 		if (!e || e->version != r->procs[i]->version || e->last_seq != end)
 			return 1;
 	}
-	if (merge_session(&r->m, &key, r->file.data, r->file.len, NULL, 0, NULL)) {
+	const struct merge_from from = {.saved = true, .tag = idx, .redo_row = -1};
+	rc = merge_session(&r->m, &key, r->file.data, r->file.len, NULL, 0, &from);
+	if (rc < 0)
 		note_failure(r, ps, "could not be merged");
-	} else if (end < ps->s.last_seq) {
+	else if (rc > 0)
+		;   /* stale: told by on_merge_failure */
+	else if (end < ps->s.last_seq)
 		note_gap(r, ps, end + 1);
-	} else {
+	else
 		r->n_unchanged++;
-	}
 done:
 	r->n_done++;
 	r->bytes_done += ps->s.blob_bytes;
 	return 0;
 }
 
+/* A session became stale while it was merged (merge.h's failure hook). */
+static void on_merge_failure(void *arg, const struct bpass_session_key *key, const char *why)
+{
+	struct run *r = arg;
+	buf_reset(&r->text);
+	session_key_format(key, &r->text);
+	buf_printf(&r->text, " failed: %s", why);
+	note(&r->failures, &r->n_failures, &r->cap_failures, &r->text);
+	r->n_failed++;
+}
+
+/* The row of plan index idx when it is being recomputed for merge_redo (and
+ * forgets it), else -1. */
+static int64_t take_redo_row(struct run *r, uint32_t idx)
+{
+	if (!r->redo_row || r->redo_row[idx] < 0)
+		return -1;
+	int64_t row = r->redo_row[idx];
+	r->redo_row[idx] = -1;
+	return row;
+}
+
 /*
  * Session idx failed in this run (why: the reason, for its note and its row):
  * it is merged as of its last good saved state, marked stale, so that a
  * failure never takes data out of the results; a session with no usable
- * saved state gets a stale row without figures.
+ * saved state gets a stale row without figures. A session recomputed for
+ * merge_redo (redo_row >= 0) already has its row: it becomes stale.
  */
-static void merge_stale(struct run *r, uint32_t idx, const char *why)
+static void merge_stale(struct run *r, uint32_t idx, int64_t redo_row, const char *why)
 {
 	const struct plan_session *ps = &r->plan[idx];
 	struct bpass_session_key key = key_of(ps);
 	note_failure(r, ps, why);
+	if (redo_row >= 0) {
+		/* It was counted when merged from its file. */
+		if (ps->s.first_gap >= 0)
+			r->n_gap--;
+		else
+			r->n_unchanged--;
+		merge_row_stale(&r->m, (uint32_t)redo_row, why);
+		return;
+	}
 	buf_reset(&r->path);
 	buf_printf(&r->path, "%s/", r->state_dir.data);
 	state_file_name(&key, &r->path);
+	const struct merge_from from = {.stale = why, .tag = idx, .redo_row = -1};
 	if (state_file_read(r->path.data, &r->file) == STATE_FILE_READ_OK &&
 	    state_file_parse(&r->sf, r->file.data, r->file.len, &key, &r->err) == 0 &&
-	    merge_session(&r->m, &key, r->file.data, r->file.len, NULL, 0, why) == 0)
+	    merge_session(&r->m, &key, r->file.data, r->file.len, NULL, 0, &from) >= 0)
 		return;
 	merge_stale_row(&r->m, &key, why);
 }
@@ -279,45 +318,90 @@ static void handle_result(struct run *r, uint32_t idx, const void *payload, size
 	const struct plan_session *ps = &r->plan[idx];
 	struct bpass_session_key key = key_of(ps);
 	struct proto_result *res = &r->res;
-	r->n_done++;
-	r->bytes_done += ps->s.blob_bytes;
+	int64_t redo_row = take_redo_row(r, idx);
+	if (redo_row < 0) {
+		r->n_done++;
+		r->bytes_done += ps->s.blob_bytes;
+	}
 	if (proto_result_decode(res, payload, len) ||
 	    !session_key_eq(&(struct bpass_session_key){res->node_id.data, res->context.data,
 							res->session_id}, &key)) {
 		buf_reset(&r->text);
 		session_key_format(&key, &r->text);
 		log_error("could not read the result of session %s from a worker", r->text.data);
-		merge_stale(r, idx, "unreadable result from its worker");
+		merge_stale(r, idx, redo_row, "unreadable result from its worker");
 		return;
 	}
 	r->updates += res->updates;
 	if (res->status == PROTO_FAILED || (res->reason.len && !res->state)) {
-		merge_stale(r, idx, res->reason.data);
+		merge_stale(r, idx, redo_row, res->reason.data);
 		return;
 	}
 	if (res->status == PROTO_NO_FIRST) {
 		note_gap(r, ps, 0);
 		return;
 	}
+	struct merge_from from = {.tag = idx, .redo_row = redo_row};
 	if (res->reason.len) {
 		/* Stale: a processor failed (it kept its saved part), or the state
 		 * file could not be written (merged as computed). */
+		if (redo_row >= 0) {
+			merge_stale(r, idx, redo_row, res->reason.data);
+			return;
+		}
 		note_failure(r, ps, res->reason.data);
-		merge_session(&r->m, &key, res->state, res->state_len, res->eph, res->n_eph,
-			      res->reason.data);
+		from.stale = res->reason.data;
+		merge_session(&r->m, &key, res->state, res->state_len, res->eph, res->n_eph, &from);
 		return;
 	}
-	if (res->state &&
-	    merge_session(&r->m, &key, res->state, res->state_len, res->eph, res->n_eph, NULL)) {
+	int rc = res->state ? merge_session(&r->m, &key, res->state, res->state_len, res->eph,
+					    res->n_eph, &from) : 0;
+	if (rc < 0 && redo_row >= 0) {
+		merge_stale(r, idx, redo_row, "could not be merged");
+		return;
+	}
+	if (rc < 0) {
 		note_failure(r, ps, "could not be merged");
 		return;
 	}
+	if (rc > 0 || redo_row >= 0)
+		return;   /* stale (told by on_merge_failure), or counted when first merged */
 	if (res->status == PROTO_GAP)
 		note_gap(r, ps, res->missing_seq);
 	else if (res->status == PROTO_UNCHANGED)
 		r->n_unchanged++;
 	else
 		r->n_processed++;
+}
+
+static void requeue(struct run *r, uint32_t idx)
+{
+	xgrow((void **)&r->retry, &r->cap_retry, r->n_retry + 1, sizeof(*r->retry));
+	r->retry[r->n_retry++] = idx;
+}
+
+/*
+ * Hands the sessions whose saved parts a processor declined (merge_redo) to
+ * the workers, to recompute that processor from update 0 (they decline the
+ * same parts). Returns true when there are some.
+ */
+static bool take_redo(struct run *r)
+{
+	struct merge_redo *list;
+	uint32_t n = merge_redo(&r->m, &list);
+	if (!n)
+		return false;
+	if (!r->redo_row) {
+		r->redo_row = xmalloc((r->n_plan + 1) * sizeof(*r->redo_row));
+		for (uint32_t i = 0; i < r->n_plan; i++)
+			r->redo_row[i] = -1;
+	}
+	for (uint32_t k = 0; k < n; k++) {
+		r->redo_row[list[k].tag] = list[k].row;
+		requeue(r, list[k].tag);
+	}
+	free(list);
+	return true;
 }
 
 /* ---------------------------------------------------------------------------
@@ -338,12 +422,6 @@ static int child_main(void *arg, struct worker_slot *slot, int in, int out)
 static bool more_to_do(const struct run *r)
 {
 	return r->pending >= 0 || r->n_retry > 0 || r->next < r->n_plan;
-}
-
-static void requeue(struct run *r, uint32_t idx)
-{
-	xgrow((void **)&r->retry, &r->cap_retry, r->n_retry + 1, sizeof(*r->retry));
-	r->retry[r->n_retry++] = idx;
 }
 
 /* How many times in a row a worker may end without a session to blame
@@ -369,20 +447,23 @@ static void worker_ended(struct run *r, uint32_t i)
 	}
 	for (uint32_t k = 0; k < lost.n_resend; k++)
 		requeue(r, lost.resend[k]);
-	if (lost.failed >= 0 && killed) {
-		/* killed: "timed out after N s[ in processor "P"]", then the message. */
-		char *msg = strchr(killed, '\n');
-		*msg++ = 0;
-		log_error("%s", msg);
-		merge_stale(r, (uint32_t)lost.failed, killed);
-		r->n_done++;
-		r->bytes_done += r->plan[lost.failed].s.blob_bytes;
-		r->deaths[i] = 0;
-	} else if (lost.failed >= 0) {
-		log_error("%s", r->why.data);
-		merge_stale(r, (uint32_t)lost.failed, "its worker died");
-		r->n_done++;
-		r->bytes_done += r->plan[lost.failed].s.blob_bytes;
+	if (lost.failed >= 0) {
+		uint32_t idx = (uint32_t)lost.failed;
+		int64_t redo_row = take_redo_row(r, idx);
+		if (killed) {
+			/* killed: "timed out after N s[ in processor "P"]", then the message. */
+			char *msg = strchr(killed, '\n');
+			*msg++ = 0;
+			log_error("%s", msg);
+			merge_stale(r, idx, redo_row, killed);
+		} else {
+			log_error("%s", r->why.data);
+			merge_stale(r, idx, redo_row, "its worker died");
+		}
+		if (redo_row < 0) {
+			r->n_done++;
+			r->bytes_done += r->plan[idx].s.blob_bytes;
+		}
 		r->deaths[i] = 0;
 	} else if (status == PROTO_EXIT_INIT) {
 		buf_reset(&r->worker_error);
@@ -567,8 +648,12 @@ static void loop(struct run *r)
 		}
 		if (r->pending >= 0 && dispatch(r))
 			continue;
-		if (!more_to_do(r) && pool_in_flight(&r->pool) == 0)
+		if (!more_to_do(r) && pool_in_flight(&r->pool) == 0) {
+			/* Sessions whose saved parts a processor declined: again. */
+			if (take_redo(r))
+				continue;
 			break;
+		}
 		if (r->pool_started && pool_live(&r->pool) == 0) {
 			/* Every session not done counts as failed. */
 			uint32_t left = r->n_plan - r->next + (r->pending >= 0) + r->n_retry;
@@ -662,6 +747,8 @@ static int setup(struct run *r)
 	r->merge_inited = true;
 	if (merge_init(&r->m, r->procs, r->n))
 		return -1;
+	r->m.on_failure = on_merge_failure;
+	r->m.on_failure_arg = r;
 	r->wopt = (struct worker_options){
 		.index_path = o->index_path,
 		.state_dir = r->state_dir.data,
@@ -747,6 +834,7 @@ static void release(struct run *r)
 	free(r->pfd);
 	free(r->who);
 	free(r->retry);
+	free(r->redo_row);
 	free(r->deaths);
 	for (uint32_t i = 0; r->killed && i < r->n_slots; i++)
 		free(r->killed[i]);

@@ -6,7 +6,10 @@
  *   HOSTILE_FAIL=SID      process returns -1 on session SID (an error)
  *   HOSTILE_HANG=SID      process never returns on session SID (signals
  *                         do not stop it; only SIGKILL does)
- *   HOSTILE_DECLINE=1     load declines every saved state (returns -1)
+ *   HOSTILE_GEN=N         the state records N (default 1), and load declines
+ *                         a state of another N (returns -1): a processor
+ *                         whose saved states became unusable without a
+ *                         version change
  *   HOSTILE_MERGE=crash|fail    merge dies on SIGSEGV or returns -1, on
  *                         every session or only on $HOSTILE_MERGE_SESSION
  *   HOSTILE_COMPLETE=crash|fail global_complete does so
@@ -46,6 +49,13 @@ static void crash(void)
 	raise(SIGSEGV);
 }
 
+/* HOSTILE_GEN, default 1. */
+static uint64_t gen(void)
+{
+	const char *v = getenv("HOSTILE_GEN");
+	return v && *v ? strtoull(v, NULL, 10) : 1;
+}
+
 static void *h_new(const struct bpass_session_key *key)
 {
 	(void)key;
@@ -66,18 +76,23 @@ static int h_process(struct bpass_ctx *ctx, void *state, void *eph, const struct
 	return 0;
 }
 
+/* The state: [updates, generation]. */
 static int h_save(const void *state, struct bpass_writer *w)
 {
+	w->array(w, 2);
 	w->u64(w, *(const uint64_t *)state);
+	w->u64(w, gen());
 	return 0;
 }
 
 static int h_load(void *state, uint32_t saved_version, struct bpass_reader *r)
 {
 	(void)saved_version;
-	if (is("HOSTILE_DECLINE", "1"))
+	uint32_t n;
+	uint64_t g;
+	if (r->array(r, &n) || n != 2 || r->u64(r, state) || r->u64(r, &g) || g != gen())
 		return -1;
-	return r->u64(r, state);
+	return 0;
 }
 
 static int h_figures(const void *state, const void *eph, struct bpass_figures *f)
