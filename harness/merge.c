@@ -11,6 +11,7 @@
 
 #include "atomic_file.h"
 #include "log.h"
+#include "results.h"
 #include "session_key.h"
 
 static const char *key_text(struct merge *m, const struct bpass_session_key *key)
@@ -84,7 +85,6 @@ int merge_init(struct merge *m, const struct bpass_processor *const *procs, uint
 	m->procs = procs;
 	m->n = n;
 	m->mg = xcalloc(n + 1, sizeof(*m->mg));
-	m->dead = xcalloc(n + 1, sizeof(*m->dead));
 	state_file_init(&m->sf);
 	buf_init(&m->err);
 	for (uint32_t i = 0; i < n; i++)
@@ -93,12 +93,47 @@ int merge_init(struct merge *m, const struct bpass_processor *const *procs, uint
 	return 0;
 }
 
+int merge_init_isolated(struct merge *m, const struct bpass_processor *const *procs, uint32_t n,
+			const struct merger_options *o)
+{
+	memset(m, 0, sizeof(*m));
+	m->procs = procs;
+	m->n = n;
+	m->mg = xcalloc(n + 1, sizeof(*m->mg));
+	state_file_init(&m->sf);
+	buf_init(&m->err);
+	/* Each process closes what the ones started before it left to the
+	 * parent, and what o says. */
+	int *fds = xcalloc(o->n_close_fds + 2 * n + 1, sizeof(*fds));
+	uint32_t n_fds = o->n_close_fds;
+	memcpy(fds, o->close_fds, o->n_close_fds * sizeof(*fds));
+	int rc = 0;
+	for (uint32_t i = 0; i < n && rc == 0; i++) {
+		if (!merger_needed(procs[i]))
+			continue;
+		struct merger_options each = *o;
+		each.close_fds = fds;
+		each.n_close_fds = n_fds;
+		rc = merger_start(&m->mg[i], procs[i], &each);
+		fds[n_fds++] = m->mg[i].to;
+		fds[n_fds++] = m->mg[i].from;
+	}
+	free(fds);
+	return rc;
+}
+
+void merge_close_fds(struct merge *m)
+{
+	for (uint32_t i = 0; m->mg && i < m->n; i++)
+		if (m->mg[i].p)
+			merger_close_fds(&m->mg[i]);
+}
+
 void merge_release(struct merge *m)
 {
 	for (uint32_t i = 0; m->mg && i < m->n; i++)
 		merger_release(&m->mg[i]);
 	free(m->mg);
-	free(m->dead);
 	state_file_release(&m->sf);
 	buf_release(&m->err);
 	for (uint32_t i = 0; i < m->n_columns; i++)
@@ -222,10 +257,11 @@ int merge_session(struct merge *m, const struct bpass_session_key *key, const vo
 		r = add_row(m, key, last_seq, updates, from->stale);
 		m->rows[r].tag = from->tag;
 		m->rows[r].saved = from->saved && !from->stale;
+		m->saved_sent = m->saved_sent || m->rows[r].saved;
 	}
 	bool stale = false;
 	for (uint32_t i = 0; i < m->n; i++) {
-		if (!m->mg[i].p || !merger_wants_sessions(m->procs[i]) || !es[i] || m->dead[i] ||
+		if (!m->mg[i].p || !merger_wants_sessions(m->procs[i]) || !es[i] || m->mg[i].dead ||
 		    (only && !only[i]))
 			continue;
 		const struct proto_eph *pe = find_eph(eph, n_eph, m->procs[i]->name);
@@ -237,9 +273,30 @@ int merge_session(struct merge *m, const struct bpass_session_key *key, const vo
 	return stale ? 1 : 0;
 }
 
+/* What every merger found wrong so far (isolated ones are asked, all at
+ * once). Only needed when a saved state was given since the last time:
+ * otherwise nothing can be recomputed, and the rest waits for the end. */
+static void sync_all(struct merge *m)
+{
+	if (!m->saved_sent)
+		return;
+	m->saved_sent = false;
+	for (uint32_t i = 0; i < m->n; i++)
+		if (m->mg[i].p && !m->mg[i].dead && merger_ask(&m->mg[i]))
+			m->failed = true;
+	for (uint32_t i = 0; i < m->n; i++) {
+		if (!m->mg[i].p || m->mg[i].dead)
+			continue;
+		if (merger_sync(&m->mg[i]))
+			m->failed = true;
+		take_problems(m, i);
+	}
+}
+
 uint32_t merge_redo(struct merge *m, struct merge_redo **out)
 {
 	*out = NULL;
+	sync_all(m);
 	if (!m->n_redo)
 		return 0;
 	struct merge_redo *list = xcalloc(m->n_redo, sizeof(*list));
@@ -264,8 +321,8 @@ int merge_complete(struct merge *m)
 {
 	int rc = 0;
 	for (uint32_t i = 0; i < m->n; i++)
-		if (m->mg[i].p && !m->dead[i] && merger_complete(&m->mg[i])) {
-			m->dead[i] = true;
+		if (m->mg[i].p && !m->mg[i].dead && merger_complete(&m->mg[i])) {
+			m->mg[i].dead = true;
 			rc = -1;
 		}
 	if (rc)
@@ -383,10 +440,44 @@ int merge_write(struct merge *m, struct bpass_results *res)
 	int rc = 0;
 	collect(m);
 	for (uint32_t i = 0; i < m->n; i++)
-		if (m->mg[i].p && !m->dead[i] && merger_write(&m->mg[i], res))
+		if (m->mg[i].p && !m->mg[i].dead && merger_write(&m->mg[i], res))
 			rc = -1;
 	if (write_sessions(m, res))
 		rc = -1;
+	if (rc)
+		m->failed = true;
+	return rc;
+}
+
+int merge_finish(struct merge *m, const char *dir, bool json, bool save)
+{
+	int rc = 0;
+	struct buf sub;
+	buf_init(&sub);
+	/* Every process finishes at once, then each answers. */
+	for (uint32_t i = 0; i < m->n; i++) {
+		struct merger *mg = &m->mg[i];
+		if (!mg->p || mg->dead)
+			continue;
+		buf_reset(&sub);
+		buf_printf(&sub, "%s/%s", dir, m->procs[i]->name);
+		merger_finish_start(mg, sub.data, json, save);
+	}
+	for (uint32_t i = 0; i < m->n; i++) {
+		struct merger *mg = &m->mg[i];
+		if (!mg->p)
+			continue;
+		merger_finish_wait(mg);
+		take_problems(m, i);
+		if (mg->dead)
+			rc = -1;
+	}
+	buf_release(&sub);
+	collect(m);
+	struct results res;
+	if (results_init(&res, dir, json) || write_sessions(m, &res.r) || results_failed(&res))
+		rc = -1;
+	results_release(&res);
 	if (rc)
 		m->failed = true;
 	return rc;
@@ -449,9 +540,20 @@ int merge_save(struct merge *m, const char *path)
 	state_file_begin(&file, STATE_KIND_GLOBAL, NULL, n_entries);
 	for (uint32_t i = 0; i < m->n && rc == 0; i++) {
 		const struct bpass_processor *p = m->procs[i];
+		struct merger *mg = &m->mg[i];
 		if (!p->global_save)
 			continue;
-		rc = merger_save(&m->mg[i], &data);
+		if (mg->has_saved) {
+			/* merger_finish saved it (isolated: in its process). */
+			state_file_entry(&file, p->name, p->version, -1, 0, mg->saved.data,
+					 mg->saved.len);
+			continue;
+		}
+		if (mg->dead || mg->pid)
+			rc = log_error("could not save global result cache \"%s\": processor \"%s\" "
+				       "has no global result", path, p->name);
+		else
+			rc = merger_save(mg, &data);
 		if (rc == 0)
 			state_file_entry(&file, p->name, p->version, -1, 0, data.sbuf.data,
 					 data.sbuf.size);

@@ -20,10 +20,14 @@
  *   - otherwise the session is stale: the row says so and why, and the
  *     caller hears of it (merge_on_failure).
  *
- * At the end: merge_complete (global_complete of every processor), then
- * merge_write (write_results of every processor, and sessions.csv), and
- * optionally merge_save (the --cache-global container). merge_load_cache
- * rebuilds a completed result from such a container (bpass results).
+ * A run's mergers are isolated (merge_init_isolated: each processor's
+ * global result in a process of its own) unless it runs in one process
+ * (-w 0). At the end of a run: merge_finish (global_complete and
+ * write_results of every processor, into a folder of its own, and
+ * sessions.csv), then optionally merge_save (the --cache-global
+ * container). In this process, merge_complete, merge_write and merge_save
+ * do the same into one results object; merge_load_cache rebuilds a
+ * completed result from a cache (bpass results).
  *
  * sessions.csv has the columns node_id, anonymization_context, session_id,
  * last_sequence_number_processed, updates_processed, then every column a
@@ -94,7 +98,6 @@ struct merge {
 	uint32_t n;
 	struct merger *mg;            /* one per processor; mg[i].p is NULL when it has no
 				       * side in the global result */
-	bool *dead;                   /* per processor: its global result is lost */
 	struct state_file sf;
 	struct merge_column *columns; /* in output order */
 	uint32_t n_columns, cap_columns;
@@ -104,15 +107,26 @@ struct merge {
 	uint32_t n_figs, cap_figs;
 	bool collected;               /* the mergers' figures are in columns[] and figs[] */
 	uint32_t n_redo;              /* rows with a processor to recompute, not handed out */
+	bool saved_sent;              /* a saved state was given to the mergers since
+				       * their problems were last read */
 	struct buf err;
 	merge_failure_fn on_failure;  /* may be NULL */
 	void *on_failure_arg;
 	bool failed;                  /* something could not be merged, completed or written */
 };
 
-/* Creates every processor's global result. Returns 0, or -1 after a message
- * (then merge_release is still needed). */
+/* Creates every processor's global result, in this process. Returns 0, or
+ * -1 after a message (then merge_release is still needed). */
 int merge_init(struct merge *m, const struct bpass_processor *const *procs, uint32_t n);
+/* The same, each processor's in a process of its own (merger_start), so
+ * that a processor that crashes or hangs in its global callbacks costs its
+ * own tables only. Returns 0, or -1 after a message. */
+int merge_init_isolated(struct merge *m, const struct bpass_processor *const *procs, uint32_t n,
+			const struct merger_options *o);
+/* In another child process (a worker): closes the parent's ends of the
+ * isolated mergers' pipes. */
+void merge_close_fds(struct merge *m);
+/* Frees everything (isolated mergers' processes are killed if still there). */
 void merge_release(struct merge *m);
 
 /*
@@ -139,6 +153,17 @@ void merge_row_stale(struct merge *m, uint32_t row, const char *reason);
  * frees it; NULL when none). Returns how many. */
 uint32_t merge_redo(struct merge *m, struct merge_redo **out);
 
+/*
+ * The end of a run: every processor completes its global result and writes
+ * its tables into its own folder dir/NAME (harness/results.h; JSON Lines
+ * when json), and with save keeps its global_save for merge_save; then
+ * sessions.csv is written into dir. A processor that fails or dies there
+ * costs its own tables (merge.mg[i].dead: its folder must not be used, its
+ * figures are lost if it died). Returns 0, or -1 when something failed.
+ */
+int merge_finish(struct merge *m, const char *dir, bool json, bool save);
+
+/* In this process, instead of merge_finish (bpass results): */
 /* global_complete of every processor. Returns 0 or -1. */
 int merge_complete(struct merge *m);
 /* Writes every processor's tables and sessions.csv. Returns 0 or -1. */

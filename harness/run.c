@@ -416,6 +416,7 @@ static int child_main(void *arg, struct worker_slot *slot, int in, int out)
 	if (r->lock_fd >= 0)
 		close(r->lock_fd);
 	r->lock_fd = -1;
+	merge_close_fds(&r->m);
 	return worker_main(&r->wopt, slot, in, out);
 }
 
@@ -745,7 +746,15 @@ static int setup(struct run *r)
 			return -1;
 	}
 	r->merge_inited = true;
-	if (merge_init(&r->m, r->procs, r->n))
+	/* Each processor's global result in a process of its own, unless the run
+	 * is to stay in this one (-w 0, for gdb). */
+	const struct merger_options mo = {
+		.timeout_s = o->session_timeout_s,
+		.close_fds = &r->lock_fd,
+		.n_close_fds = 1,
+	};
+	if (o->workers == 0 ? merge_init(&r->m, r->procs, r->n)
+			    : merge_init_isolated(&r->m, r->procs, r->n, &mo))
 		return -1;
 	r->m.on_failure = on_merge_failure;
 	r->m.on_failure_arg = r;
@@ -768,31 +777,62 @@ static int setup(struct run *r)
 	return 0;
 }
 
+/*
+ * The end of a run: every processor writes its tables (isolated, in its own
+ * process) into a staging folder, sessions.csv too, and only then are they
+ * all moved into the results folder; a processor that failed costs its own
+ * tables. A run killed before that leaves the previous tables.
+ */
 static int finish(struct run *r)
 {
-	int rc = 0;
-	if (merge_complete(&r->m))
-		rc = -1;
-	struct buf out;
+	struct buf out, stage, sub;
 	buf_init(&out);
+	buf_init(&stage);
+	buf_init(&sub);
 	if (r->o->out_dir)
 		buf_puts(&out, r->o->out_dir);
 	else
 		buf_printf(&out, "%s/results", r->state_dir.data);
-	struct results res;
-	if (results_init(&res, out.data, r->o->json) == 0) {
-		atomic_file_clean_dir(out.data);
-		if (merge_write(&r->m, &res.r) || results_failed(&res))
+	int rc = results_stage(out.data, &stage);
+	if (rc == 0) {
+		if (merge_finish(&r->m, stage.data, r->o->json, r->o->cache_global != NULL))
 			rc = -1;
+		/* sessions.csv first, then each processor's tables in run order. */
+		char **dirs = xcalloc(r->n + 2, sizeof(*dirs));
+		const char **owners = xcalloc(r->n + 2, sizeof(*owners));
+		char **names = xcalloc(r->n + 2, sizeof(*names));
+		uint32_t n = 0;
+		dirs[n] = xstrdup(stage.data);
+		owners[n++] = "bpass";
+		for (uint32_t i = 0; i < r->n; i++) {
+			if (!r->m.mg[i].p || r->m.mg[i].dead)
+				continue;
+			buf_reset(&sub);
+			buf_printf(&sub, "%s/%s", stage.data, r->names[i]);
+			dirs[n] = xstrdup(sub.data);
+			buf_reset(&sub);
+			buf_printf(&sub, "processor \"%s\"", r->names[i]);
+			names[n] = xstrdup(sub.data);
+			owners[n] = names[n];
+			n++;
+		}
 		/* The default folder is ours: drop tables this run did not write
-		 * (processors selected before, or the other format). */
-		else if (!r->o->out_dir)
-			results_remove_others(&res);
-	} else {
-		rc = -1;
+		 * (processors selected before, one that failed, the other format). */
+		if (results_publish(out.data, (const char *const *)dirs, owners, n, r->o->json,
+				    !r->o->out_dir))
+			rc = -1;
+		for (uint32_t k = 0; k < n; k++) {
+			free(dirs[k]);
+			free(names[k]);
+		}
+		free(dirs);
+		free(owners);
+		free(names);
+		results_unstage(stage.data);
 	}
-	results_release(&res);
 	buf_release(&out);
+	buf_release(&stage);
+	buf_release(&sub);
 	if (r->o->cache_global && merge_save(&r->m, r->o->cache_global))
 		rc = -1;
 	return rc;

@@ -10,8 +10,9 @@
  *                         a state of another N (returns -1): a processor
  *                         whose saved states became unusable without a
  *                         version change
- *   HOSTILE_MERGE=crash|fail    merge dies on SIGSEGV or returns -1, on
- *                         every session or only on $HOSTILE_MERGE_SESSION
+ *   HOSTILE_MERGE=crash|fail|hang  merge dies on SIGSEGV, returns -1 or
+ *                         never returns, on every session or only on
+ *                         $HOSTILE_MERGE_SESSION
  *   HOSTILE_COMPLETE=crash|fail global_complete does so
  *   HOSTILE_WRITE=crash|fail|sleep  write_results does so (sleep: 30 s
  *                         after writing its table, before closing it)
@@ -128,6 +129,8 @@ static int hg_merge(void *global, const struct bpass_session_key *key, const voi
 			crash();
 		if (is("HOSTILE_MERGE", "fail"))
 			return -1;
+		while (is("HOSTILE_MERGE", "hang"))
+			sleep(1);
 	}
 	struct hglobal *g = global;
 	uint32_t i;
