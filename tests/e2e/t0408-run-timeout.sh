@@ -1,8 +1,8 @@
 #!/bin/sh
 # tests/e2e/t0408-run-timeout.sh: a processor that never returns. With
 # --session-timeout 1 the session is reported (session, processor, update),
-# its worker killed and replaced, the session counted as failed and the
-# others processed. A parent killed with SIGKILL takes its workers with it
+# its worker killed and replaced, the session counted as failed (stale in
+# sessions.csv) and the others processed. A parent killed with SIGKILL takes its workers with it
 # (even one looping in a plugin), so the state folder's lock is free.
 . "$TOP/tests/e2e/lib.sh"
 
@@ -30,6 +30,8 @@ check_grep "timeout: listed as failed" "^bpass: error: session $node/$ctx/$sid f
 check_grep "timeout: one failure" ", failed 1, " "$T/out"
 check_eq "timeout: the others processed" "$(field "$T/out" processed)" "$((merged - 1))"
 check "timeout: tables written" test -s "$T/s/default/results/hostile_per_node.csv"
+check_grep "timeout: the session stays in sessions.csv, stale" \
+	"^$node,$ctx,$sid,.*,stale,\"timed out after 1 s in processor \"\"hostile\"\"\"\$" "$T/s/default/results/sessions.csv"
 check_status "timeout: bad value" 2 "$BPASS" run "$T/idx" "$T/s" --session-timeout x
 check_status "timeout: negative" 2 "$BPASS" run "$T/idx" "$T/s" --session-timeout -1
 
