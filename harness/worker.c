@@ -483,14 +483,19 @@ static int failed(struct proto_result *res)
  * cannot start fails (fail_proc). */
 static void start_procs(struct worker *w, bool have_saved, struct proto_result *res)
 {
+	/* Every processor's saved part first: one that fails before it starts
+	 * (a dependency failed) keeps it too. */
 	for (uint32_t i = 0; i < w->n; i++) {
-		w->wp[i].failed = false;
-		w->wp[i].saved = NULL;
+		struct worker_proc *p = &w->wp[i];
+		p->failed = false;
+		p->saved = have_saved ? state_file_find(&w->sf, p->p->name) : NULL;
+		p->state = p->eph = NULL;
+		p->last_seq = -1;
+		p->keep = NULL;
 	}
 	for (uint32_t i = 0; i < w->n; i++)
 		if (!w->wp[i].failed)
-			start_proc(w, i, have_saved ? state_file_find(&w->sf, w->wp[i].p->name) : NULL,
-				   res);
+			start_proc(w, i, w->wp[i].saved, res);
 	/* A processor reads its dependencies' states for the same update, so
 	 * none of them may be ahead of it: restart those that are (in reverse
 	 * run order, so the dependencies of a restarted one are checked too). */

@@ -4,6 +4,7 @@
  * node_id, updates) and misbehaves where its environment says, so that
  * tests can check that a failure costs only itself:
  *   HOSTILE_FAIL=SID      process returns -1 on session SID (an error)
+ *   HOSTILE_NEW=fail      session_new returns NULL (no state can be made)
  *   HOSTILE_HANG=SID      process never returns on session SID (signals
  *                         do not stop it; only SIGKILL does)
  *   HOSTILE_GEN=N         the state records N (default 1), and load declines
@@ -20,7 +21,9 @@
  *                         any process but the first that loaded it, so
  *                         that the workers of a run cannot start
  * A crash restores the default handler first, so the process dies on the
- * signal even under AddressSanitizer.
+ * signal even under AddressSanitizer. A second processor, "hostile-reader",
+ * reads hostile's state (.depends) and counts updates too; it has no global
+ * side. It stops with hostile when hostile fails.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <signal.h>
@@ -61,6 +64,11 @@ static void *h_new(const struct bpass_session_key *key)
 {
 	(void)key;
 	return calloc(1, sizeof(uint64_t));
+}
+
+static void *hostile_new(const struct bpass_session_key *key)
+{
+	return is("HOSTILE_NEW", "fail") ? NULL : h_new(key);
 }
 
 static int h_process(struct bpass_ctx *ctx, void *state, void *eph, const struct bpass_update *u)
@@ -192,7 +200,7 @@ static const struct bpass_processor hostile = {
 	.name = "hostile",
 	.version = 1,
 	.description = "test: counts updates, misbehaves as $HOSTILE_* say",
-	.session_new = h_new,
+	.session_new = hostile_new,
 	.session_free = free,
 	.process = h_process,
 	.save = h_save,
@@ -205,10 +213,47 @@ static const struct bpass_processor hostile = {
 	.write_results = hg_write,
 };
 
+static int r_process(struct bpass_ctx *ctx, void *state, void *eph, const struct bpass_update *u)
+{
+	(void)eph;
+	(void)u;
+	if (!ctx->state_of(ctx, "hostile"))
+		return -1;
+	++*(uint64_t *)state;
+	return 0;
+}
+
+static int r_save(const void *state, struct bpass_writer *w)
+{
+	w->u64(w, *(const uint64_t *)state);
+	return 0;
+}
+
+static int r_load(void *state, uint32_t saved_version, struct bpass_reader *r)
+{
+	(void)saved_version;
+	return r->u64(r, state);
+}
+
+static const char *const reader_depends[] = {"hostile", NULL};
+
+static const struct bpass_processor reader = {
+	BPASS_PROCESSOR_HEADER,
+	.name = "hostile-reader",
+	.version = 1,
+	.description = "test: counts updates, reads hostile's state",
+	.depends = reader_depends,
+	.session_new = h_new,
+	.session_free = free,
+	.process = r_process,
+	.save = r_save,
+	.load = r_load,
+};
+
 const struct bpass_processor *const *bpass_processors(void);
 const struct bpass_processor *const *bpass_processors(void)
 {
-	static const struct bpass_processor *const list[] = {&hostile, NULL};
+	static const struct bpass_processor *const list[] = {&hostile, &reader, NULL};
 	static pid_t first;
 	if (!first)
 		first = getpid();
