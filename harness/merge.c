@@ -473,6 +473,22 @@ int merge_finish(struct merge *m, const char *dir, bool json, bool save)
 			rc = -1;
 	}
 	buf_release(&sub);
+	/* A declined part that was never recomputed (it should not happen: the
+	 * caller asks merge_redo until there is none) leaves the session stale. */
+	for (uint32_t r = 0; r < m->n_rows; r++) {
+		struct merge_row *row = &m->rows[r];
+		for (uint32_t i = 0; row->redo && i < m->n; i++)
+			if (row->redo[i]) {
+				buf_reset(&sub);
+				buf_printf(&sub, "processor \"%s\" could not load the state of this session",
+					   m->procs[i]->name);
+				make_stale(m, r, sub.data, true);
+				break;
+			}
+		free(row->redo);
+		row->redo = NULL;
+	}
+	buf_release(&sub);
 	collect(m);
 	struct results res;
 	if (results_init(&res, dir, json) || write_sessions(m, &res.r) || results_failed(&res))

@@ -68,9 +68,9 @@ struct run {
 	uint32_t *who;
 	uint32_t *retry;              /* sessions to send again (their worker died, or to
 				       * recompute for merge_redo) */
+	uint32_t n_retry, cap_retry;
 	int64_t *redo_row;            /* per plan index: its row while recomputed for
 				       * merge_redo, else -1; NULL until the first */
-	uint32_t n_retry, cap_retry;
 	uint32_t *deaths;             /* per worker: ends in a row not explained by a session */
 	char **killed;                /* per worker: why it was killed (a timeout), or NULL */
 	uint32_t n_slots;             /* workers of deaths[] and killed[] */

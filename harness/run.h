@@ -10,9 +10,17 @@
  * run (harness/pool.h), each pinned to its own core; a worker processes a
  * session (harness/worker.h), saves its state file atomically and sends the
  * session's states back (harness/proto.h); the parent merges them into the
- * global result as they arrive (harness/merge.h). At the end every
- * processor writes its tables (harness/results.h), and the framework
- * writes sessions.csv.
+ * global result as they arrive (harness/merge.h), each processor's in a
+ * process of its own (harness/merger.h). At the end every processor writes
+ * its tables and the framework writes sessions.csv, into a staging folder,
+ * and then all of them are moved into place (harness/results.h).
+ *
+ * What a failure costs: a session that fails (a processor's error or crash,
+ * a time limit, an unreadable index page, a state file that cannot be
+ * written) stays in the results as of its last good state, marked stale in
+ * sessions.csv; a saved part that a processor declines is recomputed; a
+ * processor that fails in its global callbacks costs its own tables. The
+ * run then exits 1, after listing the failures.
  *
  * State lives in STATE_DIR/<run-name>/, one file per session
  * (state/state_file.h), locked against concurrent runs with
