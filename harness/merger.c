@@ -584,10 +584,12 @@ int merger_start(struct merger *mg, const struct bpass_processor *p,
 		memset(&sa, 0, sizeof(sa));
 		sigemptyset(&sa.sa_mask);
 		sa.sa_handler = SIG_DFL;
-		sigaction(SIGINT, &sa, NULL);
 		sigaction(SIGTERM, &sa, NULL);
 		sigaction(SIGCHLD, &sa, NULL);
+		/* A ^C on the terminal is the parent's to handle: it stops the run
+		 * and ends this process. */
 		sa.sa_handler = SIG_IGN;
+		sigaction(SIGINT, &sa, NULL);
 		sigaction(SIGPIPE, &sa, NULL);
 		for (uint32_t i = 0; i < o->n_close_fds; i++)
 			if (o->close_fds[i] >= 0)
