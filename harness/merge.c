@@ -1,6 +1,7 @@
 /*
- * harness/merge.c: merging session states into the global result, the
- * sessions table, and the cached global result (see merge.h).
+ * harness/merge.c: merging session states into the global result through
+ * each processor's merger, the sessions table, sessions to recompute, and
+ * the cached global result (see merge.h).
  */
 #include "merge.h"
 
@@ -10,143 +11,140 @@
 
 #include "atomic_file.h"
 #include "log.h"
+#include "results.h"
 #include "session_key.h"
 
+static const char *key_text(struct merge *m, const struct bpass_session_key *key)
+{
+	buf_reset(&m->err);
+	session_key_format(key, &m->err);
+	return m->err.data;
+}
+
+static struct bpass_session_key row_key(const struct merge_row *r)
+{
+	return (struct bpass_session_key){r->node_id, r->context, r->session_id};
+}
+
 /* ---------------------------------------------------------------------------
- * Columns of sessions.csv
+ * Rows
  */
 
-static int find_column(const struct merge *m, const char *name)
-{
-	for (uint32_t i = 0; i < m->n_columns; i++)
-		if (!strcmp(m->columns[i].name, name))
-			return (int)i;
-	return -1;
-}
-
-static int order_pos(const struct merge *m, uint32_t column)
-{
-	for (uint32_t i = 0; i < m->n_order; i++)
-		if (m->order[i] == column)
-			return (int)i;
-	return -1;
-}
-
-/* Adds a column of processor proc after position prev of order[] (-1: at
- * the start of the processor's columns). Returns its index. */
-static uint32_t add_column(struct merge *m, const char *name, uint32_t proc, int32_t prev)
-{
-	xgrow((void **)&m->columns, &m->cap_columns, m->n_columns + 1, sizeof(*m->columns));
-	uint32_t c = m->n_columns++;
-	m->columns[c].name = xstrdup(name);
-	m->columns[c].proc = proc;
-	uint32_t at;
-	if (prev >= 0) {
-		at = (uint32_t)prev + 1;
-	} else {
-		at = 0;
-		while (at < m->n_order && m->columns[m->order[at]].proc < proc)
-			at++;
-	}
-	xgrow((void **)&m->order, &m->cap_order, m->n_order + 1, sizeof(*m->order));
-	memmove(&m->order[at + 1], &m->order[at], (m->n_order - at) * sizeof(*m->order));
-	m->order[at] = c;
-	m->n_order++;
-	return c;
-}
-
-static void fig_add(struct bpass_figures *f, const char *column, int64_t value)
-{
-	struct merge *m = f->impl;
-	if (!column || !*column)
-		return;
-	int c = find_column(m, column);
-	if (c < 0)
-		c = (int)add_column(m, column, m->cur_proc, m->cur_prev);
-	m->cur_prev = order_pos(m, (uint32_t)c);
-	struct merge_row *row = &m->rows[m->n_rows - 1];
-	/* A column given twice for one session keeps the last value. */
-	for (uint32_t i = row->first_fig; i < m->n_figs; i++)
-		if (m->figs[i].column == (uint32_t)c) {
-			m->figs[i].value = value;
-			return;
-		}
-	xgrow((void **)&m->figs, &m->cap_figs, m->n_figs + 1, sizeof(*m->figs));
-	m->figs[m->n_figs++] = (struct merge_fig){(uint32_t)c, value};
-	row->n_figs++;
-}
-
-static struct merge_row *add_row(struct merge *m, const char *node_id, const char *context,
-				 int64_t session_id, int32_t last_seq, uint64_t updates)
+static uint32_t add_row(struct merge *m, const struct bpass_session_key *key, int32_t last_seq,
+			uint64_t updates, const char *stale)
 {
 	xgrow((void **)&m->rows, &m->cap_rows, m->n_rows + 1, sizeof(*m->rows));
-	struct merge_row *r = &m->rows[m->n_rows++];
-	r->node_id = xstrdup(node_id);
-	r->context = xstrdup(context);
-	r->session_id = session_id;
+	struct merge_row *r = &m->rows[m->n_rows];
+	memset(r, 0, sizeof(*r));
+	r->node_id = xstrdup(key->node_id);
+	r->context = xstrdup(key->context);
+	r->session_id = key->session_id;
 	r->last_seq = last_seq;
 	r->updates = updates;
-	r->first_fig = m->n_figs;
-	r->n_figs = 0;
-	return r;
+	r->stale = stale ? xstrdup(stale) : NULL;
+	return m->n_rows++;
+}
+
+/* Row r becomes stale for why (unless it already is); the caller hears of
+ * it when tell. */
+static void make_stale(struct merge *m, uint32_t r, const char *why, bool tell)
+{
+	struct merge_row *row = &m->rows[r];
+	m->failed = true;
+	if (row->stale)
+		return;
+	row->stale = xstrdup(why);
+	if (tell && m->on_failure) {
+		struct bpass_session_key key = row_key(row);
+		m->on_failure(m->on_failure_arg, &key, why);
+	}
+}
+
+void merge_row_stale(struct merge *m, uint32_t row, const char *reason)
+{
+	struct merge_row *r = &m->rows[row];
+	free(r->redo);
+	r->redo = NULL;
+	r->redo_out = false;
+	make_stale(m, row, reason, false);
+}
+
+void merge_stale_row(struct merge *m, const struct bpass_session_key *key, const char *reason)
+{
+	add_row(m, key, -1, 0, reason);
+	m->failed = true;
 }
 
 /* ---------------------------------------------------------------------------
  * Life cycle
  */
 
-/* The context for a callback of p (about session key, or NULL). */
-static struct bpass_ctx *call(struct merge *m, const struct bpass_processor *p,
-			      const struct bpass_session_key *key)
-{
-	return proc_ctx_enter(&m->pc, p, key);
-}
-
 int merge_init(struct merge *m, const struct bpass_processor *const *procs, uint32_t n,
 	       const struct proc_options *options)
 {
 	memset(m, 0, sizeof(*m));
-	proc_ctx_init(&m->pc, options);
 	m->procs = procs;
 	m->n = n;
-	m->globals = xcalloc(n + 1, sizeof(*m->globals));
+	m->mg = xcalloc(n + 1, sizeof(*m->mg));
 	state_file_init(&m->sf);
-	state_reader_init(&m->rd);
 	buf_init(&m->err);
-	m->fig = (struct bpass_figures){.impl = m, .add = fig_add};
-	if (proc_hooks_init(procs, n, options))
-		return -1;
-	m->hooked = true;
-	for (uint32_t i = 0; i < n; i++) {
-		if (!procs[i]->global_new)
-			continue;
-		m->globals[i] = procs[i]->global_new(call(m, procs[i], NULL));
-		if (!m->globals[i])
-			return log_error("processor \"%s\" could not create its global result%s",
-					 procs[i]->name, proc_ctx_why(&m->pc));
-	}
+	for (uint32_t i = 0; i < n; i++)
+		if (merger_needed(procs[i]) && merger_init(&m->mg[i], procs[i], options))
+			return -1;
 	return 0;
+}
+
+int merge_init_isolated(struct merge *m, const struct bpass_processor *const *procs, uint32_t n,
+			const struct merger_options *o)
+{
+	memset(m, 0, sizeof(*m));
+	m->procs = procs;
+	m->n = n;
+	m->mg = xcalloc(n + 1, sizeof(*m->mg));
+	state_file_init(&m->sf);
+	buf_init(&m->err);
+	/* Each process closes what the ones started before it left to the
+	 * parent, and what o says. */
+	int *fds = xcalloc(o->n_close_fds + 2 * n + 1, sizeof(*fds));
+	uint32_t n_fds = o->n_close_fds;
+	memcpy(fds, o->close_fds, o->n_close_fds * sizeof(*fds));
+	int rc = 0;
+	for (uint32_t i = 0; i < n && rc == 0; i++) {
+		if (!merger_needed(procs[i]))
+			continue;
+		struct merger_options each = *o;
+		each.close_fds = fds;
+		each.n_close_fds = n_fds;
+		rc = merger_start(&m->mg[i], procs[i], &each);
+		fds[n_fds++] = m->mg[i].to;
+		fds[n_fds++] = m->mg[i].from;
+	}
+	free(fds);
+	return rc;
+}
+
+void merge_close_fds(struct merge *m)
+{
+	for (uint32_t i = 0; m->mg && i < m->n; i++)
+		if (m->mg[i].p)
+			merger_close_fds(&m->mg[i]);
 }
 
 void merge_release(struct merge *m)
 {
-	for (uint32_t i = 0; i < m->n; i++)
-		if (m->globals && m->globals[i] && m->procs[i]->global_free)
-			m->procs[i]->global_free(call(m, m->procs[i], NULL), m->globals[i]);
-	if (m->hooked)
-		proc_hooks_exit(m->procs, m->n, m->pc.options);
-	proc_ctx_release(&m->pc);
-	free(m->globals);
+	for (uint32_t i = 0; m->mg && i < m->n; i++)
+		merger_release(&m->mg[i]);
+	free(m->mg);
 	state_file_release(&m->sf);
-	state_reader_release(&m->rd);
 	buf_release(&m->err);
 	for (uint32_t i = 0; i < m->n_columns; i++)
 		free(m->columns[i].name);
 	free(m->columns);
-	free(m->order);
 	for (uint32_t i = 0; i < m->n_rows; i++) {
 		free(m->rows[i].node_id);
 		free(m->rows[i].context);
+		free(m->rows[i].stale);
+		free(m->rows[i].redo);
 	}
 	free(m->rows);
 	free(m->figs);
@@ -160,22 +158,56 @@ void merge_release(struct merge *m)
 static const struct proto_eph *find_eph(const struct proto_eph *eph, uint32_t n, const char *name)
 {
 	size_t len = strlen(name);
-	for (uint32_t i = 0; i < n; i++)
+	for (uint32_t i = 0; eph && i < n; i++)
 		if (eph[i].name_len == len && !memcmp(eph[i].name, name, len))
 			return &eph[i];
 	return NULL;
 }
 
-static const char *key_text(struct merge *m, const struct bpass_session_key *key)
+/*
+ * What processor i's merger found wrong. A declined part of a saved state
+ * is to be recomputed (once); a declined part of a stale session is
+ * nothing of it for this processor; anything else makes the session stale.
+ * Returns true when a session became stale.
+ */
+static bool take_problems(struct merge *m, uint32_t i)
 {
-	buf_reset(&m->err);
-	session_key_format(key, &m->err);
-	return m->err.data;
+	struct merger_problem *pr;
+	uint32_t n;
+	bool stale = false;
+	merger_take_problems(&m->mg[i], &pr, &n);
+	for (uint32_t k = 0; k < n; k++) {
+		struct merge_row *row = &m->rows[pr[k].row];
+		if (pr[k].kind == MERGER_DECLINED && row->stale) {
+			/* nothing of this session for this processor */
+		} else if (pr[k].kind == MERGER_DECLINED && row->saved) {
+			if (!row->redo) {
+				row->redo = xcalloc(m->n, 1);
+				m->n_redo++;
+			}
+			row->redo[i] = 1;
+		} else {
+			if (pr[k].kind == MERGER_DECLINED) {
+				struct bpass_session_key key = row_key(row);
+				log_error("processor \"%s\" could not load the state of session %s",
+					  m->procs[i]->name, key_text(m, &key));
+			}
+			make_stale(m, pr[k].row, pr[k].why, true);
+			stale = true;
+		}
+		free(pr[k].why);
+	}
+	free(pr);
+	return stale;
 }
 
 int merge_session(struct merge *m, const struct bpass_session_key *key, const void *container,
-		  size_t len, const struct proto_eph *eph, uint32_t n_eph)
+		  size_t len, const struct proto_eph *eph, uint32_t n_eph,
+		  const struct merge_from *from)
 {
+	static const struct merge_from current = {.redo_row = -1};
+	if (!from)
+		from = &current;
 	struct buf why;
 	buf_init(&why);
 	if (state_file_parse(&m->sf, container, len, key, &why)) {
@@ -188,8 +220,11 @@ int merge_session(struct merge *m, const struct bpass_session_key *key, const vo
 	const struct state_entry **es = xcalloc(m->n + 1, sizeof(*es));
 	int32_t last_seq = INT32_MAX;
 	uint64_t updates = UINT64_MAX;
+	bool any = false;
 	for (uint32_t i = 0; i < m->n; i++) {
 		es[i] = state_file_find(&m->sf, m->procs[i]->name);
+		if (!es[i] && from->stale)
+			continue;   /* it failed before it had saved anything */
 		if (!es[i]) {
 			log_error("could not merge session %s: its state has no part for processor \"%s\"",
 				  key_text(m, key), m->procs[i]->name);
@@ -197,128 +232,206 @@ int merge_session(struct merge *m, const struct bpass_session_key *key, const vo
 			m->failed = true;
 			return -1;
 		}
+		any = true;
 		if (es[i]->last_seq < last_seq)
 			last_seq = es[i]->last_seq;
 		if (es[i]->updates_processed < updates)
 			updates = es[i]->updates_processed;
 	}
-	if (m->n == 0) {
+	if (!any) {
 		last_seq = -1;
 		updates = 0;
 	}
-	add_row(m, key->node_id, key->context, key->session_id, last_seq, updates);
-	int rc = 0;
-	for (uint32_t i = 0; i < m->n; i++) {
-		const struct bpass_processor *p = m->procs[i];
-		if (!p->merge && !p->session_figures)
-			continue;  /* it only feeds other processors */
-		void *state = NULL, *e = NULL;
-		const char *what = NULL;
-		if (p->session_new) {
-			state = p->session_new(call(m, p, key));
-			if (!state) {
-				what = "create a state for";
-				goto next;
-			}
-			state_reader_reset(&m->rd, es[i]->data, es[i]->data_len);
-			if (p->load(call(m, p, key), state, es[i]->version, &m->rd.r) ||
-			    m->rd.failed) {
-				what = "load the state of";
-				goto next;
-			}
-		}
-		const struct proto_eph *pe = eph ? find_eph(eph, n_eph, p->name) : NULL;
-		if (pe && p->ephemeral_new) {
-			e = p->ephemeral_new(call(m, p, key));
-			state_reader_reset(&m->rd, pe->data, pe->len);
-			if (!e || p->ephemeral_load(call(m, p, key), e, &m->rd.r) || m->rd.failed) {
-				what = "load the ephemeral state of";
-				goto next;
-			}
-		}
-		m->cur_proc = i;
-		m->cur_prev = -1;
-		if (p->session_figures && p->session_figures(call(m, p, key), state, e, &m->fig)) {
-			what = "give the figures of";
-			goto next;
-		}
-		if (p->merge && p->merge(call(m, p, key), m->globals[i], state, e))
-			what = "merge";
-next:
-		if (what) {
-			log_error("processor \"%s\" could not %s session %s%s", p->name, what,
-				  key_text(m, key), proc_ctx_why(&m->pc));
-			rc = -1;
-		}
-		if (e)
-			p->ephemeral_free(call(m, p, key), e);
-		if (state)
-			p->session_free(call(m, p, key), state);
+	uint32_t r;
+	const uint8_t *only = NULL;
+	if (from->redo_row >= 0) {
+		/* Recomputed for the processors that declined its saved parts. */
+		r = (uint32_t)from->redo_row;
+		struct merge_row *row = &m->rows[r];
+		row->last_seq = last_seq;
+		row->updates = updates;
+		row->saved = false;
+		row->redo_out = false;
+		only = row->redo;
+		row->redo = NULL;
+	} else {
+		r = add_row(m, key, last_seq, updates, from->stale);
+		m->rows[r].tag = from->tag;
+		m->rows[r].saved = from->saved && !from->stale;
+		m->saved_sent = m->saved_sent || m->rows[r].saved;
 	}
+	bool stale = false;
+	for (uint32_t i = 0; i < m->n; i++) {
+		if (!m->mg[i].p || !merger_wants_sessions(m->procs[i]) || !es[i] || m->mg[i].dead ||
+		    (only && !only[i]))
+			continue;
+		const struct proto_eph *pe = find_eph(eph, n_eph, m->procs[i]->name);
+		merger_session(&m->mg[i], r, key, es[i], pe ? pe->data : NULL, pe ? pe->len : 0);
+		stale = take_problems(m, i) || stale;
+	}
+	free((void *)only);
 	free(es);
-	if (rc)
-		m->failed = true;
-	return rc;
+	return stale ? 1 : 0;
 }
+
+/* What every merger found wrong so far (isolated ones are asked, all at
+ * once). Only needed when a saved state was given since the last time:
+ * otherwise nothing can be recomputed, and the rest waits for the end. */
+static void sync_all(struct merge *m)
+{
+	if (!m->saved_sent)
+		return;
+	m->saved_sent = false;
+	for (uint32_t i = 0; i < m->n; i++)
+		if (m->mg[i].p && !m->mg[i].dead && merger_ask(&m->mg[i]))
+			m->failed = true;
+	for (uint32_t i = 0; i < m->n; i++) {
+		if (!m->mg[i].p || m->mg[i].dead)
+			continue;
+		if (merger_sync(&m->mg[i]))
+			m->failed = true;
+		take_problems(m, i);
+	}
+}
+
+uint32_t merge_redo(struct merge *m, struct merge_redo **out)
+{
+	*out = NULL;
+	sync_all(m);
+	if (!m->n_redo)
+		return 0;
+	struct merge_redo *list = xcalloc(m->n_redo, sizeof(*list));
+	uint32_t n = 0;
+	for (uint32_t r = 0; r < m->n_rows && n < m->n_redo; r++) {
+		struct merge_row *row = &m->rows[r];
+		if (!row->redo || row->redo_out)
+			continue;
+		row->redo_out = true;
+		list[n++] = (struct merge_redo){row->tag, r};
+	}
+	m->n_redo = 0;
+	*out = list;
+	return n;
+}
+
+/* ---------------------------------------------------------------------------
+ * The end
+ */
 
 int merge_complete(struct merge *m)
 {
 	int rc = 0;
 	for (uint32_t i = 0; i < m->n; i++)
-		if (m->procs[i]->global_complete &&
-		    m->procs[i]->global_complete(call(m, m->procs[i], NULL), m->globals[i]))
-			rc = log_error("processor \"%s\" could not complete its global result%s",
-				       m->procs[i]->name, proc_ctx_why(&m->pc));
+		if (m->mg[i].p && !m->mg[i].dead && merger_complete(&m->mg[i])) {
+			m->mg[i].dead = true;
+			rc = -1;
+		}
+	if (rc)
+		m->failed = true;
 	return rc;
 }
 
-/* ---------------------------------------------------------------------------
- * Output
- */
-
-static int row_cmp(const void *a, const void *b)
+/* Appends processor i's figures (its columns in its order) to columns[] and
+ * figs[]. */
+static void collect_one(struct merge *m, uint32_t i)
 {
-	const struct merge_row *x = a, *y = b;
-	return session_key_cmp(&(struct bpass_session_key){x->node_id, x->context, x->session_id},
-			       &(struct bpass_session_key){y->node_id, y->context, y->session_id});
+	const struct merger *mg = &m->mg[i];
+	uint32_t *at = xcalloc(mg->n_columns + 1, sizeof(*at));
+	for (uint32_t k = 0; k < mg->n_order; k++) {
+		xgrow((void **)&m->columns, &m->cap_columns, m->n_columns + 1, sizeof(*m->columns));
+		m->columns[m->n_columns] = (struct merge_column){xstrdup(mg->columns[mg->order[k]]), i};
+		at[mg->order[k]] = m->n_columns++;
+	}
+	for (uint32_t k = 0; k < mg->n_figs; k++) {
+		xgrow((void **)&m->figs, &m->cap_figs, m->n_figs + 1, sizeof(*m->figs));
+		m->figs[m->n_figs++] = (struct merge_fig){mg->figs[k].row, at[mg->figs[k].column],
+							   mg->figs[k].value};
+	}
+	free(at);
+}
+
+/* The mergers' figures, in processor run order, into columns[] and figs[]. */
+static void collect(struct merge *m)
+{
+	if (m->collected)
+		return;
+	m->collected = true;
+	for (uint32_t i = 0; i < m->n; i++)
+		if (m->mg[i].p)
+			collect_one(m, i);
+}
+
+static int row_cmp(const void *a, const void *b, void *arg)
+{
+	const struct merge *m = arg;
+	const struct merge_row *x = &m->rows[*(const uint32_t *)a], *y = &m->rows[*(const uint32_t *)b];
+	struct bpass_session_key kx = row_key(x), ky = row_key(y);
+	return session_key_cmp(&kx, &ky);
+}
+
+static int fig_cmp(const void *a, const void *b)
+{
+	const struct merge_fig *x = a, *y = b;
+	if (x->row != y->row)
+		return x->row < y->row ? -1 : 1;
+	return x->column < y->column ? -1 : x->column > y->column;
 }
 
 static int write_sessions(struct merge *m, struct bpass_results *res)
 {
-	const char **cols = xcalloc(5 + m->n_order + 1, sizeof(*cols));
+	const char **cols = xcalloc(5 + m->n_columns + 2 + 1, sizeof(*cols));
 	static const char *const fixed[] = {"node_id", "anonymization_context", "session_id",
 					    "last_sequence_number_processed", "updates_processed"};
 	for (uint32_t i = 0; i < 5; i++)
 		cols[i] = fixed[i];
-	for (uint32_t i = 0; i < m->n_order; i++)
-		cols[5 + i] = m->columns[m->order[i]].name;
+	for (uint32_t i = 0; i < m->n_columns; i++)
+		cols[5 + i] = m->columns[i].name;
+	cols[5 + m->n_columns] = "status";
+	cols[5 + m->n_columns + 1] = "stale_reason";
 	struct bpass_table *t = res->table(res, "sessions", cols);
 	free(cols);
 	if (!t)
 		return -1;
-	if (m->n_rows)   /* no rows: rows is NULL, which qsort may not take */
-		qsort(m->rows, m->n_rows, sizeof(*m->rows), row_cmp);
-	for (uint32_t r = 0; r < m->n_rows; r++) {
-		const struct merge_row *row = &m->rows[r];
+	/* Rows in key order; each row's figures found through first[]. */
+	uint32_t *order = xcalloc(m->n_rows + 1, sizeof(*order));
+	uint32_t *first = xcalloc(m->n_rows + 1, sizeof(*first));
+	for (uint32_t r = 0; r < m->n_rows; r++)
+		order[r] = r;
+	qsort_r(order, m->n_rows, sizeof(*order), row_cmp, m);
+	if (m->n_figs)
+		qsort(m->figs, m->n_figs, sizeof(*m->figs), fig_cmp);
+	for (uint32_t f = 0, r = 0; r <= m->n_rows; r++) {
+		while (f < m->n_figs && m->figs[f].row < r)
+			f++;
+		first[r] = f;
+	}
+	int rc = 0;
+	for (uint32_t k = 0; k < m->n_rows && rc == 0; k++) {
+		const struct merge_row *row = &m->rows[order[k]];
 		res->str(t, row->node_id);
 		res->str(t, row->context);
 		res->i64(t, row->session_id);
 		res->i64(t, row->last_seq);
 		res->u64(t, row->updates);
-		for (uint32_t i = 0; i < m->n_order; i++) {
-			const struct merge_fig *f = NULL;
-			for (uint32_t k = 0; k < row->n_figs && !f; k++)
-				if (m->figs[row->first_fig + k].column == m->order[i])
-					f = &m->figs[row->first_fig + k];
-			if (f)
-				res->i64(t, f->value);
+		uint32_t f = first[order[k]], end = first[order[k] + 1];
+		for (uint32_t c = 0; c < m->n_columns; c++) {
+			if (f < end && m->figs[f].column == c)
+				res->i64(t, m->figs[f++].value);
 			else
 				res->null(t);
 		}
-		if (res->row_end(t)) {
-			res->close(t);
-			return -1;
-		}
+		res->str(t, row->stale ? "stale" : "ok");
+		if (row->stale)
+			res->str(t, row->stale);
+		else
+			res->null(t);
+		rc = res->row_end(t);
+	}
+	free(order);
+	free(first);
+	if (rc) {
+		res->close(t);
+		return -1;
 	}
 	return res->close(t);
 }
@@ -326,13 +439,64 @@ static int write_sessions(struct merge *m, struct bpass_results *res)
 int merge_write(struct merge *m, struct bpass_results *res)
 {
 	int rc = 0;
+	collect(m);
 	for (uint32_t i = 0; i < m->n; i++)
-		if (m->procs[i]->write_results &&
-		    m->procs[i]->write_results(call(m, m->procs[i], NULL), m->globals[i], res))
-			rc = log_error("processor \"%s\" could not write its results%s",
-				       m->procs[i]->name, proc_ctx_why(&m->pc));
+		if (m->mg[i].p && !m->mg[i].dead && merger_write(&m->mg[i], res))
+			rc = -1;
 	if (write_sessions(m, res))
 		rc = -1;
+	if (rc)
+		m->failed = true;
+	return rc;
+}
+
+int merge_finish(struct merge *m, const char *dir, bool json, bool save)
+{
+	int rc = 0;
+	struct buf sub;
+	buf_init(&sub);
+	/* Every process finishes at once, then each answers. */
+	for (uint32_t i = 0; i < m->n; i++) {
+		struct merger *mg = &m->mg[i];
+		if (!mg->p || mg->dead)
+			continue;
+		buf_reset(&sub);
+		buf_printf(&sub, "%s/%s", dir, m->procs[i]->name);
+		merger_finish_start(mg, sub.data, json, save);
+	}
+	for (uint32_t i = 0; i < m->n; i++) {
+		struct merger *mg = &m->mg[i];
+		if (!mg->p)
+			continue;
+		merger_finish_wait(mg);
+		take_problems(m, i);
+		if (mg->dead)
+			rc = -1;
+	}
+	buf_release(&sub);
+	/* A declined part that was never recomputed (it should not happen: the
+	 * caller asks merge_redo until there is none) leaves the session stale. */
+	for (uint32_t r = 0; r < m->n_rows; r++) {
+		struct merge_row *row = &m->rows[r];
+		for (uint32_t i = 0; row->redo && i < m->n; i++)
+			if (row->redo[i]) {
+				buf_reset(&sub);
+				buf_printf(&sub, "processor \"%s\" could not load the state of this session",
+					   m->procs[i]->name);
+				make_stale(m, r, sub.data, true);
+				break;
+			}
+		free(row->redo);
+		row->redo = NULL;
+	}
+	buf_release(&sub);
+	collect(m);
+	struct results res;
+	if (results_init(&res, dir, json) || write_sessions(m, &res.r) || results_failed(&res))
+		rc = -1;
+	results_release(&res);
+	if (rc)
+		m->failed = true;
 	return rc;
 }
 
@@ -343,33 +507,41 @@ int merge_write(struct merge *m, struct bpass_results *res)
 static void save_sessions(const struct merge *m, struct bpass_writer *w)
 {
 	w->array(w, 2);
-	w->array(w, m->n_order);
-	for (uint32_t i = 0; i < m->n_order; i++) {
-		const struct merge_column *c = &m->columns[m->order[i]];
+	w->array(w, m->n_columns);
+	for (uint32_t i = 0; i < m->n_columns; i++) {
+		const struct merge_column *c = &m->columns[i];
 		w->array(w, 2);
 		w->str(w, c->name, strlen(c->name));
 		w->u64(w, c->proc);
 	}
 	w->array(w, m->n_rows);
+	uint32_t f = 0;
 	for (uint32_t r = 0; r < m->n_rows; r++) {
 		const struct merge_row *row = &m->rows[r];
-		w->array(w, 6);
+		w->array(w, row->stale ? 7 : 6);
 		w->str(w, row->node_id, strlen(row->node_id));
 		w->str(w, row->context, strlen(row->context));
 		w->i64(w, row->session_id);
 		w->i64(w, row->last_seq);
 		w->u64(w, row->updates);
-		w->array(w, 2 * row->n_figs);
-		for (uint32_t k = 0; k < row->n_figs; k++) {
-			const struct merge_fig *f = &m->figs[row->first_fig + k];
-			w->u64(w, (uint64_t)order_pos(m, f->column));
-			w->i64(w, f->value);
+		uint32_t end = f;
+		while (end < m->n_figs && m->figs[end].row == r)
+			end++;
+		w->array(w, 2 * (end - f));
+		for (; f < end; f++) {
+			w->u64(w, m->figs[f].column);
+			w->i64(w, m->figs[f].value);
 		}
+		if (row->stale)
+			w->str(w, row->stale, strlen(row->stale));
 	}
 }
 
 int merge_save(struct merge *m, const char *path)
 {
+	collect(m);
+	if (m->n_figs)
+		qsort(m->figs, m->n_figs, sizeof(*m->figs), fig_cmp);
 	struct state_writer file, data;
 	state_writer_init(&file);
 	state_writer_init(&data);
@@ -385,17 +557,23 @@ int merge_save(struct merge *m, const char *path)
 	state_file_begin(&file, STATE_KIND_GLOBAL, NULL, n_entries);
 	for (uint32_t i = 0; i < m->n && rc == 0; i++) {
 		const struct bpass_processor *p = m->procs[i];
+		struct merger *mg = &m->mg[i];
 		if (!p->global_save)
 			continue;
-		state_writer_reset(&data);
-		if (p->global_save(call(m, p, NULL), m->globals[i], &data.w) ||
-		    state_writer_finish(&data)) {
-			rc = log_error("processor \"%s\" could not save its global result%s%s%s",
-				       p->name, data.error ? ": " : "", data.error ? data.error : "",
-				       proc_ctx_why(&m->pc));
-			break;
+		if (mg->has_saved) {
+			/* merger_finish saved it (isolated: in its process). */
+			state_file_entry(&file, p->name, p->version, -1, 0, mg->saved.data,
+					 mg->saved.len);
+			continue;
 		}
-		state_file_entry(&file, p->name, p->version, -1, 0, data.sbuf.data, data.sbuf.size);
+		if (mg->dead || mg->pid)
+			rc = log_error("could not save global result cache \"%s\": processor \"%s\" "
+				       "has no global result", path, p->name);
+		else
+			rc = merger_save(mg, &data);
+		if (rc == 0)
+			state_file_entry(&file, p->name, p->version, -1, 0, data.sbuf.data,
+					 data.sbuf.size);
 	}
 	if (rc == 0) {
 		state_writer_reset(&data);
@@ -403,7 +581,7 @@ int merge_save(struct merge *m, const char *path)
 		if (state_writer_finish(&data))
 			rc = log_error("could not save the sessions table: %s", data.error);
 		else
-			state_file_entry(&file, MERGE_SESSIONS_ENTRY, 1, -1, m->n_rows, data.sbuf.data,
+			state_file_entry(&file, MERGE_SESSIONS_ENTRY, 2, -1, m->n_rows, data.sbuf.data,
 					 data.sbuf.size);
 	}
 	if (rc == 0 && state_file_end(&file))
@@ -431,9 +609,7 @@ static int load_sessions(struct merge *m, struct bpass_reader *r)
 		name[len] = 0;
 		/* Columns come in output order: append each. */
 		xgrow((void **)&m->columns, &m->cap_columns, m->n_columns + 1, sizeof(*m->columns));
-		m->columns[m->n_columns] = (struct merge_column){name, (uint32_t)proc};
-		xgrow((void **)&m->order, &m->cap_order, m->n_order + 1, sizeof(*m->order));
-		m->order[m->n_order++] = m->n_columns++;
+		m->columns[m->n_columns++] = (struct merge_column){name, (uint32_t)proc};
 	}
 	if (r->array(r, &n_rows))
 		return -1;
@@ -447,7 +623,8 @@ static int load_sessions(struct merge *m, struct bpass_reader *r)
 		int64_t sid, last_seq;
 		uint64_t updates;
 		rc = -1;
-		if (r->array(r, &n) || n != 6 || r->str(r, &s, &len))
+		uint32_t fields;
+		if (r->array(r, &fields) || (fields != 6 && fields != 7) || r->str(r, &s, &len))
 			break;
 		buf_reset(&node);
 		buf_append(&node, s, len);
@@ -458,7 +635,8 @@ static int load_sessions(struct merge *m, struct bpass_reader *r)
 		if (r->i64(r, &sid) || r->i64(r, &last_seq) || r->u64(r, &updates) ||
 		    r->array(r, &n) || n % 2 || last_seq < -1 || last_seq > INT32_MAX)
 			break;
-		add_row(m, node.data, context.data, sid, (int32_t)last_seq, updates);
+		struct bpass_session_key key = {node.data, context.data, sid};
+		uint32_t row = add_row(m, &key, (int32_t)last_seq, updates, NULL);
 		uint32_t f;
 		for (f = 0; f < n / 2; f++) {
 			uint64_t col;
@@ -466,11 +644,19 @@ static int load_sessions(struct merge *m, struct bpass_reader *r)
 			if (r->u64(r, &col) || col >= n_cols || r->i64(r, &v))
 				break;
 			xgrow((void **)&m->figs, &m->cap_figs, m->n_figs + 1, sizeof(*m->figs));
-			m->figs[m->n_figs++] = (struct merge_fig){(uint32_t)col, v};
-			m->rows[m->n_rows - 1].n_figs++;
+			m->figs[m->n_figs++] = (struct merge_fig){row, (uint32_t)col, v};
 		}
-		if (f == n / 2)
-			rc = 0;
+		if (f < n / 2)
+			break;
+		if (fields == 7) {
+			if (r->str(r, &s, &len))
+				break;
+			char *why = xmalloc(len + 1);
+			memcpy(why, s, len);
+			why[len] = 0;
+			m->rows[row].stale = why;
+		}
+		rc = 0;
 	}
 	buf_release(&node);
 	buf_release(&context);
@@ -496,17 +682,19 @@ int merge_load_cache(struct merge *m, const void *data, size_t len, const char *
 		if (!e || !p->global_load)
 			return log_error("global result cache \"%s\" has no result of processor \"%s\"",
 					 path, p->name);
-		state_reader_reset(&m->rd, e->data, e->data_len);
-		if (p->global_load(call(m, p, NULL), m->globals[i], e->version, &m->rd.r) ||
-		    m->rd.failed)
-			return log_error("processor \"%s\" could not load its result (version %u) from "
-					 "global result cache \"%s\"%s", p->name, e->version, path,
-					 proc_ctx_why(&m->pc));
+		if (merger_load(&m->mg[i], e->version, e->data, e->data_len, path))
+			return -1;
 	}
+	/* The figures are the cache's, not the (empty) mergers'. */
+	m->collected = true;
 	const struct state_entry *e = state_file_find(&m->sf, MERGE_SESSIONS_ENTRY);
 	if (e) {
-		state_reader_reset(&m->rd, e->data, e->data_len);
-		if (load_sessions(m, &m->rd.r) || m->rd.failed)
+		struct state_reader rd;
+		state_reader_init(&rd);
+		state_reader_reset(&rd, e->data, e->data_len);
+		int rc = load_sessions(m, &rd.r) || rd.failed ? -1 : 0;
+		state_reader_release(&rd);
+		if (rc)
 			return log_error("could not read the sessions table of global result cache "
 					 "\"%s\"", path);
 	}

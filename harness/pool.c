@@ -123,9 +123,13 @@ int pool_spawn(struct pool *p, uint32_t i)
 		return log_error("could not start worker %u: %s", w->number, strerror(e));
 	}
 	if (pid == 0) {
-		/* The child: pin first, then drop what belongs to the parent. */
+		/* The child dies with the parent, whatever it is doing (a plugin
+		 * that never returns included); the parent may have died before
+		 * prctl, so check. Then pin, then drop what belongs to the parent. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(0);
 		pin(p, i);
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		struct sigaction sa;
 		memset(&sa, 0, sizeof(sa));
 		child_stop = p->opt.stop;
@@ -143,8 +147,6 @@ int pool_spawn(struct pool *p, uint32_t i)
 		}
 		close(cmd[1]);
 		close(res[0]);
-		if (getppid() != parent)
-			_exit(0);   /* the parent died before PR_SET_PDEATHSIG */
 		log_set_quiet(true);
 		int status = p->opt.child(p->opt.arg, &p->slots[i], cmd[0], res[1]);
 		fflush(stdout);
@@ -246,7 +248,10 @@ int pool_reap(struct pool *p, uint32_t i, bool block, struct buf *why, struct po
 			   WCOREDUMP(status) ? " (core dumped)" : "");
 	} else {
 		ret = WEXITSTATUS(status);
-		buf_printf(why, "exited with status %d", ret);
+		if (ret == PROTO_EXIT_INIT && p->slots[i].error[0])
+			buf_printf(why, "could not start: %s", p->slots[i].error);
+		else
+			buf_printf(why, "exited with status %d", ret);
 	}
 	const struct worker_slot *s = &p->slots[i];
 	if (s->busy) {
@@ -310,7 +315,16 @@ void pool_release(struct pool *p, bool hard)
 	if (p->topology)
 		hwloc_topology_destroy(p->topology);
 	free(p->w);
+	uint64_t maxrss = p->maxrss_children_kb;
 	memset(p, 0, sizeof(*p));
+	p->maxrss_children_kb = maxrss;
+}
+
+int pool_kill(struct pool *p, uint32_t i)
+{
+	if (!p->w[i].pid)
+		return -1;
+	return kill(p->w[i].pid, SIGKILL);
 }
 
 bool pool_running(const struct pool *p, uint32_t i)

@@ -3,6 +3,9 @@
  * to its own core (hwloc) right after fork, each with a pipe pair (commands
  * in, results out; harness/proto.h) and a slot in shared memory (mapped
  * MAP_SHARED before the first fork) where it records what it is running.
+ * A worker dies with its parent (PR_SET_PDEATHSIG SIGKILL, set before
+ * anything else), so a killed run never leaves one behind, busy in a
+ * plugin and holding the run's lock.
  *
  * The pool keeps, per worker, the queue of sessions sent to it and not yet
  * answered (up to POOL_DEPTH, oldest first; a worker answers in the order
@@ -23,7 +26,9 @@
  *   processing session NODE/CTX/SID (update 3)
  * and says which queued session it died on and which ones it had not
  * started (to be sent to another worker). A worker that exited with
- * PROTO_EXIT_INIT (it could not start) should not be spawned again.
+ * PROTO_EXIT_INIT (it could not start) should not be spawned again; the
+ * description then gives the error it left in its slot:
+ *   worker 2 (pid N) could not start: could not open index "x": ...
  *
  * The pool knows nothing of runs: what a worker does is the child function
  * of its options, what stops it a flag of the caller's.
@@ -92,7 +97,8 @@ struct pool {
 	uint32_t n_cores;
 	struct pool_options opt;
 	struct state_writer sw;       /* PROTO_SESSION payloads */
-	uint64_t maxrss_children_kb;  /* largest ru_maxrss of a reaped worker */
+	uint64_t maxrss_children_kb;  /* largest ru_maxrss of a reaped worker (kept by
+				       * pool_release) */
 };
 
 /* Number of cores (hwloc), at least 1. */
@@ -103,7 +109,8 @@ uint32_t pool_cores(void);
  * is still needed). */
 int pool_init(struct pool *p, const struct pool_options *o);
 /* Asks every worker to stop (closes its command pipe; when hard, SIGTERM,
- * then SIGKILL after 5 s), waits for all of them and frees everything. */
+ * then SIGKILL after 5 s), waits for all of them and frees everything but
+ * maxrss_children_kb (the peak memory of every worker, now all reaped). */
 void pool_release(struct pool *p, bool hard);
 
 /* Starts (or restarts) worker i with an empty queue. Returns 0, or -1 after
@@ -136,6 +143,10 @@ int pool_recv_result(struct pool *p, uint32_t i, struct buf *payload, uint32_t *
  * still running and block is false (then nothing changes).
  */
 int pool_reap(struct pool *p, uint32_t i, bool block, struct buf *why, struct pool_lost *lost);
+
+/* Kills worker i with SIGKILL (it is then reaped as any worker that ended:
+ * its result pipe closes). Returns 0, or -1 when it is not running. */
+int pool_kill(struct pool *p, uint32_t i);
 
 bool pool_running(const struct pool *p, uint32_t i);
 uint32_t pool_queued(const struct pool *p, uint32_t i);   /* sessions sent, not answered */

@@ -151,7 +151,8 @@ void proto_result_head(struct state_writer *sw, const struct bpass_session_key *
 		       uint32_t n_eph)
 {
 	struct bpass_writer *w = &sw->w;
-	w->map(w, 9);
+	bool reason = res->reason.len > 0;
+	w->map(w, reason ? 10 : 9);
 	put_str(w, "node_id");
 	put_str(w, key->node_id);
 	put_str(w, "context");
@@ -170,6 +171,10 @@ void proto_result_head(struct state_writer *sw, const struct bpass_session_key *
 	w->u64(w, res->recomputed);
 	put_str(w, "saved");
 	w->boolean(w, res->saved);
+	if (reason) {
+		put_str(w, "reason");
+		put_str(w, res->reason.data);
+	}
 	if (state)
 		w->bin(w, state, state_len);
 	else
@@ -190,6 +195,7 @@ void proto_result_init(struct proto_result *r)
 	memset(r, 0, sizeof(*r));
 	buf_init(&r->node_id);
 	buf_init(&r->context);
+	buf_init(&r->reason);
 	state_reader_init(&r->rd);
 }
 
@@ -197,6 +203,7 @@ void proto_result_release(struct proto_result *r)
 {
 	buf_release(&r->node_id);
 	buf_release(&r->context);
+	buf_release(&r->reason);
 	free(r->eph);
 	state_reader_release(&r->rd);
 	memset(r, 0, sizeof(*r));
@@ -209,6 +216,7 @@ int proto_result_decode(struct proto_result *res, const void *p, size_t len)
 	res->n_eph = 0;
 	res->state = NULL;
 	res->state_len = 0;
+	buf_reset(&res->reason);
 	uint32_t n;
 	if (r->map(r, &n))
 		return -1;
@@ -248,6 +256,8 @@ int proto_result_decode(struct proto_result *res, const void *p, size_t len)
 			res->recomputed = (uint32_t)u;
 		} else if (KEY("saved")) {
 			rc = r->boolean(r, &res->saved);
+		} else if (KEY("reason")) {
+			rc = get_str(r, &res->reason);
 		} else {
 			/* Unknown keys are skipped (their value must be a scalar or nil here). */
 			rc = state_reader_next(&res->rd) ? 0 : -1;

@@ -18,7 +18,10 @@
  *      last processed seq of the selected processors, -1 none),
  *      "missing_seq" (the first missing seq when stopped at a gap, else -1),
  *      "recomputed" (processors started again from update 0), "saved" (the
- *      state file was rewritten)};
+ *      state file was rewritten), and when there is one, "reason" (str):
+ *      why the session failed (PROTO_FAILED), or why its states are stale
+ *      (a processor failed on it, or its state file could not be written:
+ *      the container is then merged, but marked stale)};
  *   2. the session's state container (state/state_file.h) as bin, or nil
  *      when there is nothing to merge;
  *   3. the ephemeral states: an array of [processor name: str, data: bin].
@@ -54,7 +57,8 @@ enum proto_status {
 	PROTO_UNCHANGED = 1,   /* nothing new; state as saved */
 	PROTO_GAP = 2,         /* stopped at a missing update (state saved up to it) */
 	PROTO_NO_FIRST = 3,    /* no update 0: not processed, nothing to merge */
-	PROTO_FAILED = 4,      /* a processor or the framework failed: nothing to merge */
+	PROTO_FAILED = 4,      /* the framework failed (the index could not be read...):
+			        * nothing to merge; "reason" says why */
 };
 
 /* One ephemeral state of a result (borrowed from the payload). */
@@ -75,6 +79,7 @@ struct proto_result {
 	int32_t missing_seq;
 	uint32_t recomputed;
 	bool saved;
+	struct buf reason;            /* "" or why it failed or is stale (a NUL-terminated copy) */
 	const void *state;            /* container, or NULL */
 	size_t state_len;
 	struct proto_eph *eph;
@@ -102,7 +107,8 @@ int proto_session_decode(struct state_reader *rd, const void *p, size_t len, str
 			 struct buf *context, int64_t *session_id);
 
 /* PROTO_RESULT payloads: the head (values 1 and 2 and the header of 3),
- * then n_eph calls of proto_result_eph. */
+ * then n_eph calls of proto_result_eph. r->reason is sent when not empty
+ * (r must have been set up with proto_result_init). */
 void proto_result_head(struct state_writer *sw, const struct bpass_session_key *key,
 		       const struct proto_result *r, const void *state, size_t state_len,
 		       uint32_t n_eph);

@@ -6,9 +6,11 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "atomic_file.h"
@@ -28,13 +30,6 @@ struct bpass_table {
 	struct buf row;           /* the current row */
 	struct bpass_table *next; /* in res->open */
 };
-
-int results_mkdirs(const char *path)
-{
-	if (fs_mkdirs(path) < 0)
-		return log_error("could not create folder \"%s\": %s", path, strerror(errno));
-	return 0;
-}
 
 /* ---------------------------------------------------------------------------
  * Tables
@@ -275,7 +270,9 @@ int results_init(struct results *res, const char *dir, bool json)
 		.row_end = t_row_end,
 		.close = t_close,
 	};
-	return results_mkdirs(dir);
+	if (fs_mkdirs(dir) < 0)
+		return log_error("could not create results folder \"%s\": %s", dir, strerror(errno));
+	return 0;
 }
 
 void results_release(struct results *res)
@@ -333,4 +330,158 @@ int results_remove_others(struct results *res)
 bool results_failed(const struct results *res)
 {
 	return res->failed;
+}
+
+/* ---------------------------------------------------------------------------
+ * Staged publication
+ */
+
+#define STAGE_PREFIX ".staging."
+
+static bool is_stage(const char *name, void *arg)
+{
+	(void)arg;
+	return !strncmp(name, STAGE_PREFIX, strlen(STAGE_PREFIX));
+}
+
+/* Removes the files of folder dir, then dir (one level). */
+static void remove_flat(const char *dir)
+{
+	char **names;
+	int n = fs_list(dir, NULL, NULL, &names);
+	struct buf path;
+	buf_init(&path);
+	for (int i = 0; i < n; i++) {
+		buf_reset(&path);
+		buf_printf(&path, "%s/%s", dir, names[i]);
+		unlink(path.data);
+	}
+	if (n >= 0)
+		fs_names_free(names, n);
+	buf_release(&path);
+	rmdir(dir);
+}
+
+void results_unstage(const char *stage)
+{
+	char **names;
+	int n = fs_list(stage, NULL, NULL, &names);
+	struct buf path;
+	buf_init(&path);
+	for (int i = 0; i < n; i++) {
+		buf_reset(&path);
+		buf_printf(&path, "%s/%s", stage, names[i]);
+		struct stat st;
+		if (lstat(path.data, &st) == 0 && S_ISDIR(st.st_mode))
+			remove_flat(path.data);
+		else
+			unlink(path.data);
+	}
+	if (n >= 0)
+		fs_names_free(names, n);
+	buf_release(&path);
+	rmdir(stage);
+}
+
+int results_stage(const char *out, struct buf *stage)
+{
+	buf_reset(stage);
+	if (fs_mkdirs(out) < 0)
+		return log_error("could not create results folder \"%s\": %s", out, strerror(errno));
+	atomic_file_clean_dir(out);
+	/* Staging folders of runs that were killed. */
+	char **names;
+	int n = fs_list(out, is_stage, NULL, &names);
+	for (int i = 0; i < n; i++) {
+		char *end;
+		long pid = strtol(names[i] + strlen(STAGE_PREFIX), &end, 10);
+		if (*end || pid <= 0 || (kill((pid_t)pid, 0) < 0 && errno == ESRCH)) {
+			buf_reset(stage);
+			buf_printf(stage, "%s/%s", out, names[i]);
+			results_unstage(stage->data);
+		}
+	}
+	if (n >= 0)
+		fs_names_free(names, n);
+	buf_reset(stage);
+	buf_printf(stage, "%s/" STAGE_PREFIX "%ld", out, (long)getpid());
+	results_unstage(stage->data);   /* one of ours, from a process with our pid */
+	if (fs_mkdirs(stage->data) < 0)
+		return log_error("could not create results folder \"%s\": %s", stage->data,
+				 strerror(errno));
+	return 0;
+}
+
+int results_publish(const char *out, const char *const *dirs, const char *const *owners,
+		    uint32_t n, bool json, bool remove_others)
+{
+	const char *ext = json ? ".jsonl" : ".csv";
+	/* names: "\nNAME\n" per published table; who: its owner's index. */
+	struct buf names, from, to;
+	buf_init(&names);
+	buf_init(&from);
+	buf_init(&to);
+	buf_putc(&names, '\n');
+	uint32_t *who = NULL, n_who = 0, cap_who = 0;
+	int rc = 0;
+	for (uint32_t d = 0; d < n; d++) {
+		char **files;
+		int k = fs_list(dirs[d], is_table_file, NULL, &files);
+		if (k < 0)
+			continue;   /* it wrote nothing */
+		for (int i = 0; i < k; i++) {
+			if (!fs_has_suffix(files[i], ext))
+				continue;
+			buf_reset(&from);
+			buf_putc(&from, '\n');
+			buf_append(&from, files[i], strlen(files[i]) - strlen(ext));
+			buf_putc(&from, '\n');
+			const char *seen = strstr(names.data, from.data);
+			if (seen) {
+				uint32_t at = 0;
+				for (const char *c = names.data + 1; c < seen + 1; c++)
+					at += *c == '\n';
+				rc = log_error("could not publish results table \"%.*s\" of %s: %s wrote "
+					       "one too", (int)(from.len - 2), from.data + 1, owners[d],
+					       owners[who[at]]);
+				continue;
+			}
+			buf_append(&names, from.data + 1, from.len - 1);
+			xgrow((void **)&who, &cap_who, n_who + 1, sizeof(*who));
+			who[n_who++] = d;
+			buf_reset(&from);
+			buf_printf(&from, "%s/%s", dirs[d], files[i]);
+			buf_reset(&to);
+			buf_printf(&to, "%s/%s", out, files[i]);
+			if (rename(from.data, to.data) != 0)
+				rc = log_error("could not publish results table \"%s\": %s", to.data,
+					       strerror(errno));
+		}
+		fs_names_free(files, k);
+	}
+	if (fs_fsync_dir(out))
+		rc = -1;
+	if (remove_others) {
+		char **files;
+		int k = fs_list(out, is_table_file, NULL, &files);
+		for (int i = 0; i < k; i++) {
+			const char *dot = strrchr(files[i], '.');
+			buf_reset(&from);
+			buf_putc(&from, '\n');
+			buf_append(&from, files[i], (size_t)(dot - files[i]));
+			buf_putc(&from, '\n');
+			if (!strcmp(dot, ext) && strstr(names.data, from.data))
+				continue;
+			buf_reset(&to);
+			buf_printf(&to, "%s/%s", out, files[i]);
+			unlink(to.data);
+		}
+		if (k >= 0)
+			fs_names_free(files, k);
+	}
+	free(who);
+	buf_release(&names);
+	buf_release(&from);
+	buf_release(&to);
+	return rc;
 }

@@ -45,8 +45,34 @@ bool results_failed(const struct results *res);
  * Only for a folder that bpass owns. Returns the number removed. */
 int results_remove_others(struct results *res);
 
-/* Creates folder path and its missing parents (mode 0755). Returns 0 or -1
- * after a message. */
-int results_mkdirs(const char *path);
+/*
+ * Publishing a run's tables all together (or not at all): they are written
+ * into a staging folder, OUT/.staging.PID (one results object per writer,
+ * each in a folder of its own under it), and only moved into OUT, one
+ * rename each, once everything is written. A run killed before leaves the
+ * previous tables as they were; its staging folder is removed by the next
+ * run that stages into OUT.
+ *   results_stage(out, &stage)
+ *   ... results_init(&res, stage/NAME, json) ... write ... results_release
+ *   results_publish(out, dirs, owners, n, json, remove_others)
+ *   results_unstage(stage)
+ */
+/* Creates OUT (and its parents) and the staging folder OUT/.staging.PID,
+ * whose path goes into stage (reset first), after removing the staging
+ * folders of runs that are gone (their pid is not running) and atomic_file's
+ * leftovers in OUT. Returns 0, or -1 after a message. */
+int results_stage(const char *out, struct buf *stage);
+/*
+ * Moves the tables (NAME.csv, or NAME.jsonl when json) of the folders
+ * dirs[0..n) into out, in that order. A name met twice is refused the second
+ * time, with a message naming both owners[] (e.g. "bpass", processor "x").
+ * Then out is fsynced and, when remove_others, its tables (of either
+ * format) that were not published are removed. Returns 0, or -1 after
+ * messages (what could be moved is).
+ */
+int results_publish(const char *out, const char *const *dirs, const char *const *owners,
+		    uint32_t n, bool json, bool remove_others);
+/* Removes a staging folder, its folders and their files. */
+void results_unstage(const char *stage);
 
 #endif

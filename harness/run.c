@@ -12,9 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/resource.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "atomic_file.h"
@@ -27,6 +25,7 @@
 #include "registry.h"
 #include "results.h"
 #include "state_file.h"
+#include "timeutil.h"
 #include "worker.h"
 
 /* Set by SIGINT/SIGTERM during a run; the workers have their own copy
@@ -65,8 +64,16 @@ struct run {
 	struct worker *inproc;        /* -w 0 */
 	struct pollfd *pfd;           /* one per worker */
 	uint32_t *who;
-	uint32_t *retry;              /* sessions to send again (their worker died) */
+	uint32_t *retry;              /* sessions to send again (their worker died, or to
+				       * recompute for merge_redo) */
 	uint32_t n_retry, cap_retry;
+	int64_t *redo_row;            /* per plan index: its row while recomputed for
+				       * merge_redo, else -1; NULL until the first */
+	uint32_t *deaths;             /* per worker: ends in a row not explained by a session */
+	char **killed;                /* per worker: why it was killed (a timeout), or NULL */
+	uint32_t n_slots;             /* workers of deaths[] and killed[] */
+	bool any_result;              /* a worker has answered (so workers can start) */
+	struct buf worker_error;      /* why the last worker that could not go on ended */
 
 	struct state_file sf;
 	struct buf file, path, err, payload, why, text;
@@ -80,13 +87,6 @@ struct run {
 	double t0, last_progress;
 	bool fatal;
 };
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static void note(char ***list, uint32_t *n, uint32_t *cap, struct buf *text)
 {
@@ -134,7 +134,7 @@ static void note_failure(struct run *r, const struct plan_session *ps, const cha
 
 static void progress(struct run *r, bool force)
 {
-	double t = now_s();
+	double t = time_monotonic();
 	if (!force && t - r->last_progress < 0.2)
 		return;
 	r->last_progress = t;
@@ -174,7 +174,8 @@ static int add_session(void *arg, const struct index_session *s)
 		return 0;
 	if (o->exclude_nodes && in_list(o->exclude_nodes, s->node_id))
 		return 0;
-	if (s->session_id < o->since_us || s->session_id >= o->until_us)
+	if (s->session_id < o->since_us ||
+	    (o->until_us != INT64_MAX && s->session_id >= o->until_us))
 		return 0;
 	xgrow((void **)&r->plan, &r->cap_plan, r->n_plan + 1, sizeof(*r->plan));
 	r->plan[r->n_plan++].s = *s;
@@ -240,17 +241,74 @@ static int check_session(struct run *r, uint32_t idx)
 		    e->options != proc_options_hash(r->o->options, r->procs[i]))
 			return 1;
 	}
-	if (merge_session(&r->m, &key, r->file.data, r->file.len, NULL, 0)) {
+	const struct merge_from from = {.saved = true, .tag = idx, .redo_row = -1};
+	rc = merge_session(&r->m, &key, r->file.data, r->file.len, NULL, 0, &from);
+	if (rc < 0)
 		note_failure(r, ps, "could not be merged");
-	} else if (end < ps->s.last_seq) {
+	else if (rc > 0)
+		;   /* stale: told by on_merge_failure */
+	else if (end < ps->s.last_seq)
 		note_gap(r, ps, end + 1);
-	} else {
+	else
 		r->n_unchanged++;
-	}
 done:
 	r->n_done++;
 	r->bytes_done += ps->s.blob_bytes;
 	return 0;
+}
+
+/* A session became stale while it was merged (merge.h's failure hook). */
+static void on_merge_failure(void *arg, const struct bpass_session_key *key, const char *why)
+{
+	struct run *r = arg;
+	buf_reset(&r->text);
+	session_key_format(key, &r->text);
+	buf_printf(&r->text, " failed: %s", why);
+	note(&r->failures, &r->n_failures, &r->cap_failures, &r->text);
+	r->n_failed++;
+}
+
+/* The row of plan index idx when it is being recomputed for merge_redo (and
+ * forgets it), else -1. */
+static int64_t take_redo_row(struct run *r, uint32_t idx)
+{
+	if (!r->redo_row || r->redo_row[idx] < 0)
+		return -1;
+	int64_t row = r->redo_row[idx];
+	r->redo_row[idx] = -1;
+	return row;
+}
+
+/*
+ * Session idx failed in this run (why: the reason, for its note and its row):
+ * it is merged as of its last good saved state, marked stale, so that a
+ * failure never takes data out of the results; a session with no usable
+ * saved state gets a stale row without figures. A session recomputed for
+ * merge_redo (redo_row >= 0) already has its row: it becomes stale.
+ */
+static void merge_stale(struct run *r, uint32_t idx, int64_t redo_row, const char *why)
+{
+	const struct plan_session *ps = &r->plan[idx];
+	struct bpass_session_key key = key_of(ps);
+	note_failure(r, ps, why);
+	if (redo_row >= 0) {
+		/* It was counted when merged from its file. */
+		if (ps->s.first_gap >= 0)
+			r->n_gap--;
+		else
+			r->n_unchanged--;
+		merge_row_stale(&r->m, (uint32_t)redo_row, why);
+		return;
+	}
+	buf_reset(&r->path);
+	buf_printf(&r->path, "%s/", r->state_dir.data);
+	state_file_name(&key, &r->path);
+	const struct merge_from from = {.stale = why, .tag = idx, .redo_row = -1};
+	if (state_file_read(r->path.data, &r->file) == STATE_FILE_READ_OK &&
+	    state_file_parse(&r->sf, r->file.data, r->file.len, &key, &r->err) == 0 &&
+	    merge_session(&r->m, &key, r->file.data, r->file.len, NULL, 0, &from) >= 0)
+		return;
+	merge_stale_row(&r->m, &key, why);
 }
 
 /* Merges or records the result a worker sent for plan index idx. */
@@ -259,52 +317,60 @@ static void handle_result(struct run *r, uint32_t idx, const void *payload, size
 	const struct plan_session *ps = &r->plan[idx];
 	struct bpass_session_key key = key_of(ps);
 	struct proto_result *res = &r->res;
-	r->n_done++;
-	r->bytes_done += ps->s.blob_bytes;
+	int64_t redo_row = take_redo_row(r, idx);
+	if (redo_row < 0) {
+		r->n_done++;
+		r->bytes_done += ps->s.blob_bytes;
+	}
 	if (proto_result_decode(res, payload, len) ||
 	    !session_key_eq(&(struct bpass_session_key){res->node_id.data, res->context.data,
 							res->session_id}, &key)) {
 		buf_reset(&r->text);
 		session_key_format(&key, &r->text);
 		log_error("could not read the result of session %s from a worker", r->text.data);
-		note_failure(r, ps, "unreadable result from its worker");
+		merge_stale(r, idx, redo_row, "unreadable result from its worker");
 		return;
 	}
 	r->updates += res->updates;
-	if (res->status == PROTO_FAILED) {
-		note_failure(r, ps, "");
+	if (res->status == PROTO_FAILED || (res->reason.len && !res->state)) {
+		merge_stale(r, idx, redo_row, res->reason.data);
 		return;
 	}
 	if (res->status == PROTO_NO_FIRST) {
 		note_gap(r, ps, 0);
 		return;
 	}
-	if (res->state &&
-	    merge_session(&r->m, &key, res->state, res->state_len, res->eph, res->n_eph)) {
+	struct merge_from from = {.tag = idx, .redo_row = redo_row};
+	if (res->reason.len) {
+		/* Stale: a processor failed (it kept its saved part), or the state
+		 * file could not be written (merged as computed). */
+		if (redo_row >= 0) {
+			merge_stale(r, idx, redo_row, res->reason.data);
+			return;
+		}
+		note_failure(r, ps, res->reason.data);
+		from.stale = res->reason.data;
+		merge_session(&r->m, &key, res->state, res->state_len, res->eph, res->n_eph, &from);
+		return;
+	}
+	int rc = res->state ? merge_session(&r->m, &key, res->state, res->state_len, res->eph,
+					    res->n_eph, &from) : 0;
+	if (rc < 0 && redo_row >= 0) {
+		merge_stale(r, idx, redo_row, "could not be merged");
+		return;
+	}
+	if (rc < 0) {
 		note_failure(r, ps, "could not be merged");
 		return;
 	}
+	if (rc > 0 || redo_row >= 0)
+		return;   /* stale (told by on_merge_failure), or counted when first merged */
 	if (res->status == PROTO_GAP)
 		note_gap(r, ps, res->missing_seq);
 	else if (res->status == PROTO_UNCHANGED)
 		r->n_unchanged++;
 	else
 		r->n_processed++;
-}
-
-/* ---------------------------------------------------------------------------
- * Workers
- */
-
-static int child_main(void *arg, struct worker_slot *slot, int in, int out)
-{
-	struct run *r = arg;
-	return worker_main(&r->wopt, slot, in, out);
-}
-
-static bool more_to_do(const struct run *r)
-{
-	return r->pending >= 0 || r->n_retry > 0 || r->next < r->n_plan;
 }
 
 static void requeue(struct run *r, uint32_t idx)
@@ -314,30 +380,151 @@ static void requeue(struct run *r, uint32_t idx)
 }
 
 /*
+ * Hands the sessions whose saved parts a processor declined (merge_redo) to
+ * the workers, to recompute that processor from update 0 (they decline the
+ * same parts). Returns true when there are some.
+ */
+static bool take_redo(struct run *r)
+{
+	struct merge_redo *list;
+	uint32_t n = merge_redo(&r->m, &list);
+	if (!n)
+		return false;
+	if (!r->redo_row) {
+		r->redo_row = xmalloc((r->n_plan + 1) * sizeof(*r->redo_row));
+		for (uint32_t i = 0; i < r->n_plan; i++)
+			r->redo_row[i] = -1;
+	}
+	for (uint32_t k = 0; k < n; k++) {
+		r->redo_row[list[k].tag] = list[k].row;
+		requeue(r, list[k].tag);
+	}
+	free(list);
+	return true;
+}
+
+/* ---------------------------------------------------------------------------
+ * Workers
+ */
+
+static int child_main(void *arg, struct worker_slot *slot, int in, int out)
+{
+	struct run *r = arg;
+	/* The run's lock is the parent's (flock belongs to the open file, which
+	 * fork shares): a worker must not keep it. */
+	if (r->lock_fd >= 0)
+		close(r->lock_fd);
+	r->lock_fd = -1;
+	merge_close_fds(&r->m);
+	return worker_main(&r->wopt, slot, in, out);
+}
+
+static bool more_to_do(const struct run *r)
+{
+	return r->pending >= 0 || r->n_retry > 0 || r->next < r->n_plan;
+}
+
+/* How many times in a row a worker may end without a session to blame
+ * (not while processing one) before it is not started again. */
+#define RUN_MAX_DEATHS 2
+
+/*
  * A worker ended (its result pipe closed): report, replace. The session its
- * slot names failed; the others sent to it go to another worker.
+ * slot names failed; the others sent to it go to another worker. A worker
+ * that could not start (PROTO_EXIT_INIT: it said why itself) is not started
+ * again, nor one that ended RUN_MAX_DEATHS times in a row while processing
+ * nothing: something is wrong with every worker, not with a session.
  */
 static void worker_ended(struct run *r, uint32_t i)
 {
 	struct pool_lost lost;
 	int status = pool_reap(&r->pool, i, true, &r->why, &lost);
-	if (run_stop)
+	char *killed = r->killed[i];
+	r->killed[i] = NULL;
+	if (run_stop) {
+		free(killed);
 		return;
+	}
 	for (uint32_t k = 0; k < lost.n_resend; k++)
 		requeue(r, lost.resend[k]);
 	if (lost.failed >= 0) {
-		log_error("%s", r->why.data);
-		note_failure(r, &r->plan[lost.failed], "its worker died");
-		r->n_done++;
-		r->bytes_done += r->plan[lost.failed].s.blob_bytes;
+		uint32_t idx = (uint32_t)lost.failed;
+		int64_t redo_row = take_redo_row(r, idx);
+		if (killed) {
+			/* killed: "timed out after N s[ in processor "P"]", then the message. */
+			char *msg = strchr(killed, '\n');
+			*msg++ = 0;
+			log_error("%s", msg);
+			merge_stale(r, idx, redo_row, killed);
+		} else {
+			log_error("%s", r->why.data);
+			merge_stale(r, idx, redo_row, "its worker died");
+		}
+		if (redo_row < 0) {
+			r->n_done++;
+			r->bytes_done += r->plan[idx].s.blob_bytes;
+		}
+		r->deaths[i] = 0;
+	} else if (status == PROTO_EXIT_INIT) {
+		buf_reset(&r->worker_error);
+		buf_puts(&r->worker_error, r->pool.slots[i].error[0] ? r->pool.slots[i].error
+								     : r->why.data);
+		free(killed);
+		return;
 	} else if (status != 0) {
-		log_warn("%s", r->why.data);
+		log_error("%s", r->why.data);
+		buf_reset(&r->worker_error);
+		buf_puts(&r->worker_error, r->why.data);
+		if (++r->deaths[i] >= RUN_MAX_DEATHS) {
+			log_error("worker %u ended %u times in a row without processing a session: "
+				  "not started again", i + 1, r->deaths[i]);
+			free(killed);
+			return;
+		}
 	}
-	if (status == PROTO_EXIT_INIT || !more_to_do(r))
+	free(killed);
+	if (!more_to_do(r))
 		return;
 	/* Guard against a worker that dies at every start. */
 	if (pool_spawned(&r->pool, i) > r->n_plan + 2 || pool_spawn(&r->pool, i))
 		return;
+}
+
+/*
+ * Kills the workers busy with one session for longer than --session-timeout
+ * (a processor that never returns). The session fails when the worker is
+ * reaped (worker_ended), with the message prepared here from its slot.
+ */
+static void check_timeouts(struct run *r)
+{
+	uint32_t limit = r->o->session_timeout_s;
+	if (!limit || !r->pool_started)
+		return;
+	int64_t now = (int64_t)(time_monotonic() * 1000);
+	for (uint32_t i = 0; i < r->pool.n; i++) {
+		const struct worker_slot *s = &r->pool.slots[i];
+		if (r->killed[i] || !pool_running(&r->pool, i) || !s->busy ||
+		    now - s->started_ms < (int64_t)limit * 1000)
+			continue;
+		const char *proc = s->proc >= 0 && (uint32_t)s->proc < r->n ? r->names[s->proc] : NULL;
+		buf_reset(&r->text);
+		buf_printf(&r->text, "timed out after %u s", limit);
+		if (proc)
+			buf_printf(&r->text, " in processor \"%s\"", proc);
+		buf_puts(&r->text, "\nsession ");
+		session_key_format(&(struct bpass_session_key){s->node_id, s->context, s->session_id},
+				   &r->text);
+		buf_printf(&r->text, " timed out after %u s while ", limit);
+		if (proc)
+			buf_printf(&r->text, "processor \"%s\" was processing it", proc);
+		else
+			buf_puts(&r->text, "it was being processed");
+		if (s->seq >= 0)
+			buf_printf(&r->text, " (update %d)", (int)s->seq);
+		buf_printf(&r->text, ": worker %u (pid %ld) killed", i + 1, (long)r->pool.w[i].pid);
+		if (pool_kill(&r->pool, i) == 0)
+			r->killed[i] = xstrdup(r->text.data);
+	}
 }
 
 static int start_pool(struct run *r)
@@ -359,6 +546,9 @@ static int start_pool(struct run *r)
 		return -1;
 	r->pfd = xcalloc(n, sizeof(*r->pfd));
 	r->who = xcalloc(n, sizeof(*r->who));
+	r->deaths = xcalloc(n, sizeof(*r->deaths));
+	r->killed = xcalloc(n, sizeof(*r->killed));
+	r->n_slots = n;
 	for (uint32_t i = 0; i < n; i++)
 		if (pool_spawn(&r->pool, i))
 			return -1;
@@ -406,10 +596,13 @@ static void collect(struct run *r, int timeout_ms)
 		if (!r->pfd[j].revents)
 			continue;
 		uint32_t i = r->who[j], idx;
-		if (pool_recv_result(&r->pool, i, &r->payload, &idx))
+		if (pool_recv_result(&r->pool, i, &r->payload, &idx)) {
+			r->deaths[i] = 0;
+			r->any_result = true;
 			handle_result(r, idx, r->payload.data, r->payload.len);
-		else
+		} else {
 			worker_ended(r, i);
+		}
 	}
 }
 
@@ -425,7 +618,7 @@ static void in_process(struct run *r)
 		return;                       /* stopping */
 	if (rc < 0) {
 		r->fatal = true;
-		note_failure(r, &r->plan[idx], "the index could not be read");
+		note_failure(r, &r->plan[idx], "its result could not be encoded");
 		return;
 	}
 	handle_result(r, idx, payload, len);
@@ -455,17 +648,26 @@ static void loop(struct run *r)
 		}
 		if (r->pending >= 0 && dispatch(r))
 			continue;
-		if (!more_to_do(r) && pool_in_flight(&r->pool) == 0)
+		if (!more_to_do(r) && pool_in_flight(&r->pool) == 0) {
+			/* Sessions whose saved parts a processor declined: again. */
+			if (take_redo(r))
+				continue;
 			break;
+		}
 		if (r->pool_started && pool_live(&r->pool) == 0) {
-			log_error("no worker left: %u sessions were not processed",
-				  r->n_plan - r->next + (r->pending >= 0) + r->n_retry);
+			/* Every session not done counts as failed. */
+			uint32_t left = r->n_plan - r->next + (r->pending >= 0) + r->n_retry;
+			log_error("%s: %s; %u sessions were not processed",
+				  r->any_result ? "no worker left" : "no worker could start",
+				  r->worker_error.len ? r->worker_error.data : "unknown reason", left);
+			r->n_failed += left;
 			r->fatal = true;
 			break;
 		}
 		/* Block only when there is nothing the parent can check meanwhile. */
 		bool can_check = r->pending < 0 && (r->next < r->n_plan || r->n_retry);
 		collect(r, can_check ? 0 : 250);
+		check_timeouts(r);
 		progress(r, false);
 	}
 }
@@ -505,7 +707,13 @@ static int setup(struct run *r)
 	const struct run_options *o = r->o;
 	const char *run_name = o->run_name ? o->run_name : "default";
 	buf_printf(&r->state_dir, "%s/%s", o->state_root, run_name);
-	if (results_mkdirs(r->state_dir.data) || lock_run(r))
+	/* The index first: a missing one creates no state folder. */
+	if (plan(r))
+		return -1;
+	if (fs_mkdirs(r->state_dir.data) < 0)
+		return log_error("could not create state folder \"%s\": %s", r->state_dir.data,
+				 strerror(errno));
+	if (lock_run(r))
 		return -1;
 	atomic_file_clean_dir(r->state_dir.data);
 	if (registry_setup(&r->reg, o->plugins, o->n_plugins) ||
@@ -537,8 +745,19 @@ static int setup(struct run *r)
 			return -1;
 	}
 	r->merge_inited = true;
-	if (merge_init(&r->m, r->procs, r->n, o->options) || plan(r))
+	/* Each processor's global result in a process of its own, unless the run
+	 * is to stay in this one (-w 0, for gdb). */
+	const struct merger_options mo = {
+		.timeout_s = o->session_timeout_s,
+		.close_fds = &r->lock_fd,
+		.n_close_fds = 1,
+		.options = o->options,
+	};
+	if (o->workers == 0 ? merge_init(&r->m, r->procs, r->n, o->options)
+			    : merge_init_isolated(&r->m, r->procs, r->n, &mo))
 		return -1;
+	r->m.on_failure = on_merge_failure;
+	r->m.on_failure_arg = r;
 	r->wopt = (struct worker_options){
 		.index_path = o->index_path,
 		.state_dir = r->state_dir.data,
@@ -559,31 +778,62 @@ static int setup(struct run *r)
 	return 0;
 }
 
+/*
+ * The end of a run: every processor writes its tables (isolated, in its own
+ * process) into a staging folder, sessions.csv too, and only then are they
+ * all moved into the results folder; a processor that failed costs its own
+ * tables. A run killed before that leaves the previous tables.
+ */
 static int finish(struct run *r)
 {
-	int rc = 0;
-	if (merge_complete(&r->m))
-		rc = -1;
-	struct buf out;
+	struct buf out, stage, sub;
 	buf_init(&out);
+	buf_init(&stage);
+	buf_init(&sub);
 	if (r->o->out_dir)
 		buf_puts(&out, r->o->out_dir);
 	else
 		buf_printf(&out, "%s/results", r->state_dir.data);
-	struct results res;
-	if (results_init(&res, out.data, r->o->json) == 0) {
-		atomic_file_clean_dir(out.data);
-		if (merge_write(&r->m, &res.r) || results_failed(&res))
+	int rc = results_stage(out.data, &stage);
+	if (rc == 0) {
+		if (merge_finish(&r->m, stage.data, r->o->json, r->o->cache_global != NULL))
 			rc = -1;
+		/* sessions.csv first, then each processor's tables in run order. */
+		char **dirs = xcalloc(r->n + 2, sizeof(*dirs));
+		const char **owners = xcalloc(r->n + 2, sizeof(*owners));
+		char **names = xcalloc(r->n + 2, sizeof(*names));
+		uint32_t n = 0;
+		dirs[n] = xstrdup(stage.data);
+		owners[n++] = "bpass";
+		for (uint32_t i = 0; i < r->n; i++) {
+			if (!r->m.mg[i].p || r->m.mg[i].dead)
+				continue;
+			buf_reset(&sub);
+			buf_printf(&sub, "%s/%s", stage.data, r->names[i]);
+			dirs[n] = xstrdup(sub.data);
+			buf_reset(&sub);
+			buf_printf(&sub, "processor \"%s\"", r->names[i]);
+			names[n] = xstrdup(sub.data);
+			owners[n] = names[n];
+			n++;
+		}
 		/* The default folder is ours: drop tables this run did not write
-		 * (processors selected before, or the other format). */
-		else if (!r->o->out_dir)
-			results_remove_others(&res);
-	} else {
-		rc = -1;
+		 * (processors selected before, one that failed, the other format). */
+		if (results_publish(out.data, (const char *const *)dirs, owners, n, r->o->json,
+				    !r->o->out_dir))
+			rc = -1;
+		for (uint32_t k = 0; k < n; k++) {
+			free(dirs[k]);
+			free(names[k]);
+		}
+		free(dirs);
+		free(owners);
+		free(names);
+		results_unstage(stage.data);
 	}
-	results_release(&res);
 	buf_release(&out);
+	buf_release(&stage);
+	buf_release(&sub);
 	if (r->o->cache_global && merge_save(&r->m, r->o->cache_global))
 		rc = -1;
 	return rc;
@@ -625,6 +875,12 @@ static void release(struct run *r)
 	free(r->pfd);
 	free(r->who);
 	free(r->retry);
+	free(r->redo_row);
+	free(r->deaths);
+	for (uint32_t i = 0; r->killed && i < r->n_slots; i++)
+		free(r->killed[i]);
+	free(r->killed);
+	buf_release(&r->worker_error);
 	state_file_release(&r->sf);
 	buf_release(&r->state_dir);
 	buf_release(&r->file);
@@ -658,6 +914,7 @@ int harness_run(const struct run_options *o)
 	buf_init(&r->payload);
 	buf_init(&r->why);
 	buf_init(&r->text);
+	buf_init(&r->worker_error);
 	proto_result_init(&r->res);
 
 	run_stop = 0;
@@ -673,7 +930,7 @@ int harness_run(const struct run_options *o)
 	sigaction(SIGPIPE, &sa, &old_pipe);
 
 	int status = 0;
-	r->t0 = now_s();
+	r->t0 = time_monotonic();
 	if (setup(r)) {
 		status = 1;
 		goto out;
@@ -694,7 +951,7 @@ int harness_run(const struct run_options *o)
 	print_notes(r->failures, r->n_failures, true);
 	if (r->n_failed)
 		status = 1;
-	double el = now_s() - r->t0;
+	double el = time_monotonic() - r->t0;
 	log_info("run: sessions %u, processed %u, unchanged %u, stopped at a gap %u, failed %u, "
 		 "updates %" PRIu64 ", seconds %.2f, updates/s %.0f",
 		 r->n_plan, r->n_processed, r->n_unchanged, r->n_gap, r->n_failed, r->updates, el,
@@ -702,15 +959,17 @@ int harness_run(const struct run_options *o)
 	if (o->stats) {
 		struct rusage self;
 		getrusage(RUSAGE_SELF, &self);
-		if (r->pool_started)
+		uint64_t wk = 0;
+		if (r->pool_started) {
 			pool_release(&r->pool, false);
+			wk = r->pool.maxrss_children_kb;   /* kept by pool_release */
+		}
 		r->pool_started = false;
 		struct rusage ch;
 		getrusage(RUSAGE_CHILDREN, &ch);
-		uint64_t wk = r->pool.maxrss_children_kb;
 		if ((uint64_t)ch.ru_maxrss > wk)
 			wk = (uint64_t)ch.ru_maxrss;
-		log_info("stats: maxrss_parent_kb %ld, maxrss_worker_kb %" PRIu64 ", workers %u, "
+		log_result("stats: maxrss_parent_kb %ld, maxrss_worker_kb %" PRIu64 ", workers %u, "
 			 "cpu_parent_s %.2f, cpu_workers_s %.2f",
 			 self.ru_maxrss, wk, r->n_workers,
 			 self.ru_utime.tv_sec + self.ru_stime.tv_sec +

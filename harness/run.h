@@ -10,9 +10,17 @@
  * run (harness/pool.h), each pinned to its own core; a worker processes a
  * session (harness/worker.h), saves its state file atomically and sends the
  * session's states back (harness/proto.h); the parent merges them into the
- * global result as they arrive (harness/merge.h). At the end every
- * processor writes its tables (harness/results.h), and the framework
- * writes sessions.csv.
+ * global result as they arrive (harness/merge.h), each processor's in a
+ * process of its own (harness/merger.h). At the end every processor writes
+ * its tables and the framework writes sessions.csv, into a staging folder,
+ * and then all of them are moved into place (harness/results.h).
+ *
+ * What a failure costs: a session that fails (a processor's error or crash,
+ * a time limit, an unreadable index page, a state file that cannot be
+ * written) stays in the results as of its last good state, marked stale in
+ * sessions.csv; a saved part that a processor declines is recomputed; a
+ * processor that fails in its global callbacks costs its own tables. The
+ * run then exits 1, after listing the failures.
  *
  * State lives in STATE_DIR/<run-name>/, one file per session
  * (state/state_file.h), locked against concurrent runs with
@@ -23,6 +31,9 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+
+/* The default of struct run_options.session_timeout_s: an hour. */
+#define RUN_SESSION_TIMEOUT 3600
 
 struct run_options {
 	const char *index_path;
@@ -37,12 +48,17 @@ struct run_options {
 	const char *include_nodes;    /* comma-separated node ids, or NULL */
 	const char *exclude_nodes;    /* comma-separated; exclusion wins */
 	int64_t since_us;             /* sessions starting at or after (INT64_MIN: any) */
-	int64_t until_us;             /* sessions starting before (INT64_MAX: any) */
+	int64_t until_us;             /* sessions starting before; INT64_MAX: any (that
+				       * session id included) */
 	const char *out_dir;          /* NULL: STATE_DIR/<run-name>/results */
 	bool json;                    /* JSON Lines tables instead of CSV */
 	const char *cache_global;     /* file to save the completed global result to, or NULL */
-	bool stats;                   /* print peak memory of the parent and workers */
+	bool stats;                   /* print peak memory of the parent and workers (even
+				       * when log_is_quiet) */
 	bool no_fsync;                /* state files renamed into place without fsync */
+	uint32_t session_timeout_s;   /* a worker busy with one session longer is killed
+				       * and the session fails; 0: no limit (with -w 0
+				       * there is none either) */
 };
 
 /* Runs. Returns the exit status: 0, or 1 when something failed (sessions,

@@ -10,21 +10,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "atomic_file.h"
 #include "blob.h"
+#include "fs.h"
 #include "log.h"
+#include "timeutil.h"
 
 /* The stop flag of workers told of none: never set. */
 static volatile sig_atomic_t never_stop;
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* The current session in messages (valid until the next call). */
 static const char *key_text(struct worker *w)
@@ -95,10 +89,11 @@ int worker_init(struct worker *w, const struct worker_options *o, struct worker_
 	buf_init(&w->err);
 	buf_init(&w->ephbytes);
 	buf_init(&w->ktext);
+	proto_result_init(&w->res);
 	proc_ctx_init(&w->pc, opt->options);
 	w->pc.state_of = deps_state_of;
 	w->pc.arg = w;
-	w->dir_synced_at = now_s();
+	w->dir_synced_at = time_monotonic();
 
 	uint32_t *order = NULL;
 	if (registry_setup(&w->reg, opt->plugins, opt->n_plugins) ||
@@ -164,6 +159,7 @@ void worker_release(struct worker *w)
 	buf_release(&w->err);
 	buf_release(&w->ephbytes);
 	buf_release(&w->ktext);
+	proto_result_release(&w->res);
 	free(w->eph_parts);
 	registry_release(&w->reg);
 	memset(w, 0, sizeof(*w));
@@ -201,6 +197,22 @@ static void slot_proc(struct worker *w, uint32_t i)
 	w->slot->proc = (int32_t)i;
 }
 
+/*
+ * Processor i failed on the session (reported by the caller): it stops here,
+ * and so do the processors that read its state (they come later in run
+ * order); their saved parts are kept as they were. The first failure is the
+ * session's reason for being stale.
+ */
+static void fail_proc(struct worker *w, uint32_t i, const char *what)
+{
+	if (w->res.reason.len == 0)
+		buf_printf(&w->res.reason, "processor \"%s\" %s", w->wp[i].p->name, what);
+	w->wp[i].failed = true;
+	for (uint32_t j = i + 1; j < w->n; j++)
+		for (uint32_t k = 0; k < w->wp[j].n_deps && !w->wp[j].failed; k++)
+			w->wp[j].failed = w->wp[w->wp[j].deps[k]].failed;
+}
+
 /* Creates processor i's persistent state (none when it keeps none). */
 static int new_state(struct worker *w, uint32_t i)
 {
@@ -210,9 +222,12 @@ static int new_state(struct worker *w, uint32_t i)
 		return 0;
 	p->state = p->p->session_new(call(w, i));
 	w->slot->proc = -1;
-	if (!p->state)
-		return log_error("processor \"%s\" could not create a state for session %s%s",
-				 p->p->name, key_text(w), proc_ctx_why(&w->pc));
+	if (!p->state) {
+		log_error("processor \"%s\" could not create a state for session %s%s", p->p->name,
+			  key_text(w), proc_ctx_why(&w->pc));
+		fail_proc(w, i, "could not create a state");
+		return -1;
+	}
 	return 0;
 }
 
@@ -226,7 +241,8 @@ static void free_state(struct worker *w, uint32_t i)
 	p->state = NULL;
 }
 
-/* Replaces processor i's state by a fresh one (from update 0). */
+/* Replaces processor i's state by a fresh one (from update 0). Returns 0,
+ * or -1 when it failed (fail_proc). */
 static int make_fresh(struct worker *w, uint32_t i, struct proto_result *res)
 {
 	struct worker_proc *p = &w->wp[i];
@@ -240,7 +256,8 @@ static int make_fresh(struct worker *w, uint32_t i, struct proto_result *res)
 	return new_state(w, i);
 }
 
-/* Decides where processor i starts: after its saved state, or from 0. */
+/* Decides where processor i starts: after its saved state e, or from 0.
+ * Returns 0, or -1 when it failed (fail_proc). */
 static int start_proc(struct worker *w, uint32_t i, const struct state_entry *e,
 		      struct proto_result *res)
 {
@@ -249,6 +266,7 @@ static int start_proc(struct worker *w, uint32_t i, const struct state_entry *e,
 	p->last_seq = -1;
 	p->updates = 0;
 	p->keep = NULL;
+	p->saved = e;
 	p->fresh = p->advanced = false;
 	/* Other option values make the saved state stale, as another version
 	 * without an upgrade would. */
@@ -284,9 +302,9 @@ static int start_proc(struct worker *w, uint32_t i, const struct state_entry *e,
 }
 
 /*
- * Feeds the updates after min_start. Returns 0, 1 when abandoned (stop
- * requested), 2 when a processor failed (reported), -1 when the index could
- * not be read.
+ * Feeds the updates after min_start to the processors that have not failed.
+ * Returns 0, 1 when abandoned (stop requested), -1 when the index could not
+ * be read.
  */
 static int feed(struct worker *w, const struct index_session *s, int32_t min_start,
 		struct proto_result *res)
@@ -319,13 +337,16 @@ static int feed(struct worker *w, const struct index_session *s, int32_t min_sta
 		w->slot->seq = seq;
 		for (uint32_t i = 0; i < w->n; i++) {
 			struct worker_proc *p = &w->wp[i];
-			if (p->last_seq >= seq)
+			if (p->failed || p->last_seq >= seq)
 				continue;
 			if (p->p->process(call(w, i), p->state, p->eph, &w->ub.u)) {
+				w->slot->proc = -1;
 				log_error("processor \"%s\" failed on update %" PRId32 " of session %s%s",
 					  p->p->name, seq, key_text(w), proc_ctx_why(&w->pc));
-				ret = 2;
-				goto out;
+				char what[64];
+				snprintf(what, sizeof(what), "failed on update %" PRId32, seq);
+				fail_proc(w, i, what);
+				continue;
 			}
 			p->last_seq = seq;
 			p->updates++;
@@ -338,82 +359,112 @@ static int feed(struct worker *w, const struct index_session *s, int32_t min_sta
 	}
 	if (rc < 0)
 		ret = -1;
-out:
 	w->slot->proc = -1;
 	w->slot->seq = -1;
 	index_db_updates_end(it);
 	return ret;
 }
 
-/* Saves every ephemeral state into w->ephbytes. Returns 0 or -1 (reported). */
-static int save_ephemeral(struct worker *w)
+/* Saves the ephemeral state of every processor that has not failed into
+ * w->ephbytes; one that cannot fails (fail_proc). */
+static void save_ephemeral(struct worker *w)
 {
 	buf_reset(&w->ephbytes);
 	w->n_eph_parts = 0;
 	for (uint32_t i = 0; i < w->n; i++) {
 		struct worker_proc *p = &w->wp[i];
-		if (!p->eph)
+		if (!p->eph || p->failed)
 			continue;
 		state_writer_reset(&w->data);
 		int rc = p->p->ephemeral_save(call(w, i), p->eph, &w->data.w);
 		w->slot->proc = -1;
-		if (rc || state_writer_finish(&w->data))
-			return log_error("processor \"%s\" could not save the ephemeral state of "
-					 "session %s%s%s%s", p->p->name, key_text(w),
-					 w->data.error ? ": " : "", w->data.error ? w->data.error : "",
-					 proc_ctx_why(&w->pc));
+		if (rc || state_writer_finish(&w->data)) {
+			log_error("processor \"%s\" could not save the ephemeral state of session "
+				  "%s%s%s%s", p->p->name, key_text(w), w->data.error ? ": " : "",
+				  w->data.error ? w->data.error : "", proc_ctx_why(&w->pc));
+			fail_proc(w, i, "could not save its ephemeral state");
+			continue;
+		}
 		xgrow((void **)&w->eph_parts, &w->cap_eph_parts, w->n_eph_parts + 1,
 		      sizeof(*w->eph_parts));
 		w->eph_parts[w->n_eph_parts++] = (struct worker_eph){i, w->ephbytes.len, w->data.sbuf.size};
 		buf_append(&w->ephbytes, w->data.sbuf.data, w->data.sbuf.size);
 	}
-	return 0;
 }
 
-/* Encodes the session's container into w->file. Returns 0 or -1 (reported). */
-static int encode_state(struct worker *w, bool have_saved)
+/* True when the saved entry e is the part of a processor selected in this run. */
+static bool selected(const struct worker *w, const struct state_entry *e)
 {
-	uint32_t carried = 0;
+	for (uint32_t i = 0; i < w->n; i++)
+		if (strlen(w->wp[i].p->name) == e->name_len &&
+		    !memcmp(w->wp[i].p->name, e->name, e->name_len))
+			return true;
+	return false;
+}
+
+/*
+ * Encodes the session's container into w->file: each processor's part
+ * (its saved part as is when it kept it or failed; none when it failed
+ * without one), then the parts of processors not selected in this run.
+ * Returns the number of parts, 0 when a processor's save failed (then
+ * fail_proc: encode again), or -1 when the container could not be encoded
+ * (reported).
+ */
+static int encode_once(struct worker *w, bool have_saved)
+{
+	uint32_t carried = 0, parts = 0;
 	if (have_saved)
-		for (uint32_t e = 0; e < w->sf.n; e++) {
-			bool selected = false;
-			for (uint32_t i = 0; i < w->n && !selected; i++)
-				selected = strlen(w->wp[i].p->name) == w->sf.e[e].name_len &&
-					   !memcmp(w->wp[i].p->name, w->sf.e[e].name, w->sf.e[e].name_len);
-			carried += !selected;
-		}
+		for (uint32_t e = 0; e < w->sf.n; e++)
+			carried += !selected(w, &w->sf.e[e]);
+	for (uint32_t i = 0; i < w->n; i++)
+		parts += !w->wp[i].failed || w->wp[i].saved;
 	state_writer_reset(&w->file);
-	state_file_begin(&w->file, STATE_KIND_SESSION, w->key, w->n + carried);
+	state_file_begin(&w->file, STATE_KIND_SESSION, w->key, parts + carried);
 	for (uint32_t i = 0; i < w->n; i++) {
 		struct worker_proc *p = &w->wp[i];
-		if (p->keep) {
-			state_file_entry_raw(&w->file, p->keep);
+		if (p->failed || p->keep) {
+			const struct state_entry *e = p->failed ? p->saved : p->keep;
+			if (e)
+				state_file_entry_raw(&w->file, e);
 			continue;
 		}
 		state_writer_reset(&w->data);
 		int rc = p->p->save ? p->p->save(call(w, i), p->state, &w->data.w) : 0;
 		w->slot->proc = -1;
-		if (rc || state_writer_finish(&w->data))
-			return log_error("processor \"%s\" could not save the state of session %s%s%s%s",
-					 p->p->name, key_text(w), w->data.error ? ": " : "",
-					 w->data.error ? w->data.error : "", proc_ctx_why(&w->pc));
+		if (rc || state_writer_finish(&w->data)) {
+			log_error("processor \"%s\" could not save the state of session %s%s%s%s",
+				  p->p->name, key_text(w), w->data.error ? ": " : "",
+				  w->data.error ? w->data.error : "", proc_ctx_why(&w->pc));
+			fail_proc(w, i, "could not save its state");
+			return 0;
+		}
 		state_file_entry_options(&w->file, p->p->name, p->p->version, p->options_hash,
 					 p->last_seq, p->updates, w->data.sbuf.data,
 					 w->data.sbuf.size);
 	}
 	if (carried)
-		for (uint32_t e = 0; e < w->sf.n; e++) {
-			bool selected = false;
-			for (uint32_t i = 0; i < w->n && !selected; i++)
-				selected = strlen(w->wp[i].p->name) == w->sf.e[e].name_len &&
-					   !memcmp(w->wp[i].p->name, w->sf.e[e].name, w->sf.e[e].name_len);
-			if (!selected)
+		for (uint32_t e = 0; e < w->sf.n; e++)
+			if (!selected(w, &w->sf.e[e]))
 				state_file_entry_raw(&w->file, &w->sf.e[e]);
-		}
 	if (state_file_end(&w->file))
 		return log_error("could not encode the state of session %s: %s", key_text(w),
 				 w->file.error);
-	return 0;
+	return (int)(parts + carried);
+}
+
+/* encode_once until no processor's save fails (each failure leaves one
+ * processor fewer to save). Returns the number of parts, or -1. */
+static int encode_state(struct worker *w, bool have_saved)
+{
+	int rc;
+	while ((rc = encode_once(w, have_saved)) == 0) {
+		bool any = false;
+		for (uint32_t i = 0; i < w->n; i++)
+			any = any || (!w->wp[i].failed && !w->wp[i].keep);
+		if (!any)
+			return encode_once(w, have_saved);
+	}
+	return rc;
 }
 
 static void free_states(struct worker *w)
@@ -428,7 +479,8 @@ static void free_states(struct worker *w)
 	w->slot->proc = -1;
 }
 
-/* The outcome of a session that failed: nothing of it is merged. Returns 0. */
+/* The outcome of a session that failed: nothing of it is sent (the parent
+ * merges what was saved before). Returns 0. */
 static int failed(struct proto_result *res)
 {
 	res->status = PROTO_FAILED;
@@ -436,66 +488,78 @@ static int failed(struct proto_result *res)
 }
 
 /* Starts every processor (start_proc), then starts again from update 0 the
- * dependencies that are ahead of a processor reading them. Returns 0 or -1
- * (reported). */
-static int start_procs(struct worker *w, bool have_saved, struct proto_result *res)
+ * dependencies that are ahead of a processor reading them. A processor that
+ * cannot start fails (fail_proc). */
+static void start_procs(struct worker *w, bool have_saved, struct proto_result *res)
 {
+	/* Every processor's saved part first: one that fails before it starts
+	 * (a dependency failed) keeps it too. */
+	for (uint32_t i = 0; i < w->n; i++) {
+		struct worker_proc *p = &w->wp[i];
+		p->failed = false;
+		p->saved = have_saved ? state_file_find(&w->sf, p->p->name) : NULL;
+		p->state = p->eph = NULL;
+		p->last_seq = -1;
+		p->keep = NULL;
+	}
 	for (uint32_t i = 0; i < w->n; i++)
-		if (start_proc(w, i, have_saved ? state_file_find(&w->sf, w->wp[i].p->name) : NULL,
-			       res))
-			return -1;
+		if (!w->wp[i].failed)
+			start_proc(w, i, w->wp[i].saved, res);
 	/* A processor reads its dependencies' states for the same update, so
 	 * none of them may be ahead of it: restart those that are (in reverse
 	 * run order, so the dependencies of a restarted one are checked too). */
 	for (uint32_t i = w->n; i-- > 0;)
-		for (uint32_t k = 0; k < w->wp[i].n_deps; k++) {
+		for (uint32_t k = 0; k < w->wp[i].n_deps && !w->wp[i].failed; k++) {
 			uint32_t d = w->wp[i].deps[k];
-			if (w->wp[d].last_seq > w->wp[i].last_seq && make_fresh(w, d, res))
-				return -1;
+			if (w->wp[d].last_seq > w->wp[i].last_seq)
+				make_fresh(w, d, res);
 		}
-	return 0;
 }
 
-/* The lowest last_seq of the processors: the updates after it are read. */
+/* The lowest last_seq of the processors that have not failed (INT32_MAX
+ * when all have): the updates after it are read. */
 static int32_t lowest_start(const struct worker *w)
 {
 	int32_t min_start = INT32_MAX;
 	for (uint32_t i = 0; i < w->n; i++)
-		if (w->wp[i].last_seq < min_start)
+		if (!w->wp[i].failed && w->wp[i].last_seq < min_start)
 			min_start = w->wp[i].last_seq;
 	return min_start;
 }
 
-/* Creates the ephemeral states. Returns 0 or -1 (reported). */
-static int open_ephemeral(struct worker *w)
+/* Creates the ephemeral states; a processor that cannot fails (fail_proc). */
+static void open_ephemeral(struct worker *w)
 {
 	for (uint32_t i = 0; i < w->n; i++) {
 		struct worker_proc *p = &w->wp[i];
-		if (!p->p->ephemeral_new)
+		if (!p->p->ephemeral_new || p->failed)
 			continue;
 		p->eph = p->p->ephemeral_new(call(w, i));
 		w->slot->proc = -1;
-		if (!p->eph)
-			return log_error("processor \"%s\" could not create an ephemeral state for "
-					 "session %s%s", p->p->name, key_text(w), proc_ctx_why(&w->pc));
+		if (!p->eph) {
+			log_error("processor \"%s\" could not create an ephemeral state for session %s%s",
+				  p->p->name, key_text(w), proc_ctx_why(&w->pc));
+			fail_proc(w, i, "could not create an ephemeral state");
+		}
 	}
-	return 0;
 }
 
-/* Calls every session_complete. Returns 0 or -1 (reported). */
-static int complete(struct worker *w)
+/* Calls every session_complete; a processor whose call fails fails
+ * (fail_proc). */
+static void complete(struct worker *w)
 {
 	for (uint32_t i = 0; i < w->n; i++) {
 		struct worker_proc *p = &w->wp[i];
-		if (!p->p->session_complete)
+		if (!p->p->session_complete || p->failed)
 			continue;
 		int rc = p->p->session_complete(call(w, i), p->state, p->eph);
 		w->slot->proc = -1;
-		if (rc)
-			return log_error("processor \"%s\" could not complete session %s%s", p->p->name,
-					 key_text(w), proc_ctx_why(&w->pc));
+		if (rc) {
+			log_error("processor \"%s\" could not complete session %s%s", p->p->name,
+				  key_text(w), proc_ctx_why(&w->pc));
+			fail_proc(w, i, "could not complete the session");
+		}
 	}
-	return 0;
 }
 
 /* Writes the encoded container (w->file) as the session's state file; the
@@ -511,7 +575,7 @@ static int write_state(struct worker *w)
 				      (w->opt.no_fsync ? ATOMIC_FILE_NO_FSYNC : 0)))
 		return -1;
 	w->dir_dirty = true;
-	double t = now_s();
+	double t = time_monotonic();
 	if (t - w->dir_synced_at >= 1.0) {
 		fs_fsync_dir(w->opt.state_dir);
 		w->dir_dirty = false;
@@ -523,31 +587,45 @@ static int write_state(struct worker *w)
 /*
  * After the updates: the outcome, and unless the session stopped before
  * update 0, the ephemeral states and the container (in res->state), written
- * to the state file when something changed. Returns 0.
+ * to the state file when something changed. A state file that cannot be
+ * written leaves the container in res->state as computed, and the reason
+ * (the session is stale). Returns 0.
  */
 static int conclude(struct worker *w, bool have_saved, struct proto_result *res)
 {
+	save_ephemeral(w);
+	int parts = encode_state(w, have_saved);
+	if (parts < 0) {
+		buf_reset(&res->reason);
+		buf_puts(&res->reason, log_last_error());
+		return failed(res);
+	}
 	bool changed = !have_saved, anything = false;
 	res->last_seq = INT32_MAX;
 	for (uint32_t i = 0; i < w->n; i++) {
 		struct worker_proc *p = &w->wp[i];
+		if (p->failed)
+			continue;
 		changed = changed || !p->keep;
 		anything = anything || p->last_seq >= 0;
 		if (p->last_seq < res->last_seq)
 			res->last_seq = p->last_seq;
 	}
 	if (!anything) {
-		/* Stopped before update 0 (it could not be decoded): nothing to keep. */
+		/* Stopped before update 0 (it could not be decoded), or every
+		 * processor failed: nothing new to keep. */
 		res->status = PROTO_GAP;
 		res->last_seq = -1;
+		w->n_eph_parts = 0;
 		return 0;
 	}
-	if (save_ephemeral(w) || encode_state(w, have_saved))
-		return failed(res);
-	if (changed) {
-		if (write_state(w))
-			return failed(res);
-		res->saved = true;
+	if (changed && parts > 0) {
+		if (write_state(w)) {
+			buf_reset(&res->reason);
+			buf_puts(&res->reason, log_last_error());
+		} else {
+			res->saved = true;
+		}
 	}
 	res->state = w->file.sbuf.data;
 	res->state_len = w->file.sbuf.size;
@@ -561,7 +639,7 @@ static int conclude(struct worker *w, bool have_saved, struct proto_result *res)
 /*
  * The steps of one session (worker.h), up to its outcome in res. Returns 0
  * (res->status says how it went), 1 when abandoned because *stop was set,
- * -1 when the index could not be read.
+ * -1 when the index could not be read (reported).
  */
 static int process(struct worker *w, struct proto_result *res)
 {
@@ -571,24 +649,25 @@ static int process(struct worker *w, struct proto_result *res)
 		return -1;
 	if (found == 0) {
 		log_error("session %s is not in the index", key_text(w));
+		buf_puts(&res->reason, "it is not in the index");
 		return failed(res);
 	}
 	bool have_saved = load_saved(w, w->key);
-	if (start_procs(w, have_saved, res))
-		return failed(res);
+	start_procs(w, have_saved, res);
 	int32_t min_start = lowest_start(w);
 	if (min_start == -1 && (s.first_seq != 0 || s.updates == 0)) {
 		res->status = PROTO_NO_FIRST;
 		res->missing_seq = 0;
+		buf_reset(&res->reason);
 		return 0;
 	}
-	if (open_ephemeral(w))
-		return failed(res);
-	int rc = feed(w, &s, min_start, res);
-	if (rc == 1 || rc < 0)
-		return rc;
-	if (rc == 2 || complete(w))
-		return failed(res);
+	open_ephemeral(w);
+	if (min_start < INT32_MAX) {
+		int rc = feed(w, &s, min_start, res);
+		if (rc == 1 || rc < 0)
+			return rc;
+	}
+	complete(w);
 	return conclude(w, have_saved, res);
 }
 
@@ -621,6 +700,7 @@ static void begin(struct worker *w, const struct bpass_session_key *key)
 	sl->session_id = key->session_id;
 	sl->proc = -1;
 	sl->seq = -1;
+	sl->started_ms = (int64_t)(time_monotonic() * 1000);
 	sl->busy = 1;
 	w->key = key;
 	w->n_eph_parts = 0;
@@ -632,14 +712,26 @@ int worker_session(struct worker *w, const struct bpass_session_key *key, const 
 	*payload = NULL;
 	*len = 0;
 	begin(w, key);
-	struct proto_result res;
-	memset(&res, 0, sizeof(res));
-	res.status = PROTO_PROCESSED;
-	res.last_seq = -1;
-	res.missing_seq = -1;
-	int rc = process(w, &res);
+	struct proto_result *res = &w->res;
+	res->status = PROTO_PROCESSED;
+	res->updates = 0;
+	res->last_seq = -1;
+	res->missing_seq = -1;
+	res->recomputed = 0;
+	res->saved = false;
+	res->state = NULL;
+	res->state_len = 0;
+	buf_reset(&res->reason);
+	int rc = process(w, res);
+	if (rc < 0) {
+		/* The index could not be read (a damaged page, an I/O error): this
+		 * session fails, with SQLite's message; the next may be readable. */
+		failed(res);
+		buf_puts(&res->reason, log_last_error());
+		rc = 0;
+	}
 	if (rc == 0)
-		rc = reply(w, &res);
+		rc = reply(w, res);
 	if (rc == 0) {
 		*payload = w->msg.sbuf.data;
 		*len = w->msg.sbuf.size;
@@ -657,6 +749,8 @@ int worker_main(const struct worker_options *o, struct worker_slot *slot, int in
 {
 	struct worker *w = xmalloc(sizeof(*w));
 	if (worker_init(w, o, slot)) {
+		if (slot)
+			snprintf(slot->error, sizeof(slot->error), "%s", log_last_error());
 		worker_release(w);
 		free(w);
 		return PROTO_EXIT_INIT;

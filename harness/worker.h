@@ -22,6 +22,13 @@
  *     byte;
  *  6. the result message (harness/proto.h) carries the container and the
  *     ephemeral states to the parent.
+ * A processor that fails on the session (a callback returns -1 or NULL) is
+ * reported and stops there, and so do the processors that read its state;
+ * the others go on. The failed ones keep their saved part as it was (none
+ * when they had none), send no ephemeral state, and the result says why the
+ * session is stale ("reason"), so the parent merges it as of that state. A
+ * state file that cannot be written makes the session stale too: the
+ * container is sent as computed.
  * Buffers, writers and the index statement are reused from one session to
  * the next; state is saved once per session, never per update.
  *
@@ -41,12 +48,16 @@
 #include "bpass.h"
 #include "buf.h"
 #include "index_db.h"
+#include "log.h"
 #include "proc_ctx.h"
 #include "proto.h"
 #include "registry.h"
 #include "session_key.h"
 #include "state_file.h"
 #include "update.h"
+
+/* Bytes of a worker's start-up error in its slot (log.h's last error). */
+#define WORKER_ERROR_SIZE LOG_LAST_ERROR_SIZE
 
 /* What the worker is doing, in shared memory (written by the worker only).
  * The strings are always NUL-terminated: the slot is zeroed before the
@@ -58,6 +69,9 @@ struct worker_slot {
 	char node_id[SESSION_NODE_ID_SIZE];  /* the session's key */
 	char context[SESSION_CONTEXT_SIZE];
 	volatile int64_t session_id;
+	volatile int64_t started_ms;  /* time_monotonic() in ms when the session began */
+	char error[WORKER_ERROR_SIZE];  /* why the worker could not start ("" when it did),
+				       * written before it exits with PROTO_EXIT_INIT */
 };
 
 /* What a worker is told (every pointer borrowed for the worker's life). */
@@ -84,8 +98,10 @@ struct worker_proc {
 	int32_t last_seq;             /* -1: nothing processed */
 	uint64_t updates;             /* updates_processed */
 	const struct state_entry *keep; /* saved entry to copy as is, or NULL */
+	const struct state_entry *saved; /* its part of the saved file, or NULL */
 	bool fresh;                   /* started from update 0 in this run */
 	bool advanced;                /* processed at least one update in this run */
+	bool failed;                  /* it (or a dependency) failed on this session */
 };
 
 /* A processor's ephemeral state, saved for the result message. */
@@ -119,6 +135,7 @@ struct worker {
 	struct worker_eph *eph_parts;
 	uint32_t n_eph_parts, cap_eph_parts;
 	struct buf ktext;             /* the session's name, for messages */
+	struct proto_result res;      /* the outcome of the current session */
 	bool dir_dirty;               /* state files renamed since the last folder fsync */
 	double dir_synced_at;
 };
@@ -135,9 +152,11 @@ void worker_release(struct worker *w);
 
 /*
  * Processes one session. On return *payload and *len hold the PROTO_RESULT
- * payload (borrowed until the next call). Returns 0, 1 when abandoned
- * because *stop was set (nothing saved, no payload), or -1 when the worker
- * cannot go on (the index became unreadable).
+ * payload (borrowed until the next call); a session whose updates cannot be
+ * read from the index is PROTO_FAILED with the reason (SQLite's error), and
+ * the worker goes on with the next. Returns 0, 1 when abandoned because
+ * *stop was set (nothing saved, no payload), or -1 when the result could not
+ * be encoded.
  */
 int worker_session(struct worker *w, const struct bpass_session_key *key, const void **payload,
 		   size_t *len);
@@ -145,7 +164,7 @@ int worker_session(struct worker *w, const struct bpass_session_key *key, const 
 /* The loop of a worker process: reads PROTO_SESSION frames from in and
  * answers each with a PROTO_RESULT on out, until the end of in, PROTO_QUIT
  * or *stop. Returns the exit status: 0, 1 after a failure, PROTO_EXIT_INIT
- * when worker_init failed. */
+ * when worker_init failed (its message is then also in slot->error). */
 int worker_main(const struct worker_options *o, struct worker_slot *slot, int in, int out);
 
 #endif

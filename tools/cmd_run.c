@@ -16,6 +16,7 @@
 #include "proc_options.h"
 #include "registry.h"
 #include "run.h"
+#include "timeutil.h"
 
 static void usage(FILE *f)
 {
@@ -47,11 +48,16 @@ static void usage(FILE *f)
 	      "                           where tables this run did not write are removed)\n"
 	      "      --json               JSON Lines tables instead of CSV\n"
 	      "      --cache-global FILE  also save the global result, for `bpass results`\n"
+	      "      --session-timeout S  a session that takes longer than S seconds in a\n"
+	      "                           worker (a processor that never returns) fails: its\n"
+	      "                           worker is killed and replaced (default 3600;\n"
+	      "                           0: no limit; none with -w 0)\n"
 	      "      --no-fsync           do not fsync each state file before renaming it\n"
 	      "                           into place (faster with many small sessions; after\n"
 	      "                           a power loss a damaged state is detected by its\n"
 	      "                           checksum and recomputed, so results stay right)\n"
 	      "      --stats              print the peak memory of the parent and the workers\n"
+	      "                           (also with -q)\n"
 	      "  -q, --quiet              no progress and no summary\n"
 	      "  -h, --help               this help\n",
 	      f);
@@ -89,7 +95,9 @@ static bool digits(const char **p, int n, int *v)
 	return true;
 }
 
-/* YYYY-MM-DD, optionally followed by T or a space and HH:MM[:SS], and Z. */
+/* YYYY-MM-DD, optionally followed by T or a space and HH:MM[:SS], and Z.
+ * A date or time that does not exist (2012-02-30, 24:00) is refused: it
+ * must come back unchanged from timegm and time_civil. */
 static bool parse_date(const char *s, int64_t *us)
 {
 	struct tm tm;
@@ -108,7 +116,7 @@ static bool parse_date(const char *s, int64_t *us)
 	}
 	if (*p == 'Z')
 		p++;
-	if (*p || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60)
+	if (*p)
 		return false;
 	tm.tm_year = y - 1900;
 	tm.tm_mon = mo - 1;
@@ -117,6 +125,10 @@ static bool parse_date(const char *s, int64_t *us)
 	tm.tm_min = mi;
 	tm.tm_sec = se;
 	time_t t = timegm(&tm);
+	struct tm back;
+	if (!time_civil((int64_t)t, &back) || back.tm_year != y - 1900 || back.tm_mon != mo - 1 ||
+	    back.tm_mday != d || back.tm_hour != h || back.tm_min != mi || back.tm_sec != se)
+		return false;
 	*us = (int64_t)t * 1000000;
 	return true;
 }
@@ -136,7 +148,7 @@ int cmd_run(int argc, char **argv)
 {
 	enum {
 		O_PLUGIN = 256, O_INCLUDE, O_EXCLUDE, O_SINCE, O_UNTIL, O_RUN_NAME, O_RECOMPUTE,
-		O_OUT, O_JSON, O_CACHE, O_STATS, O_NO_FSYNC,
+		O_OUT, O_JSON, O_CACHE, O_STATS, O_NO_FSYNC, O_TIMEOUT,
 	};
 	static const struct option opts[] = {
 		{"processors", required_argument, NULL, 'p'},
@@ -154,12 +166,14 @@ int cmd_run(int argc, char **argv)
 		{"cache-global", required_argument, NULL, O_CACHE},
 		{"stats", no_argument, NULL, O_STATS},
 		{"no-fsync", no_argument, NULL, O_NO_FSYNC},
+		{"session-timeout", required_argument, NULL, O_TIMEOUT},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	struct run_options o = {
 		.workers = -1,
+		.session_timeout_s = RUN_SESSION_TIMEOUT,
 		.since_us = INT64_MIN,
 		.until_us = INT64_MAX,
 	};
@@ -239,6 +253,16 @@ int cmd_run(int argc, char **argv)
 		case O_NO_FSYNC:
 			o.no_fsync = true;
 			break;
+		case O_TIMEOUT: {
+			unsigned long n = strtoul(optarg, &end, 10);
+			if (*optarg < '0' || *optarg > '9' || *end || n > UINT32_MAX) {
+				rc = bad_usage("invalid session time limit \"%s\": use a number of "
+					       "seconds, 0 for none", optarg);
+				goto out;
+			}
+			o.session_timeout_s = (uint32_t)n;
+			break;
+		}
 		case 'q':
 			log_set_quiet(true);
 			break;

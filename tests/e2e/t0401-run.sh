@@ -4,7 +4,8 @@
 # processes 0 updates and writes the same files; sessions.csv agrees with
 # the index and with bytes_per_node; the state command prints what was
 # saved; --cache-global + `bpass results` rewrite the same tables; JSON
-# Lines; node and date filters; usage errors.
+# Lines; node and date filters; usage errors (dates that do not exist); a
+# missing index creates no state folder; --stats shows even with -q.
 . "$TOP/tests/e2e/lib.sh"
 
 field() { sed -n "s/.*[:,] $2 \([0-9][0-9]*\).*/\1/p" "$1" | head -1; }
@@ -122,6 +123,10 @@ check_eq "filtered re-run: only $n1 merged" \
 check_status "run: missing arguments" 2 "$BPASS" run "$T/idx"
 check_status "run: bad -w" 2 "$BPASS" run "$T/idx" "$T/u" -w x
 check_status "run: bad date" 2 "$BPASS" run "$T/idx" "$T/u" --since 2012-13-01
+for d in 2012-02-30 2011-02-29 2012-04-31 2012-06-01T24:00 2012-06-01T12:60 2012-06-01T12:00:61; do
+	check_status "run: date $d does not exist" 2 "$BPASS" run "$T/idx" "$T/u" --since $d
+done
+check_status "run: a leap day exists" 0 "$BPASS" run -q "$T/idx" "$T/leap" -p byte-count --until 2012-02-29T23:59:59
 check_status "run: bad run name" 2 "$BPASS" run "$T/idx" "$T/u" --run-name ../x
 check_status "run --help" 0 "$BPASS" run --help
 "$BPASS" run "$T/idx" "$T/u" -p nope 2>"$T/err"
@@ -130,8 +135,16 @@ check_grep "run: unknown processor: message" '^bpass: error: unknown processor "
 "$BPASS" run "$T/idx" "$T/u" -p byte-count --recompute=flows 2>"$T/err"
 check_eq "run: --recompute of an unselected processor: exit 1" "$?" "1"
 check_grep "run: --recompute message" '^bpass: error: cannot recompute processor "flows": it is not selected in this run' "$T/err"
-"$BPASS" run "$T/none.idx" "$T/u" 2>"$T/err"
+"$BPASS" run "$T/none.idx" "$T/u2" 2>"$T/err"
 check_eq "run: missing index: exit 1" "$?" "1"
+check_grep "run: missing index: message" "^bpass: error: could not open index \"$T/none.idx\": No such file or directory\$" "$T/err"
+check "run: missing index: no state folder created" test ! -e "$T/u2"
+
+# --- --stats shows even with -q --------------------------------------------------------
+"$BPASS" run -q --stats "$T/idx" "$T/s1" -w 2 >"$T/out" 2>"$T/err"
+check_eq "run -q --stats: exit 0" "$?" "0"
+check_grep "run -q --stats: the stats line" "^stats: maxrss_parent_kb [1-9][0-9]*, maxrss_worker_kb [0-9]+, workers 2, " "$T/out"
+check_eq "run -q --stats: no summary line" "$(grep -c '^run:' "$T/out")" "0"
 
 # --- the state folder is locked during a run ---------------------------------------
 if command -v flock >/dev/null 2>&1; then

@@ -4,7 +4,8 @@
 # messages and nothing run; the example plugin gives byte-count's numbers;
 # BPASS_PLUGIN_PATH; a plugin that crashes on one session costs that session
 # only (exit 1, message naming worker, signal, processor and session, the
-# session's saved state untouched, the others saved); and a processor whose
+# session's saved state untouched and merged as it was, marked stale, the
+# others saved); and a processor whose
 # version changes is recomputed alone (the others are not fed again).
 . "$TOP/tests/e2e/lib.sh"
 
@@ -38,7 +39,7 @@ R="$T/ex/default/results"
 tail -n +2 "$R/bytes_per_node.csv" >"$T/a"
 tail -n +2 "$R/example_bytes_per_node.csv" >"$T/b"
 check "example plugin: same bytes per node as byte-count" diff "$T/a" "$T/b"
-check_grep "example plugin: its sessions.csv columns" "^node_id,.*,packets,bytes,example_packets,example_bytes\$" "$R/sessions.csv"
+check_grep "example plugin: its sessions.csv columns" "^node_id,.*,packets,bytes,example_packets,example_bytes,status,stale_reason\$" "$R/sessions.csv"
 awk -F, 'NR > 1 && ($6 != $8 || $7 != $9)' "$R/sessions.csv" >"$T/mismatch"
 check_eq "example plugin: same figures per session" "$(wc -l <"$T/mismatch")" "0"
 # Without -p, a --plugin's processors run with the built-ins.
@@ -62,6 +63,7 @@ merged=$(awk -F, 'NR > 1 && $6 == 0' "$T/sessions" | wc -l)
 check_status "crash: a first run with byte-count" 0 "$BPASS" run -q "$T/idx" "$T/cr" -w 2 -p byte-count
 state="$T/cr/default/${node}_${ctx}_${sid}.state"
 cp "$state" "$T/before.state"
+cp "$T/cr/default/results/sessions.csv" "$T/ref.csv"
 for w in 2 1; do
 	CRASHY_SESSION=$sid "$BPASS" run "$T/idx" "$T/cr" -w $w -p crashy,byte-count --plugin "$P/crash.so" >"$T/out" 2>"$T/err"
 	check_eq "crash -w $w: exit 1" "$?" "1"
@@ -70,7 +72,10 @@ for w in 2 1; do
 	check_grep "crash -w $w: listed as failed at the end" "^bpass: error: session $node/$ctx/$sid failed: its worker died\$" "$T/err"
 	check_grep "crash -w $w: one failure in the summary" ", failed 1, " "$T/out"
 	check "crash -w $w: its state is untouched" cmp "$state" "$T/before.state"
-	check_eq "crash -w $w: the others are merged" "$(($(wc -l <"$T/cr/default/results/sessions.csv") - 1))" "$((merged - 1))"
+	check_eq "crash -w $w: every session merged" "$(($(wc -l <"$T/cr/default/results/sessions.csv") - 1))" "$merged"
+	check_eq "crash -w $w: it is stale, as of its saved state" \
+		"$(grep "^$node,$ctx,$sid," "$T/cr/default/results/sessions.csv" | cut -d, -f4-)" \
+		"$(grep "^$node,$ctx,$sid," "$T/ref.csv" | cut -d, -f4-7),stale,its worker died"
 	other=$(ls "$T/cr/default" | grep '\.state$' | grep -v "_${sid}.state" | head -1)
 	"$BPASS" state -- "$T/cr" "$(echo "$other" | cut -d_ -f1)" "$(echo "$other" | sed 's/.*_\([0-9-]*\)\.state$/\1/')" >"$T/other" 2>&1
 	check_grep "crash -w $w: another session has crashy's state" 'processor "crashy"' "$T/other"

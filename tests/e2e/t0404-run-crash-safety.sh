@@ -56,7 +56,7 @@ if command -v setsid >/dev/null 2>&1; then
 		SLOW_US=1000 setsid "$BPASS" run -q "$T/idx" "$T/k" -w 2 $SLOW >/dev/null 2>&1 &
 		pid=$!
 		sleep $delay
-		kill -9 -- -$pid 2>/dev/null
+		kill -9 -$pid 2>/dev/null
 		wait $pid 2>/dev/null
 	done
 	check "killed: some sessions were saved before the kills" test "$(ls "$T/k/default" | grep -c 'state$')" -gt 0

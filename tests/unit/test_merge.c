@@ -12,9 +12,12 @@
  * over processors, empty cells where a session lacks a figure, rows sorted
  * by key whatever the order of arrival), the processors' tables, the
  * ephemeral states reaching merge by processor name; containers refused
- * (another session's, a missing part, a load or merge that fails) with
- * their messages; the cached global result (merge_save, merge_load_cache)
- * writing the same tables, and caches refused.
+ * (another session's, a missing part) and processors that cannot merge a
+ * session (a load or merge that fails: the session stale) with their
+ * messages; a saved state whose part is declined handed back to be
+ * recomputed and merged into that processor only; the cached global result
+ * (merge_save, merge_load_cache) writing the same tables, and caches
+ * refused.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -230,7 +233,7 @@ static int merge(struct fixture *f, const struct bpass_session_key *key,
 		 const struct proto_eph *eph, uint32_t n_eph)
 {
 	fx_capture_begin();
-	int rc = merge_session(&f->m, key, f->sw.sbuf.data, f->sw.sbuf.size, eph, n_eph);
+	int rc = merge_session(&f->m, key, f->sw.sbuf.data, f->sw.sbuf.size, eph, n_eph, NULL);
 	fx_capture_end(errs, sizeof(errs));
 	return rc;
 }
@@ -262,12 +265,12 @@ static const struct bpass_session_key k_a1 = {"OWA", CTX, 1}, k_a2 = {"OWA", CTX
 				      k_au = {"OWA", "UNANONYMIZED", 7}, k_b1 = {"OWB", CTX, 1};
 
 #define SESSIONS_HEAD "node_id,anonymization_context,session_id,last_sequence_number_processed," \
-		      "updates_processed,packets,bytes,probe_value,probe_eph\n"
+		      "updates_processed,packets,bytes,probe_value,probe_eph,status,stale_reason\n"
 #define SESSIONS_ROWS                                                                        \
-	"OWA,UNANONYMIZED,7,0,1,1,10,5,\n"                                                       \
-	"OWA," CTX ",1,2,3,3,350,100,40\n"                                                       \
-	"OWA," CTX ",2,4,5,6,600,200,\n"                                                         \
-	"OWB," CTX ",1,0,1,2,1001,1,2\n"
+	"OWA,UNANONYMIZED,7,0,1,1,10,5,,ok,\n"                                                  \
+	"OWA," CTX ",1,2,3,3,350,100,40,ok,\n"                                                  \
+	"OWA," CTX ",2,4,5,6,600,200,,ok,\n"                                                    \
+	"OWB," CTX ",1,0,1,2,1001,1,2,ok,\n"
 
 /* Four sessions, out of order; only two with probe's ephemeral state. */
 static void merge_four(struct fixture *f)
@@ -324,9 +327,9 @@ static void test_column_order(void **state)
 	write_to(&f, "t2");
 	expect_table("t2", "sessions",
 		     "node_id,anonymization_context,session_id,last_sequence_number_processed,"
-		     "updates_processed,probe_value,probe_eph,packets,bytes\n"
-		     "OWA," CTX ",1,2,3,100,,3,350\n"
-		     "OWB," CTX ",1,0,1,1,7,2,1001\n");
+		     "updates_processed,probe_value,probe_eph,packets,bytes,status,stale_reason\n"
+		     "OWA," CTX ",1,2,3,100,,3,350,ok,\n"
+		     "OWB," CTX ",1,0,1,1,7,2,1001,ok,\n");
 	fixture_release(&f);
 }
 
@@ -352,21 +355,68 @@ static void test_refused(void **state)
 	assert_int_equal(merge(&f, &k_a1, NULL, 0), -1);
 	assert_string_equal(errs, "bpass: error: could not merge session OWA/" CTX "/1: its state has "
 				  "no part for processor \"probe\"\n");
-	/* A load that fails, a merge that fails. */
+	/* A load that fails (on a current container), a merge that fails: the
+	 * session is merged into byte-count, and stale. */
 	container(&f, &k_a2, 1, 1, 0, 1, 666, 0);
-	assert_int_equal(merge(&f, &k_a2, NULL, 0), -1);
+	assert_int_equal(merge(&f, &k_a2, NULL, 0), 1);
 	assert_string_equal(errs, "bpass: error: processor \"probe\" could not load the state of session "
 				  "OWA/" CTX "/2\n");
 	container(&f, &k_a2, 1, 1, 0, 1, 13, 0);
-	assert_int_equal(merge(&f, &k_a2, NULL, 0), -1);
+	assert_int_equal(merge(&f, &k_a2, NULL, 0), 1);
 	assert_string_equal(errs, "bpass: error: processor \"probe\" could not merge session OWA/" CTX
 				  "/2\n");
 	/* An ephemeral state that does not load. */
 	const struct proto_eph bad = {"probe", 5, "\xc0", 1};
 	container(&f, &k_b1, 1, 1, 0, 1, 1, 0);
-	assert_int_equal(merge(&f, &k_b1, &bad, 1), -1);
+	assert_int_equal(merge(&f, &k_b1, &bad, 1), 1);
 	assert_string_equal(errs, "bpass: error: processor \"probe\" could not load the ephemeral state "
 				  "of session OWB/" CTX "/1\n");
+	assert_int_equal(f.m.n_rows, 3);
+	assert_string_equal(f.m.rows[0].stale, "processor \"probe\" could not load the state of this "
+					       "session");
+	assert_string_equal(f.m.rows[1].stale, "processor \"probe\" could not merge this session");
+	fixture_release(&f);
+}
+
+/* A saved state whose part probe declines: nothing is printed, the session
+ * comes back from merge_redo, and its recomputed container is merged into
+ * probe only (byte-count has it already). A stale session's declined part
+ * is simply left out. */
+static void test_redo(void **state)
+{
+	(void)state;
+	struct fixture f;
+	fixture_init(&f);
+	container(&f, &k_a1, 3, 350, 2, 3, 666, 2);
+	fx_capture_begin();
+	const struct merge_from saved = {.saved = true, .tag = 42, .redo_row = -1};
+	assert_int_equal(merge_session(&f.m, &k_a1, f.sw.sbuf.data, f.sw.sbuf.size, NULL, 0, &saved), 0);
+	/* Stale: left out, no redo. */
+	container(&f, &k_b1, 2, 1001, 0, 1, 666, 0);
+	const struct merge_from stale = {.stale = "its worker died", .tag = 7, .redo_row = -1};
+	assert_int_equal(merge_session(&f.m, &k_b1, f.sw.sbuf.data, f.sw.sbuf.size, NULL, 0, &stale), 0);
+	fx_capture_end(errs, sizeof(errs));
+	assert_string_equal(errs, "");
+	assert_false(f.m.failed);
+	struct merge_redo *redo;
+	assert_int_equal(merge_redo(&f.m, &redo), 1);
+	assert_int_equal(redo[0].tag, 42);
+	assert_int_equal(redo[0].row, 0);
+	const struct merge_from again = {.tag = 42, .redo_row = redo[0].row};
+	free(redo);
+	assert_int_equal(merge_redo(&f.m, &redo), 0);
+	assert_null(redo);
+	container(&f, &k_a1, 3, 350, 2, 3, 100, 2);
+	assert_int_equal(merge_session(&f.m, &k_a1, f.sw.sbuf.data, f.sw.sbuf.size, NULL, 0, &again), 0);
+	assert_int_equal(merge_complete(&f.m), 0);
+	write_to(&f, "t4");
+	expect_table("t4", "bytes_per_node", "node_id,bytes\nOWA,350\nOWB,1001\n");
+	expect_table("t4", "probe", "total,eph_total,sessions\n100,0,1\n");
+	expect_table("t4", "sessions",
+		     "node_id,anonymization_context,session_id,last_sequence_number_processed,"
+		     "updates_processed,packets,bytes,probe_value,status,stale_reason\n"
+		     "OWA," CTX ",1,2,3,3,350,100,ok,\n"
+		     "OWB," CTX ",1,0,1,2,1001,,stale,its worker died\n");
 	fixture_release(&f);
 }
 
@@ -429,6 +479,7 @@ int main(void)
 		cmocka_unit_test(test_tables),
 		cmocka_unit_test(test_column_order),
 		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_redo),
 		cmocka_unit_test(test_cache),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -207,9 +207,10 @@ static void test_results_in_order(void **state)
 	struct pool_lost lost;
 	assert_int_equal(pool_reap(&p, 1, false, &why, &lost), -1);
 	assert_true(pool_running(&p, 1));
-	/* The end of their input ends them. */
+	/* The end of their input ends them; their peak memory is kept. */
 	pool_release(&p, false);
 	assert_int_equal(p.n, 0);
+	assert_true(p.maxrss_children_kb > 0);
 	buf_release(&payload);
 	buf_release(&why);
 }

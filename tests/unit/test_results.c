@@ -2,7 +2,10 @@
  * tests/unit/test_results.c: the result tables writer (harness/results.h):
  * CSV quoting by RFC 4180, JSON Lines, every cell kind (the ISO-8601
  * formatting itself is tested in test_timeutil.c), wrong cell counts, bad and repeated table names, and that a table appears
- * only when closed (temporary name, then rename).
+ * only when closed (temporary name, then rename); staged publication: the
+ * staging folder of a run that is gone removed, tables moved in together,
+ * a name written twice refused with both writers named, the tables of
+ * earlier runs removed from a folder bpass owns.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,10 +15,12 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "fs.h"
 #include "log.h"
 #include "results.h"
 #include "state_file.h"
@@ -240,6 +245,77 @@ static void test_remove_others(void **unused)
 	assert_null(slurp("own/old.jsonl"));
 }
 
+/* One table NAME with one row v, into folder d. */
+static void stage_table(const char *d, const char *name, const char *v)
+{
+	struct results res;
+	assert_int_equal(results_init(&res, d, false), 0);
+	static const char *const one[] = {"v", NULL};
+	struct bpass_table *t = res.r.table(&res.r, name, one);
+	assert_non_null(t);
+	res.r.str(t, v);
+	assert_int_equal(res.r.row_end(t), 0);
+	assert_int_equal(res.r.close(t), 0);
+	results_release(&res);
+}
+
+static void test_publish(void **unused)
+{
+	(void)unused;
+	char out[400], stale[500], old[500];
+	snprintf(out, sizeof(out), "%s/pub", dir);
+	/* A killed run's staging folder (pid 1 is running, 2^22 + 1 is not a pid)
+	 * and a table of an earlier run. */
+	snprintf(stale, sizeof(stale), "%s/.staging.4194305/x", out);
+	assert_int_equal(fs_mkdirs(stale), 0);
+	stage_table(stale, "junk", "j");
+	stage_table(out, "old", "o");
+	struct buf stage;
+	buf_init(&stage);
+	assert_int_equal(results_stage(out, &stage), 0);
+	snprintf(old, sizeof(old), "%s/.staging.4194305", out);
+	struct stat st;
+	assert_int_equal(stat(old, &st), -1);
+	char a[600], b[600];
+	snprintf(a, sizeof(a), "%s/a", stage.data);
+	snprintf(b, sizeof(b), "%s/b", stage.data);
+	stage_table(stage.data, "sessions", "s");
+	stage_table(a, "t1", "from a");
+	stage_table(b, "t1", "from b");
+	stage_table(b, "t2", "b2");
+	/* Nothing is in place before publishing. */
+	assert_null(slurp("pub/t1.csv"));
+	const char *dirs[] = {stage.data, a, b};
+	const char *owners[] = {"bpass", "processor \"a\"", "processor \"b\""};
+	char errs[600];
+	FILE *cap = tmpfile();
+	fflush(stderr);
+	int saved = dup(2);
+	dup2(fileno(cap), 2);
+	int rc = results_publish(out, dirs, owners, 3, false, true);
+	dup2(saved, 2);
+	close(saved);
+	rewind(cap);
+	errs[fread(errs, 1, sizeof(errs) - 1, cap)] = 0;
+	fclose(cap);
+	assert_int_equal(rc, -1);
+	assert_string_equal(errs, "bpass: error: could not publish results table \"t1\" of processor "
+				  "\"b\": processor \"a\" wrote one too\n");
+	char *got = slurp("pub/t1.csv");
+	assert_string_equal(got, "v\nfrom a\n");
+	free(got);
+	got = slurp("pub/t2.csv");
+	assert_string_equal(got, "v\nb2\n");
+	free(got);
+	got = slurp("pub/sessions.csv");
+	assert_string_equal(got, "v\ns\n");
+	free(got);
+	assert_null(slurp("pub/old.csv"));
+	results_unstage(stage.data);
+	assert_int_equal(stat(stage.data, &st), -1);
+	buf_release(&stage);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -248,6 +324,7 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_mkdirs),
 		cmocka_unit_test(test_remove_others),
+		cmocka_unit_test(test_publish),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -5,7 +5,9 @@
  * last_seq, stop at a gap and report it, no update 0: not processed), the
  * sessions.csv and bytes_per_node tables, the saved state container, a re-run
  * with nothing new, a gap filled later, a damaged state file recomputed,
- * -w 0 and -w 1 giving the same files, and --recompute.
+ * -w 0 and -w 1 giving the same files, --recompute, a saved part that
+ * passes the checksum but cannot be read, and session ids at the ends of
+ * int64.
  *
  * Sessions (node A = OWAAAAAAAAAAAA, node B = OWBBBBBBBBBBBB):
  *   A/1000000: seq 0 sizes {100, 200}, seq 1 {50}, seq 2 {}    -> 3 packets, 350 bytes
@@ -97,7 +99,7 @@ static void expect_file(const char *name, const char *file, const char *want)
 }
 
 #define HEAD "node_id,anonymization_context,session_id,last_sequence_number_processed," \
-	     "updates_processed,packets,bytes\n"
+	     "updates_processed,packets,bytes,status,stale_reason\n"
 
 static void test_first_run(void **unused)
 {
@@ -116,8 +118,8 @@ static void test_first_run(void **unused)
 	assert_int_equal(run("byte-count", 0, NULL, "w0"), 0);
 	expect_file("w0", "results/bytes_per_node.csv", "node_id,bytes\n" A ",360\n" B ",1001\n");
 	expect_file("w0", "results/sessions.csv",
-		    HEAD A "," CTX ",1000000,2,3,3,350\n" A "," CTX ",2000000,0,1,1,10\n" B "," CTX
-			   ",4000000,0,1,2,1001\n");
+		    HEAD A "," CTX ",1000000,2,3,3,350,ok,\n" A "," CTX ",2000000,0,1,1,10,ok,\n" B
+			   "," CTX ",4000000,0,1,2,1001,ok,\n");
 	assert_non_null(strstr(errs, "bpass: warning: session " A "/" CTX "/2000000 stopped at missing update "
 				     "1 (the index has updates up to 2)\n"));
 	assert_non_null(strstr(errs, "bpass: warning: session " B "/" CTX "/3000000 has no update 0 (its "
@@ -184,8 +186,8 @@ static void test_more_updates(void **unused)
 		expect_file(name, "results/bytes_per_node.csv",
 			    "node_id,bytes\n" A ",415\n" B ",1001\n");
 		expect_file(name, "results/sessions.csv",
-			    HEAD A "," CTX ",1000000,3,4,4,355\n" A "," CTX ",2000000,2,3,3,60\n" B
-				   "," CTX ",4000000,0,1,2,1001\n");
+			    HEAD A "," CTX ",1000000,3,4,4,355,ok,\n" A "," CTX ",2000000,2,3,3,60,ok,\n" B
+				   "," CTX ",4000000,0,1,2,1001,ok,\n");
 		assert_null(strstr(errs, "stopped at missing"));
 	}
 }
@@ -211,11 +213,83 @@ static void test_damaged_and_recompute(void **unused)
 	expect_file("w0", "results/bytes_per_node.csv", "node_id,bytes\n" A ",415\n" B ",1001\n");
 	assert_int_equal(run("byte-count,availability", 0, NULL, "w0"), 0);
 	char *s = slurp("w0", "results/sessions.csv");
-	assert_non_null(strstr(s, ",packets,bytes,availability_lower_us,availability_upper_us\n"));
+	assert_non_null(strstr(s, ",packets,bytes,availability_lower_us,availability_upper_us,status,"
+				  "stale_reason\n"));
 	/* availability of A/1000000: lower = its first packet (1000000 µs), upper =
 	 * the timestamp of update 3 (1 + 30 * 4 s = 121 s). */
-	assert_non_null(strstr(s, A "," CTX ",1000000,3,4,4,355,1000000,121000000\n"));
+	assert_non_null(strstr(s, A "," CTX ",1000000,3,4,4,355,1000000,121000000,ok,\n"));
 	free(s);
+}
+
+/* A saved part that passes the checksum but that byte-count cannot read is
+ * recomputed from update 0, with a warning, without failing the run (the
+ * parent merged such a state straight from its file and failed the session
+ * on every run). */
+static void test_unreadable_part(void **unused)
+{
+	(void)unused;
+	char path[600];
+	snprintf(path, sizeof(path), "%s/w0/" A "_" CTX "_1000000.state", st);
+	struct buf raw, err;
+	buf_init(&raw);
+	buf_init(&err);
+	assert_int_equal(state_file_read(path, &raw), 0);
+	struct state_file sf;
+	state_file_init(&sf);
+	const struct bpass_session_key key = {A, CTX, 1000000};
+	assert_int_equal(state_file_parse(&sf, raw.data, raw.len, &key, &err), 0);
+	struct state_writer sw;
+	state_writer_init(&sw);
+	state_file_begin(&sw, STATE_KIND_SESSION, &key, sf.n);
+	for (uint32_t i = 0; i < sf.n; i++) {
+		const struct state_entry *e = &sf.e[i];
+		if (e->name_len == strlen("byte-count") && !memcmp(e->name, "byte-count", e->name_len))
+			state_file_entry(&sw, "byte-count", e->version, e->last_seq, e->updates_processed,
+					 "\xc1", 1);   /* a byte msgpack never uses */
+		else
+			state_file_entry_raw(&sw, e);
+	}
+	assert_int_equal(state_file_end(&sw), 0);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(sw.sbuf.data, 1, sw.sbuf.size, f), sw.sbuf.size);
+	fclose(f);
+	assert_int_equal(run("byte-count,availability", 0, NULL, "w0"), 0);
+	assert_non_null(strstr(errs, "bpass: warning: could not load the state of processor \"byte-count\" "
+				     "saved for session " A "/" CTX "/1000000; recomputing it\n"));
+	assert_null(strstr(errs, "error"));
+	expect_file("w0", "results/bytes_per_node.csv", "node_id,bytes\n" A ",415\n" B ",1001\n");
+	/* Then nothing to do. */
+	assert_int_equal(run("byte-count,availability", 0, NULL, "w0"), 0);
+	assert_null(strstr(errs, "could not load"));
+	state_writer_release(&sw);
+	state_file_release(&sf);
+	buf_release(&raw);
+	buf_release(&err);
+}
+
+/* Session ids at the ends of int64 are part of a run without --since or
+ * --until (INT64_MAX was left out by the default bound). */
+static void test_extreme_ids(void **unused)
+{
+	(void)unused;
+	char other[FX_PATH + 20];
+	snprintf(other, sizeof(other), "%s/extreme.sqlite", dir);
+	const struct fx_update u[] = {
+		{A, INT64_MAX, 0, "0 7 5\n", 1},
+		{A, 5000000, 0, "0 1 5\n", 1},
+	};
+	fx_add_tarball(other, "t1.tar", u, 2);
+	struct run_options o = {
+		.index_path = other, .state_root = st, .run_name = "extreme", .select = "byte-count",
+		.workers = 0, .since_us = INT64_MIN, .until_us = INT64_MAX,
+	};
+	log_set_quiet(true);
+	fx_capture_begin();
+	int rc = harness_run(&o);
+	fx_capture_end(errs, sizeof(errs));
+	assert_int_equal(rc, 0);
+	expect_file("extreme", "results/bytes_per_node.csv", "node_id,bytes\n" A ",8\n");
 }
 
 int main(void)
@@ -224,6 +298,8 @@ int main(void)
 		cmocka_unit_test(test_first_run),
 		cmocka_unit_test(test_more_updates),
 		cmocka_unit_test(test_damaged_and_recompute),
+		cmocka_unit_test(test_unreadable_part),
+		cmocka_unit_test(test_extreme_ids),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

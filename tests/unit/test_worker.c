@@ -16,7 +16,8 @@
  * sent equals the state file written, a second pass with nothing new
  * (unchanged, nothing rewritten), --recompute, the stop flag (the session
  * abandoned, nothing saved), the slot, a worker that cannot start
- * (PROTO_EXIT_INIT) and an unexpected message.
+ * (PROTO_EXIT_INIT, its reason in the slot), an unexpected message, and a
+ * processor (of the test plugin hostile.so) that fails on a session.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -326,9 +327,16 @@ static void test_cannot_start(void **state)
 	struct buf out[1];
 	size_t got;
 	const struct bpass_session_key *keys[] = {&k_done};
-	assert_int_equal(loop(&o, keys, 1, out, &got, NULL), PROTO_EXIT_INIT);
+	struct worker_slot slot;
+	memset(&slot, 0, sizeof(slot));
+	assert_int_equal(loop(&o, keys, 1, out, &got, &slot), PROTO_EXIT_INIT);
 	assert_int_equal(got, 0);
 	assert_non_null(strstr(errs, "none.sqlite"));
+	/* The reason is left in the slot for the parent. */
+	char want[600];
+	snprintf(want, sizeof(want), "could not open index \"%s\": No such file or directory",
+		 missing);
+	assert_string_equal(slot.error, want);
 	/* A processor that does not exist. */
 	o = options(NULL, NULL);
 	o.select = "no-such-processor";
@@ -353,6 +361,114 @@ static void test_unexpected_message(void **state)
 	assert_non_null(strstr(errs, "bpass: error: worker received an unexpected message (type 2)\n"));
 }
 
+/* The parts of the container of r, by processor name (NULL: none). */
+static const struct state_entry *part(struct state_file *sf, const struct bpass_session_key *key,
+				      const char *name)
+{
+	struct buf err;
+	buf_init(&err);
+	assert_int_equal(state_file_parse(sf, r.state, r.state_len, key, &err), 0);
+	buf_release(&err);
+	return state_file_find(sf, name);
+}
+
+/* A processor that fails on a session (the plugin "hostile", with
+ * hostile-reader reading its state) stops there with the processors that
+ * read it; the others go on and are saved; the failed ones keep their saved
+ * parts byte for byte (none when they had none); the result says why the
+ * session is stale. */
+static void test_processor_fails(void **state)
+{
+	(void)state;
+	char st2[FX_PATH + 10], plugin[400];
+	snprintf(st2, sizeof(st2), "%s/state2", dir);
+	assert_int_equal(mkdir(st2, 0755), 0);
+	const char *build = getenv("BUILD");
+	snprintf(plugin, sizeof(plugin), "%s/plugins/hostile.so", build ? build : "build");
+	char *plugins[] = {plugin};
+	struct worker_options o = options(NULL, NULL);
+	o.state_dir = st2;
+	o.select = "byte-count,hostile-reader";
+	o.plugins = plugins;
+	o.n_plugins = 1;
+	const struct bpass_session_key *keys[] = {&k_done};
+	struct buf out[1];
+	struct state_file sf;
+	state_file_init(&sf);
+
+	/* No saved state: byte-count only. */
+	setenv("HOSTILE_FAIL", "1000000", 1);
+	loop_all(&o, keys, 1, out, NULL);
+	decode(&out[0], &k_done);
+	assert_int_equal(r.status, PROTO_PROCESSED);
+	assert_string_equal(r.reason.data, "processor \"hostile\" failed on update 0");
+	assert_true(r.saved);
+	assert_non_null(strstr(errs, "bpass: error: processor \"hostile\" failed on update 0 of session "
+				     A "/" CTX "/1000000\n"));
+	const struct state_entry *bc = part(&sf, &k_done, "byte-count");
+	assert_non_null(bc);
+	assert_int_equal(bc->last_seq, 2);
+	assert_null(state_file_find(&sf, "hostile"));
+	assert_null(state_file_find(&sf, "hostile-reader"));
+	buf_release(&out[0]);
+
+	/* Then without the failure: both computed, byte-count kept. */
+	unsetenv("HOSTILE_FAIL");
+	loop_all(&o, keys, 1, out, NULL);
+	decode(&out[0], &k_done);
+	assert_int_equal(r.status, PROTO_PROCESSED);
+	assert_string_equal(r.reason.data, "");
+	const struct state_entry *h = part(&sf, &k_done, "hostile");
+	assert_non_null(h);
+	assert_int_equal(h->last_seq, 2);
+	struct buf hraw, rraw;
+	buf_init(&hraw);
+	buf_init(&rraw);
+	buf_append(&hraw, h->raw, h->raw_len);
+	const struct state_entry *rd = state_file_find(&sf, "hostile-reader");
+	assert_non_null(rd);
+	buf_append(&rraw, rd->raw, rd->raw_len);
+	buf_release(&out[0]);
+
+	/* hostile recomputed and failing again: it and its reader keep their
+	 * saved parts byte for byte. */
+	setenv("HOSTILE_FAIL", "1000000", 1);
+	o.recompute = "hostile";
+	loop_all(&o, keys, 1, out, NULL);
+	unsetenv("HOSTILE_FAIL");
+	decode(&out[0], &k_done);
+	assert_string_equal(r.reason.data, "processor \"hostile\" failed on update 0");
+	h = part(&sf, &k_done, "hostile");
+	assert_non_null(h);
+	assert_int_equal(h->raw_len, hraw.len);
+	assert_memory_equal(h->raw, hraw.data, hraw.len);
+	rd = state_file_find(&sf, "hostile-reader");
+	assert_non_null(rd);
+	assert_int_equal(rd->raw_len, rraw.len);
+	assert_memory_equal(rd->raw, rraw.data, rraw.len);
+	assert_non_null(state_file_find(&sf, "byte-count"));
+	buf_release(&out[0]);
+
+	/* hostile cannot even make a state: its reader stops before it starts,
+	 * and both keep their parts. */
+	setenv("HOSTILE_NEW", "fail", 1);
+	loop_all(&o, keys, 1, out, NULL);
+	unsetenv("HOSTILE_NEW");
+	decode(&out[0], &k_done);
+	assert_string_equal(r.reason.data, "processor \"hostile\" could not create a state");
+	h = part(&sf, &k_done, "hostile");
+	assert_non_null(h);
+	assert_memory_equal(h->raw, hraw.data, hraw.len);
+	rd = state_file_find(&sf, "hostile-reader");
+	assert_non_null(rd);
+	assert_int_equal(rd->raw_len, rraw.len);
+	assert_memory_equal(rd->raw, rraw.data, rraw.len);
+	buf_release(&out[0]);
+	buf_release(&hraw);
+	buf_release(&rraw);
+	state_file_release(&sf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -361,6 +477,7 @@ int main(void)
 		cmocka_unit_test(test_stop),
 		cmocka_unit_test(test_cannot_start),
 		cmocka_unit_test(test_unexpected_message),
+		cmocka_unit_test(test_processor_fails),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
