@@ -38,12 +38,13 @@
  *     (processors in dependency order, so a processor sees the state its
  *     dependencies built for the same update), session_complete, save,
  *     ephemeral_save; then session_free and ephemeral_free.
- *   - in the parent: global_new once; per session, load + ephemeral_load of
+ *   - in the processor's merger (a process of its own per processor, forked
+ *     by the parent; the parent itself with -w 0): global_new once; per session, load + ephemeral_load of
  *     what the worker sent, session_figures, merge, then the frees; at the end
  *     global_complete, write_results, global_free. merge must not depend on
  *     the order in which sessions arrive.
  *   - a session with nothing new for any selected processor (same versions,
- *     no --recompute) is merged by the parent straight from its saved state,
+ *     no --recompute) is merged by the mergers straight from its saved state,
  *     without a worker: session_complete is not called for it again, and
  *     merge gets eph == NULL.
  * Callbacks run single-threaded within their process; a processor may keep no
