@@ -740,16 +740,7 @@ static int send_iov(struct merger *mg, struct iovec *iov, int n_iov)
 			lost(mg, false);
 			return -1;
 		}
-		size_t done = (size_t)w;
-		while (n_iov > 0 && done >= iov->iov_len) {
-			done -= iov->iov_len;
-			iov++;
-			n_iov--;
-		}
-		if (n_iov > 0) {
-			iov->iov_base = (char *)iov->iov_base + done;
-			iov->iov_len -= done;
-		}
+		proto_iov_advance(&iov, &n_iov, (size_t)w);
 	}
 	return 0;
 }

@@ -23,6 +23,21 @@ static uint32_t get_le32(const unsigned char *p)
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
+void proto_iov_advance(struct iovec **iov, int *n_iov, size_t done)
+{
+	struct iovec *v = *iov;
+	while (*n_iov > 0 && done >= v->iov_len) {
+		done -= v->iov_len;
+		v++;
+		(*n_iov)--;
+	}
+	if (*n_iov > 0) {
+		v->iov_base = (char *)v->iov_base + done;
+		v->iov_len -= done;
+	}
+	*iov = v;
+}
+
 int proto_send(int fd, uint32_t type, const void *payload, size_t len)
 {
 	if (len > PROTO_MAX_PAYLOAD) {
@@ -45,16 +60,7 @@ int proto_send(int fd, uint32_t type, const void *payload, size_t len)
 				continue;
 			return -1;
 		}
-		size_t done = (size_t)n;
-		while (n_iov > 0 && done >= v->iov_len) {
-			done -= v->iov_len;
-			v++;
-			n_iov--;
-		}
-		if (n_iov > 0) {
-			v->iov_base = (char *)v->iov_base + done;
-			v->iov_len -= done;
-		}
+		proto_iov_advance(&v, &n_iov, (size_t)n);
 	}
 	return 0;
 }

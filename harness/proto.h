@@ -37,6 +37,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 #include "bpass.h"
 #include "buf.h"
@@ -86,6 +87,11 @@ struct proto_result {
 	uint32_t n_eph, cap_eph;
 	struct state_reader rd;
 };
+
+/* After a write of done bytes of the n_iov buffers at *iov: skips the
+ * buffers written whole and moves into the one written in part, so the
+ * next writev continues where this one stopped (used by every writev loop). */
+void proto_iov_advance(struct iovec **iov, int *n_iov, size_t done);
 
 /*
  * Writes one frame (header and payload) to fd, retrying on EINTR and short
