@@ -121,6 +121,112 @@ struct bpass_reader {
 };
 
 /*
+ * Result tables the framework keeps for a processor (keyed aggregates). A
+ * processor declares them in .tables; bpass keeps one of each per session
+ * (in the session's saved state), merges them into the global result,
+ * combines partial results and writes them as result tables. The processor
+ * only adds rows, in process or session_complete:
+ *	ctx->add_row(ctx, 0, cells, n)   or, with the SDK, bpass_add(ctx, 0, ...)
+ * The SDK's struct bpass_agg is the same thing kept by the processor itself.
+ */
+enum bpass_type {
+	/* Key columns: rows are identified and sorted by them. */
+	BPASS_KEY_STR = 1,     /* a string, e.g. a node id; sorted bytewise */
+	BPASS_KEY_I64,         /* an integer */
+	BPASS_KEY_MINUTE,      /* a time in µs, bucketed to its UTC minute; */
+	BPASS_KEY_HOUR,        /*   written as ISO text, 2012-05-15T18:00:00Z */
+	BPASS_KEY_DAY,
+	/* Value columns: each add gives one cell to each (none to COUNT). */
+	BPASS_VAL_SUM,         /* sum of the integer cells (saturating at the int64 limits) */
+	BPASS_VAL_MIN,         /* smallest integer cell */
+	BPASS_VAL_MAX,         /* largest integer cell */
+	BPASS_VAL_COUNT,       /* number of adds; takes no cell */
+	BPASS_VAL_DISTINCT,    /* number of distinct integer cells (exact) */
+	BPASS_VAL_DISTINCT_STR /* number of distinct string cells (exact) */
+};
+
+/* One column of a table: its name in the table and its type. */
+struct bpass_column {
+	const char *name;
+	enum bpass_type type;
+};
+
+/* One table: its name (the result file's name without extension) and its
+ * columns, key columns and value columns in table order, ended by an entry
+ * whose name is NULL. */
+struct bpass_table_decl {
+	const char *name;
+	const struct bpass_column *columns;
+};
+
+/* One cell of a row: .s for string columns (never NULL), else .i (times in µs). */
+union bpass_cell {
+	int64_t i;
+	const char *s;
+};
+
+/*
+ * Views of the correlation built-ins (docs/semantics.md): what flows,
+ * addresses, flow-domains and whitelisted-domains know about a packet of the
+ * update being processed, as of that update (processors run in dependency
+ * order). A processor using a view lists the built-ins it needs in .depends:
+ * "flows" for the flow and its class, "addresses" for the local device,
+ * "flow-domains" for the domains, "whitelisted-domains" for their whitelist
+ * entries; parts whose built-in is not listed are left empty. The view
+ * structs grow like struct bpass_ctx (fields only appended; the framework
+ * fills min(its size, v_size) bytes and zeroes what it does not know).
+ */
+#define BPASS_VIEW_VERSION 1
+
+/* The protocol class of a packet, from its flow id (docs/semantics.md). */
+enum bpass_proto_class {
+	BPASS_CLASS_UNKNOWN = 0, /* flow id 0 or -1, or a flow never announced */
+	BPASS_CLASS_TCP,
+	BPASS_CLASS_UDP,
+	BPASS_CLASS_ICMP,
+	BPASS_CLASS_OTHER_IP,    /* any other IP protocol */
+	BPASS_CLASS_IPV6,        /* reserved flow id 4 */
+	BPASS_CLASS_NON_IP,      /* reserved ids 1-3, 5, 6; version 1's all-zero flow */
+};
+/* "unknown", "tcp", "udp", "icmp", "other-ip", "ipv6", "non-ip". */
+#define BPASS_CLASS_NAMES \
+	{"unknown", "tcp", "udp", "icmp", "other-ip", "ipv6", "non-ip"}
+
+/* One domain a flow's remote address resolved from when the flow began. */
+struct bpass_domain_ref {
+	const char *domain;        /* a clear name, or a 40-hex hash when anonymized */
+	uint8_t anonymized;
+	/* The session's whitelist entry the (clear) domain matches, or NULL
+	 * (also when "whitelisted-domains" is not in .depends). */
+	const char *whitelisted;
+};
+
+struct bpass_packet_view {
+	uint32_t struct_size;      /* set by the framework: the bytes it filled */
+	int32_t flow_id;           /* the packet's */
+	enum bpass_proto_class proto_class;
+	bool has_flow;             /* the flow was announced in the session */
+	/* The flow (when has_flow): as announced, latest announcement wins. */
+	const char *src_ip, *dst_ip;
+	uint16_t src_port, dst_port;
+	uint8_t proto, src_anon, dst_anon;
+	/* Which side is local (a LAN address of the address table): 0 the
+	 * source, 1 the destination, -1 unknown (neither side, or no flow). */
+	int8_t local_side;
+	const char *local_ip;      /* NULL when local_side is -1 */
+	const char *remote_ip;     /* NULL when local_side is -1 */
+	uint8_t remote_anon;
+	/* The local device: its MAC address (12 hex digits) and address-table
+	 * id; NULL and has_address_id false when unknown. */
+	const char *device_mac;
+	uint32_t address_id;
+	bool has_address_id;
+	/* The domains of the flow, as flow-domains computes them (sorted). */
+	const struct bpass_domain_ref *domains;
+	uint32_t n_domains;
+};
+
+/*
  * What every callback is given: the context of the call. The framework owns
  * it; it is valid only during the call (keep nothing it points to). It grows
  * like struct bpass_processor: fields are only ever appended, and a plugin
@@ -153,6 +259,26 @@ struct bpass_ctx {
 	 * one set with bpass run -o PROCESSOR.NAME=VALUE, or its default; NULL
 	 * for a name it does not declare. Borrowed for the life of the process. */
 	const char *(*option)(struct bpass_ctx *ctx, const char *name);
+	/* ---- end of the first ABI 2 layout ---- */
+
+	/* Adds a row to the session's table number `table` (its index in
+	 * .tables): n cells in column order, one per column that is not a
+	 * COUNT. In process and session_complete only. Returns 0, or -1 (the
+	 * framework has recorded why: return -1 from the callback). The SDK's
+	 * bpass_add(ctx, table, cell...) builds the cells. */
+	int (*add_row)(struct bpass_ctx *ctx, uint32_t table, const union bpass_cell *cells,
+		       size_t n);
+	/* Fills *v (v_size = sizeof *v) with the view of packet i of update u
+	 * (the update being processed). In process only. Returns 0, or -1 when
+	 * i is out of range or u is not the update being processed. Pointers
+	 * are borrowed until the callback returns. */
+	int (*packet_view)(struct bpass_ctx *ctx, const struct bpass_update *u, uint32_t i,
+			   struct bpass_packet_view *v, size_t v_size);
+	/* The MAC address of the local device with address-table id
+	 * address_id (as in a DNS record) as of the update being processed, or
+	 * NULL when unknown or "addresses" is not in .depends. */
+	const char *(*device_of)(struct bpass_ctx *ctx, uint32_t address_id);
+	/* New fields go here, at the end. */
 };
 
 /*
@@ -290,6 +416,15 @@ struct bpass_processor {
 	 * after the last combine).
 	 */
 	int (*global_combine)(struct bpass_ctx *ctx, void *into, const void *from);
+	/*
+	 * Result tables the framework keeps (see struct bpass_table_decl): an
+	 * array ended by an entry whose name is NULL; NULL for none. With
+	 * tables, the processor's own session state, global result and their
+	 * callbacks are optional: a processor that only counts declares its
+	 * tables and a process callback, nothing else. Table declarations are
+	 * part of what makes saved state current (changing them recomputes).
+	 */
+	const struct bpass_table_decl *tables;
 	/* New fields go here, at the end. */
 };
 

@@ -50,32 +50,17 @@ extern "C" {
 #endif
 
 /* The SDK's version; grows with every addition to this header. */
-#define BPASS_SDK_VERSION 1
+#define BPASS_SDK_VERSION 2
 
 /* The longest string a load function accepts (bytes). */
 #define BPASS_SDK_MAX_STR (1u << 20)
 
 /* ==== column and key types ==================================================== */
 
-/*
- * The type of an aggregate column, and of a map's keys (BPASS_KEY_I64 or
- * BPASS_KEY_STR). The names are part of the saved form of an aggregate.
- */
-enum bpass_type {
-	/* Key columns: rows are identified and sorted by them. */
-	BPASS_KEY_STR = 1,     /* a string, e.g. a node id; sorted bytewise */
-	BPASS_KEY_I64,         /* an integer */
-	BPASS_KEY_MINUTE,      /* a time in µs, bucketed to its UTC minute; */
-	BPASS_KEY_HOUR,        /*   written as ISO text, 2012-05-15T18:00:00Z */
-	BPASS_KEY_DAY,
-	/* Value columns: each add gives one integer cell to each (none to COUNT). */
-	BPASS_VAL_SUM,         /* sum of the cells (saturating at the int64 limits) */
-	BPASS_VAL_MIN,         /* smallest cell */
-	BPASS_VAL_MAX,         /* largest cell */
-	BPASS_VAL_COUNT,       /* number of adds; takes no cell */
-	BPASS_VAL_DISTINCT,    /* number of distinct integer cells (exact) */
-	BPASS_VAL_DISTINCT_STR /* number of distinct string cells (exact) */
-};
+/* enum bpass_type, struct bpass_column and union bpass_cell are in bpass.h
+ * (framework-kept tables share them). An aggregate's column is a
+ * struct bpass_column; the older name stays. */
+#define bpass_agg_column bpass_column
 
 /* ==== time buckets ========================================================== */
 
@@ -276,10 +261,6 @@ int bpass_map_load(struct bpass_map *m, struct bpass_reader *r);
  * cells are kept). Saving writes rows sorted by key, so equal aggregates save
  * to equal bytes whatever the order of their adds and merges.
  */
-struct bpass_agg_column {
-	const char *name;        /* the column's name in the table */
-	enum bpass_type type;
-};
 
 /* The most columns an aggregate may have. */
 #define BPASS_AGG_MAX_COLUMNS 32
@@ -296,12 +277,6 @@ struct bpass_agg *bpass_agg_new(const char *table, const struct bpass_agg_column
 void bpass_agg_free(struct bpass_agg *a);
 /* Forgets every row, keeping the allocations. */
 void bpass_agg_clear(struct bpass_agg *a);
-
-/* One cell given to bpass_agg_add_cells: .s for string columns, else .i. */
-union bpass_cell {
-	int64_t i;
-	const char *s;
-};
 
 /*
  * Adds cells[0..n) to the row their keys name (created when missing). n must
