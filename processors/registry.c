@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "builtin.h"
@@ -233,7 +234,63 @@ static int so_filter(const struct dirent *de)
 	return de->d_name[0] != '.' && n > 3 && !strcmp(de->d_name + n - 3, ".so");
 }
 
+static int load_folders(struct registry *r, const char *list, const char *from);
+
 int registry_load_plugin_path(struct registry *r, const char *list)
+{
+	return load_folders(r, list, REGISTRY_PATH_ENV);
+}
+
+void registry_plugindir(struct buf *out)
+{
+	buf_reset(out);
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return;
+	exe[n] = 0;
+	char *slash = strrchr(exe, '/');
+	if (!slash)
+		return;
+	*slash = 0;
+	buf_printf(out, "%s/%s", exe, REGISTRY_PLUGINDIR_REL);
+}
+
+/* The plugin a bare name (no '/') given to --plugin means: NAME or NAME.so
+ * in the working folder, else in the plugin folders ($BPASS_PLUGIN_PATH,
+ * then plugindir). Sets *out to the path to load. */
+static void resolve_bare_name(const char *name, const char *plugindir, struct buf *out)
+{
+	buf_reset(out);
+	bool has_so = strlen(name) > 3 && !strcmp(name + strlen(name) - 3, ".so");
+	const char *suffix = has_so ? "" : ".so";
+	if (strchr(name, '/') || access(name, F_OK) == 0) {
+		buf_puts(out, name);
+		return;
+	}
+	const char *env = getenv(REGISTRY_PATH_ENV);
+	struct buf dirs;
+	buf_init(&dirs);
+	buf_printf(&dirs, "%s:%s", env ? env : "", plugindir);
+	for (char *dir = dirs.data, *next; dir; dir = next) {
+		next = strchr(dir, ':');
+		if (next)
+			*next++ = 0;
+		if (!*dir)
+			continue;
+		buf_reset(out);
+		buf_printf(out, "%s/%s%s", dir, name, suffix);
+		if (access(out->data, F_OK) == 0) {
+			buf_release(&dirs);
+			return;
+		}
+	}
+	buf_release(&dirs);
+	buf_reset(out);
+	buf_puts(out, name);
+}
+
+static int load_folders(struct registry *r, const char *list, const char *from)
 {
 	if (!list || !*list)
 		return 0;
@@ -252,7 +309,7 @@ int registry_load_plugin_path(struct registry *r, const char *list)
 		if (n < 0) {
 			if (errno != ENOENT && errno != ENOTDIR)
 				rc = log_error("could not read plugin folder \"%s\" (from %s): %s", dir,
-					       REGISTRY_PATH_ENV, strerror(errno));
+					       from, strerror(errno));
 			continue;
 		}
 		for (int i = 0; i < n; i++) {
@@ -341,12 +398,19 @@ int registry_check(struct registry *r)
 
 int registry_setup(struct registry *r, char *const *plugins, uint32_t n_plugins)
 {
-	if (registry_add_builtins(r) || registry_load_plugin_path(r, getenv(REGISTRY_PATH_ENV)))
-		return -1;
-	for (uint32_t i = 0; i < n_plugins; i++)
-		if (registry_load_plugin(r, plugins[i], true))
-			return -1;
-	return registry_check(r);
+	struct buf dir, path;
+	buf_init(&dir);
+	buf_init(&path);
+	registry_plugindir(&dir);
+	int rc = registry_add_builtins(r) || registry_load_plugin_path(r, getenv(REGISTRY_PATH_ENV)) ||
+		 load_folders(r, dir.data, "the plugin folder") ? -1 : 0;
+	for (uint32_t i = 0; i < n_plugins && rc == 0; i++) {
+		resolve_bare_name(plugins[i], dir.data, &path);
+		rc = registry_load_plugin(r, path.data, true);
+	}
+	buf_release(&dir);
+	buf_release(&path);
+	return rc ? -1 : registry_check(r);
 }
 
 /* Marks i and, transitively, its dependencies. */

@@ -73,7 +73,20 @@ int registry_load_plugin_path(struct registry *r, const char *list);
 /* Every dependency is registered and there is no cycle. */
 int registry_check(struct registry *r);
 
-/* Built-ins, BPASS_PLUGIN_PATH, then the n_plugins paths, then check. */
+/*
+ * The plugin folder of this installation, PREFIX/lib/bpass/plugins, found
+ * from the running binary (PREFIX/bin/bpass), so an installed bpass finds
+ * it wherever it was installed (pkg-config --variable=plugindir bpass names
+ * the same folder). Sets out to "" when the binary's path is unknown.
+ */
+#define REGISTRY_PLUGINDIR_REL "../lib/bpass/plugins"
+struct buf;
+void registry_plugindir(struct buf *out);
+
+/* Built-ins, the folders of BPASS_PLUGIN_PATH, the plugin folder, then the
+ * n_plugins plugins, then check. A plugin given as a bare name (no '/')
+ * that is not in the working folder is looked for, as NAME or NAME.so, in
+ * the folders of BPASS_PLUGIN_PATH and then in the plugin folder. */
 int registry_setup(struct registry *r, char *const *plugins, uint32_t n_plugins);
 
 /* The processor called name, or NULL. */

@@ -34,6 +34,8 @@ static void usage(FILE *f)
 	      "                           that processor from update 0\n"
 	      "      --plugin PATH.so     load processors from a plugin (repeatable); also\n"
 	      "                           every *.so in the folders of $BPASS_PLUGIN_PATH\n"
+	      "                           and of PREFIX/lib/bpass/plugins; a bare NAME is\n"
+	      "                           looked for there as NAME.so\n"
 	      "  -w, --workers N          worker processes (default: one per core);\n"
 	      "                           0 runs everything in this process\n"
 	      "      --include-nodes LIST only these nodes (comma-separated ids)\n"

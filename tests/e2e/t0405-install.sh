@@ -7,7 +7,7 @@
 # library, the plugin documents and the examples; the SDK example builds
 # with only `pkg-config --cflags --libs bpass` and runs under the installed
 # bpass; bpass.pc has the version of bpass.h (through the Makefile) and
-# names plugindir.
+# names plugindir, where the installed bpass finds plugins by itself.
 # `make uninstall PREFIX=...` removes exactly what install put there, and
 # nothing else.
 . "$TOP/tests/e2e/lib.sh"
@@ -80,6 +80,22 @@ tail -n +2 "$R/protocols_per_day.csv" | awk -F, '{ b[$1] += $4 } END { for (n in
 tail -n +2 "$R/bytes_per_node.csv" >"$T/a"
 check "its bytes per node agree with byte-count" diff "$T/a" "$T/c"
 check "its table is not empty" test -s "$T/c"
+
+# The plugin folder: the installed bpass finds plugins there by itself
+# (PREFIX/lib/bpass/plugins, next to its own bin/), and a bare --plugin
+# name is looked for there.
+cp "$T/sdk/p.so" "$PREFIX/lib/bpass/plugins/protocols.so"
+"$B" processors >"$T/procs"
+check_grep "the plugin folder's plugins are listed" "^example-protocols +1 +$PREFIX/bin/../lib/bpass/plugins/protocols.so " "$T/procs"
+check_status "a processor of the plugin folder runs with -p alone" 0 \
+	"$B" run -q "$T/idx" "$T/s3" -w 1 -p example-protocols
+check "its table is written" test -s "$T/s3/default/results/protocols_per_day.csv"
+(cd "$T" && "$B" run -q "$T/idx" "$T/s4" -w 1 --plugin protocols -p example-protocols) >"$T/out" 2>&1
+check_eq "--plugin NAME finds NAME.so in the plugin folder" "$?" "0"
+sed 's/^/# /' "$T/out" | head -3
+check_status "an unknown bare --plugin name is an error" 1 \
+	"$B" run -q "$T/idx" "$T/s5" -w 1 --plugin no-such-plugin
+rm "$PREFIX/lib/bpass/plugins/protocols.so"
 
 # Uninstall: what install put there goes, the rest of PREFIX stays.
 touch "$PREFIX/bin/other-tool" "$PREFIX/lib/pkgconfig/other.pc"
