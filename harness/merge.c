@@ -265,6 +265,14 @@ int merge_session(struct merge *m, const struct bpass_session_key *key, const vo
 		if (!m->mg[i].p || !merger_wants_sessions(m->procs[i]) || !es[i] || m->mg[i].dead ||
 		    (only && !only[i]))
 			continue;
+		const struct proto_figs *f =
+			from->figures && !m->procs[i]->merge
+				? proto_result_find_figs(from->figures, m->procs[i]->name)
+				: NULL;
+		if (f) {
+			merger_figures(&m->mg[i], r, f, from->figures->fig);
+			continue;
+		}
 		const struct proto_eph *pe = find_eph(eph, n_eph, m->procs[i]->name);
 		merger_session(&m->mg[i], r, key, es[i], pe ? pe->data : NULL, pe ? pe->len : 0);
 		stale = take_problems(m, i) || stale;

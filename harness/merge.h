@@ -7,6 +7,9 @@
  * global result, so the parent's memory is bounded by the global result
  * (and one small sessions.csv row per session).
  *
+ * A processor without merge is given only the session's figures when the
+ * worker computed them (harness/worker.h), so its part is not loaded again.
+ *
  * Processors are merged independently of each other: a processor whose
  * load declines a session's part, or whose merge fails, costs that
  * processor's share of the session only. What happens then depends on where
@@ -81,6 +84,9 @@ struct merge_from {
 	uint32_t tag;                 /* the caller's id, given back by merge_redo */
 	int64_t redo_row;             /* -1, or the row (from merge_redo) of a session
 				       * recomputed for the processors that declined it */
+	const struct proto_result *figures; /* the worker's result, whose figures stand in
+				       * for the session_figures of a processor without
+				       * merge (its part is then not loaded); NULL: none */
 };
 
 /* Told of each session that becomes stale while it is merged (a processor

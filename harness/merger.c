@@ -247,6 +247,33 @@ void merger_session(struct merger *mg, uint32_t row, const struct bpass_session_
 		session_here(mg, row, key, e, eph, eph_len);
 }
 
+/* The figures of a row in this process: replayed through fig_add. */
+static void figures_here(struct merger *mg, uint32_t row, const struct proto_fig *fig, uint32_t n)
+{
+	mg->cur_row = row;
+	mg->cur_first_fig = mg->n_figs;
+	mg->cur_prev = -1;
+	for (uint32_t k = 0; k < n; k++) {
+		buf_reset(&mg->text);
+		buf_append(&mg->text, fig[k].column, fig[k].column_len);
+		fig_add(&mg->fig, mg->text.data, fig[k].value);
+	}
+}
+
+static void send_figures(struct merger *mg, uint32_t row, const struct proto_fig *fig,
+			 uint32_t n);
+
+void merger_figures(struct merger *mg, uint32_t row, const struct proto_figs *f,
+		    const struct proto_fig *fig)
+{
+	if (mg->dead)
+		return;
+	if (mg->pid)
+		send_figures(mg, row, fig + f->first, f->n);
+	else
+		figures_here(mg, row, fig + f->first, f->n);
+}
+
 void merger_take_problems(struct merger *mg, struct merger_problem **out, uint32_t *n)
 {
 	*out = mg->problems;
@@ -510,6 +537,22 @@ static int child_loop(struct merger *mg, const struct bpass_processor *p,
 			slot->phase = MERGER_MERGING;
 			session_here(mg, (uint32_t)row, &key, &e, eph, eph_len);
 			slot->phase = MERGER_IDLE;
+		} else if (type == MERGER_MSG_FIGURES) {
+			uint64_t row;
+			uint32_t m;
+			if (r->array(r, &n) || n != 2 || r->u64(r, &row) || r->array(r, &m) || m % 2)
+				break;
+			struct proto_fig *fig = xcalloc(m / 2 + 1, sizeof(*fig));
+			for (uint32_t k = 0; k < m / 2; k++)
+				if (r->str(r, &fig[k].column, &fig[k].column_len) ||
+				    r->i64(r, &fig[k].value))
+					m = 0;
+			if (rd.failed || row > UINT32_MAX) {
+				free(fig);
+				break;
+			}
+			figures_here(mg, (uint32_t)row, fig, m / 2);
+			free(fig);
 		} else if (type == MERGER_MSG_REPORT) {
 			state_writer_reset(&mg->msg);
 			put_problems(mg, &mg->msg.w);
@@ -799,6 +842,21 @@ static void send_session(struct merger *mg, uint32_t row, const struct bpass_ses
 	else
 		w->nil(w);
 	send_msg(mg, MERGER_MSG_SESSION, true);
+}
+
+static void send_figures(struct merger *mg, uint32_t row, const struct proto_fig *fig,
+			 uint32_t n)
+{
+	struct bpass_writer *w = &mg->msg.w;
+	state_writer_reset(&mg->msg);
+	w->array(w, 2);
+	w->u64(w, row);
+	w->array(w, 2 * n);
+	for (uint32_t k = 0; k < n; k++) {
+		w->str(w, fig[k].column, fig[k].column_len);
+		w->i64(w, fig[k].value);
+	}
+	send_msg(mg, MERGER_MSG_FIGURES, true);
 }
 
 /* Appends the problems [[row, kind, why]...] read from r. */

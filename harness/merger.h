@@ -54,6 +54,7 @@
  * The messages (framed as in harness/proto.h, msgpack payloads):
  *   MERGER_MSG_SESSION  [row, node_id, context, session_id, version, data:
  *                        bin, ephemeral state: bin or nil]
+ *   MERGER_MSG_FIGURES  [row, [column, value, ...]] (merger_figures)
  *   MERGER_MSG_REPORT   no payload; answered by
  *   MERGER_MSG_PROBLEMS [[row, kind, why]...]
  *   MERGER_MSG_FINISH   [folder, json: bool, save: bool]; answered by
@@ -72,6 +73,7 @@
 #include "bpass.h"
 #include "buf.h"
 #include "proc_ctx.h"
+#include "proto.h"
 #include "session_key.h"
 #include "state_file.h"
 #include "state_reader.h"
@@ -118,6 +120,7 @@ enum merger_msg {
 	MERGER_MSG_PROBLEMS = 18,
 	MERGER_MSG_FINISH = 19,
 	MERGER_MSG_DONE = 20,
+	MERGER_MSG_FIGURES = 21,
 };
 
 /* How an isolated merger runs. */
@@ -197,6 +200,15 @@ void merger_release(struct merger *mg);
  */
 void merger_session(struct merger *mg, uint32_t row, const struct bpass_session_key *key,
 		    const struct state_entry *e, const void *eph, size_t eph_len);
+
+/*
+ * Takes one session's figures as a worker computed them (its
+ * session_figures, harness/worker.h), instead of merger_session, for a
+ * processor without merge: nothing is loaded; the figures are recorded as
+ * if given here, in the same order.
+ */
+void merger_figures(struct merger *mg, uint32_t row, const struct proto_figs *f,
+		    const struct proto_fig *fig);
 
 /* Moves the problems recorded so far to the caller: *out becomes an array
  * of *n problems (the caller frees each why and the array; NULL when 0). */

@@ -196,6 +196,35 @@ void proto_result_eph(struct state_writer *sw, const char *name, const void *dat
 	w->bin(w, data, len);
 }
 
+void proto_result_figs_head(struct state_writer *sw, uint32_t n_procs)
+{
+	sw->w.array(&sw->w, n_procs);
+}
+
+void proto_result_figs(struct state_writer *sw, const char *name, uint32_t n)
+{
+	struct bpass_writer *w = &sw->w;
+	w->array(w, 2);
+	put_str(w, name);
+	w->array(w, 2 * n);
+}
+
+void proto_result_fig(struct state_writer *sw, const char *column, size_t column_len,
+		      int64_t value)
+{
+	sw->w.str(&sw->w, column, column_len);
+	sw->w.i64(&sw->w, value);
+}
+
+const struct proto_figs *proto_result_find_figs(const struct proto_result *r, const char *name)
+{
+	size_t len = strlen(name);
+	for (uint32_t i = 0; i < r->n_figs; i++)
+		if (r->figs[i].name_len == len && !memcmp(r->figs[i].name, name, len))
+			return &r->figs[i];
+	return NULL;
+}
+
 void proto_result_init(struct proto_result *r)
 {
 	memset(r, 0, sizeof(*r));
@@ -211,6 +240,8 @@ void proto_result_release(struct proto_result *r)
 	buf_release(&r->context);
 	buf_release(&r->reason);
 	free(r->eph);
+	free(r->figs);
+	free(r->fig);
 	state_reader_release(&r->rd);
 	memset(r, 0, sizeof(*r));
 }
@@ -220,6 +251,7 @@ int proto_result_decode(struct proto_result *res, const void *p, size_t len)
 	struct bpass_reader *r = &res->rd.r;
 	state_reader_reset(&res->rd, p, len);
 	res->n_eph = 0;
+	res->n_figs = res->n_fig = 0;
 	res->state = NULL;
 	res->state_len = 0;
 	buf_reset(&res->reason);
@@ -294,6 +326,30 @@ int proto_result_decode(struct proto_result *res, const void *p, size_t len)
 			return -1;
 		xgrow((void **)&res->eph, &res->cap_eph, res->n_eph + 1, sizeof(*res->eph));
 		res->eph[res->n_eph++] = e;
+	}
+	/* Value 4 (optional): the figures. */
+	if (r->at_end(r))
+		return 0;
+	uint32_t n_procs;
+	if (r->array(r, &n_procs))
+		return -1;
+	for (uint32_t i = 0; i < n_procs; i++) {
+		uint32_t two, m;
+		struct proto_figs f;
+		if (r->array(r, &two) || two != 2 || r->str(r, &f.name, &f.name_len) ||
+		    r->array(r, &m) || m % 2)
+			return -1;
+		f.first = res->n_fig;
+		f.n = m / 2;
+		for (uint32_t k = 0; k < f.n; k++) {
+			struct proto_fig g;
+			if (r->str(r, &g.column, &g.column_len) || r->i64(r, &g.value))
+				return -1;
+			xgrow((void **)&res->fig, &res->cap_fig, res->n_fig + 1, sizeof(*res->fig));
+			res->fig[res->n_fig++] = g;
+		}
+		xgrow((void **)&res->figs, &res->cap_figs, res->n_figs + 1, sizeof(*res->figs));
+		res->figs[res->n_figs++] = f;
 	}
 	return r->at_end(r) ? 0 : -1;
 }

@@ -24,7 +24,11 @@
  *      the container is then merged, but marked stale)};
  *   2. the session's state container (state/state_file.h) as bin, or nil
  *      when there is nothing to merge;
- *   3. the ephemeral states: an array of [processor name: str, data: bin].
+ *   3. the ephemeral states: an array of [processor name: str, data: bin];
+ *   4. the session's figures for sessions.csv, computed by the worker while
+ *      the states were live: an array of [processor name: str, [column: str,
+ *      value: int, ...]], one per processor with session_figures that did
+ *      not fail on the session (optional: a result may end after value 3).
  * PROTO_QUIT, parent -> worker: no payload; the worker exits (so does it at
  *   the end of its input).
  * A worker that cannot start (index or plugins unreadable) exits with
@@ -70,6 +74,20 @@ struct proto_eph {
 	size_t len;
 };
 
+/* One figure of a result (borrowed from the payload). */
+struct proto_fig {
+	const char *column;
+	size_t column_len;
+	int64_t value;
+};
+
+/* The figures of one processor: fig[first .. first + n) of the result. */
+struct proto_figs {
+	const char *name;
+	size_t name_len;
+	uint32_t first, n;
+};
+
 /* A decoded result (strings and bins borrowed from the payload). */
 struct proto_result {
 	struct buf node_id, context;  /* NUL-terminated copies */
@@ -85,6 +103,10 @@ struct proto_result {
 	size_t state_len;
 	struct proto_eph *eph;
 	uint32_t n_eph, cap_eph;
+	struct proto_figs *figs;      /* value 4, per processor */
+	uint32_t n_figs, cap_figs;
+	struct proto_fig *fig;
+	uint32_t n_fig, cap_fig;
 	struct state_reader rd;
 };
 
@@ -119,6 +141,14 @@ void proto_result_head(struct state_writer *sw, const struct bpass_session_key *
 		       const struct proto_result *r, const void *state, size_t state_len,
 		       uint32_t n_eph);
 void proto_result_eph(struct state_writer *sw, const char *name, const void *data, size_t len);
+/* Value 4: the header (n_procs processors), then per processor its name and
+ * n figures (proto_result_figs), then n proto_result_fig. */
+void proto_result_figs_head(struct state_writer *sw, uint32_t n_procs);
+void proto_result_figs(struct state_writer *sw, const char *name, uint32_t n);
+void proto_result_fig(struct state_writer *sw, const char *column, size_t column_len,
+		      int64_t value);
+/* The figures processor name sent in r, or NULL when it sent none. */
+const struct proto_figs *proto_result_find_figs(const struct proto_result *r, const char *name);
 
 void proto_result_init(struct proto_result *r);
 void proto_result_release(struct proto_result *r);

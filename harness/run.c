@@ -340,7 +340,7 @@ static void handle_result(struct run *r, uint32_t idx, const void *payload, size
 		note_gap(r, ps, 0);
 		return;
 	}
-	struct merge_from from = {.tag = idx, .redo_row = redo_row};
+	struct merge_from from = {.tag = idx, .redo_row = redo_row, .figures = res};
 	if (res->reason.len) {
 		/* Stale: a processor failed (it kept its saved part), or the state
 		 * file could not be written (merged as computed). */

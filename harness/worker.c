@@ -54,6 +54,19 @@ static struct bpass_ctx *call(struct worker *w, uint32_t i)
 	return proc_ctx_enter(&w->pc, w->wp[i].p, w->key);
 }
 
+/* bpass_figures.add in the worker: recorded as given (the parent's merger
+ * replays them, so columns come out as if it had asked itself). */
+static void fig_add(struct bpass_figures *f, const char *column, int64_t value)
+{
+	struct worker *w = f->impl;
+	if (!column)
+		return;
+	size_t len = strlen(column);
+	xgrow((void **)&w->figs, &w->cap_figs, w->n_figs + 1, sizeof(*w->figs));
+	w->figs[w->n_figs++] = (struct worker_fig){w->fig_proc, w->figtext.len, len, value};
+	buf_append(&w->figtext, column, len);
+}
+
 /* ---------------------------------------------------------------------------
  * Set-up
  */
@@ -89,6 +102,8 @@ int worker_init(struct worker *w, const struct worker_options *o, struct worker_
 	buf_init(&w->err);
 	buf_init(&w->ephbytes);
 	buf_init(&w->ktext);
+	buf_init(&w->figtext);
+	w->fig = (struct bpass_figures){.impl = w, .add = fig_add};
 	proto_result_init(&w->res);
 	proc_ctx_init(&w->pc, opt->options);
 	w->pc.state_of = deps_state_of;
@@ -161,6 +176,9 @@ void worker_release(struct worker *w)
 	buf_release(&w->ktext);
 	proto_result_release(&w->res);
 	free(w->eph_parts);
+	free(w->figs);
+	free(w->fig_ok);
+	buf_release(&w->figtext);
 	registry_release(&w->reg);
 	memset(w, 0, sizeof(*w));
 }
@@ -671,6 +689,32 @@ static int process(struct worker *w, struct proto_result *res)
 	return conclude(w, have_saved, res);
 }
 
+/* The figures of every processor that has not failed on the session, in
+ * w->figs (a processor whose session_figures fails gives none: the parent's
+ * merger asks it again from the saved state, and reports the failure). */
+static void take_figures(struct worker *w)
+{
+	w->n_figs = 0;
+	buf_reset(&w->figtext);
+	if (!w->fig_ok)
+		w->fig_ok = xcalloc(w->n + 1, 1);
+	for (uint32_t i = 0; i < w->n; i++) {
+		struct worker_proc *p = &w->wp[i];
+		w->fig_ok[i] = 0;
+		if (!p->p->session_figures || p->failed || (p->p->session_new && !p->state))
+			continue;
+		uint32_t first = w->n_figs;
+		w->fig_proc = i;
+		int rc = p->p->session_figures(call(w, i), p->state, p->eph, &w->fig);
+		w->slot->proc = -1;
+		if (rc) {
+			w->n_figs = first;
+			continue;
+		}
+		w->fig_ok[i] = 1;
+	}
+}
+
 /* Encodes the PROTO_RESULT payload into w->msg: nothing to merge from a
  * session that failed or has no update 0. Returns 0 or -1 (reported). */
 static int reply(struct worker *w, struct proto_result *res)
@@ -685,6 +729,24 @@ static int reply(struct worker *w, struct proto_result *res)
 	for (uint32_t k = 0; k < w->n_eph_parts; k++)
 		proto_result_eph(&w->msg, w->wp[w->eph_parts[k].proc].p->name,
 				 w->ephbytes.data + w->eph_parts[k].off, w->eph_parts[k].len);
+	if (res->state) {
+		take_figures(w);
+		uint32_t n_procs = 0;
+		for (uint32_t i = 0; i < w->n; i++)
+			n_procs += w->fig_ok[i];
+		proto_result_figs_head(&w->msg, n_procs);
+		for (uint32_t i = 0, k = 0; i < w->n; i++) {
+			if (!w->fig_ok[i])
+				continue;
+			uint32_t first = k;
+			while (k < w->n_figs && w->figs[k].proc == i)
+				k++;
+			proto_result_figs(&w->msg, w->wp[i].p->name, k - first);
+			for (uint32_t j = first; j < k; j++)
+				proto_result_fig(&w->msg, w->figtext.data + w->figs[j].off,
+						 w->figs[j].len, w->figs[j].value);
+		}
+	}
 	if (state_writer_finish(&w->msg))
 		return log_error("could not encode the result of session %s: %s", key_text(w),
 				 w->msg.error);

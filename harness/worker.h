@@ -20,8 +20,10 @@
  *     processors that advanced or were recomputed are saved again, the
  *     others (and processors not selected in this run) are copied byte for
  *     byte;
- *  6. the result message (harness/proto.h) carries the container and the
- *     ephemeral states to the parent.
+ *  6. each processor that did not fail gives the session's figures for
+ *     sessions.csv (session_figures) here, while its state is live;
+ *  7. the result message (harness/proto.h) carries the container, the
+ *     ephemeral states and the figures to the parent.
  * A processor that fails on the session (a callback returns -1 or NULL) is
  * reported and stops there, and so do the processors that read its state;
  * the others go on. The failed ones keep their saved part as it was (none
@@ -104,6 +106,14 @@ struct worker_proc {
 	bool failed;                  /* it (or a dependency) failed on this session */
 };
 
+/* A figure a processor gave for the current session (session_figures, in
+ * the worker), for the result message. */
+struct worker_fig {
+	uint32_t proc;                /* run-order index */
+	size_t off, len;              /* the column name in figtext */
+	int64_t value;
+};
+
 /* A processor's ephemeral state, saved for the result message. */
 struct worker_eph {
 	uint32_t proc;                /* run-order index */
@@ -135,6 +145,12 @@ struct worker {
 	struct worker_eph *eph_parts;
 	uint32_t n_eph_parts, cap_eph_parts;
 	struct buf ktext;             /* the session's name, for messages */
+	struct worker_fig *figs;      /* the session's figures, in the order given */
+	uint32_t n_figs, cap_figs;
+	uint8_t *fig_ok;              /* per processor: its figures are in figs[] */
+	struct buf figtext;
+	struct bpass_figures fig;
+	uint32_t fig_proc;            /* the processor giving figures */
 	struct proto_result res;      /* the outcome of the current session */
 	bool dir_dirty;               /* state files renamed since the last folder fsync */
 	double dir_synced_at;

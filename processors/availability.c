@@ -150,6 +150,24 @@ static int avg_merge(struct bpass_ctx *ctx, void *global, const void *state, con
 	return 0;
 }
 
+/* Folds partial `from` into `into`: the intervals of both are kept, to be
+ * merged by global_complete, whose fixed point is unique; so combining is
+ * associative and commutative, and an empty partial adds nothing. */
+static int avg_combine(struct bpass_ctx *ctx, void *into, const void *from)
+{
+	(void)ctx;
+	struct av_global *g = into;
+	const struct av_global *f = from;
+	for (uint32_t i = 0; i < f->n; i++) {
+		const struct av_interval *v = &f->ivs[i];
+		avg_add(g,
+			strtab_intern(&g->nodes, strtab_str(&f->nodes, v->node),
+				      strtab_len(&f->nodes, v->node)),
+			v->lo, v->hi);
+	}
+	return 0;
+}
+
 static bool av_separated(const struct av_interval *a, const struct av_interval *b)
 {
 	return a->hi <= usec_sub(b->lo, AV_SEPARATION) || a->lo >= usec_add(b->hi, AV_SEPARATION);
@@ -308,4 +326,5 @@ const struct bpass_processor proc_availability = {
 	.global_save = avg_save,
 	.global_load = avg_load,
 	.write_results = avg_write,
+	.global_combine = avg_combine,
 };

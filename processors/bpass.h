@@ -37,10 +37,12 @@
  *     ephemeral_new, then process for every new update in sequence order
  *     (processors in dependency order, so a processor sees the state its
  *     dependencies built for the same update), session_complete, save,
- *     ephemeral_save; then session_free and ephemeral_free.
+ *     ephemeral_save, session_figures; then session_free and ephemeral_free.
  *   - in the processor's merger (a process of its own per processor, forked
  *     by the parent; the parent itself with -w 0): global_new once; per session, load + ephemeral_load of
- *     what the worker sent, session_figures, merge, then the frees; at the end
+ *     what the worker sent, session_figures, merge, then the frees (a
+ *     processor without merge is not loaded there: the worker's figures are
+ *     taken, but for a session merged from its saved state); at the end
  *     global_complete, write_results, global_free. merge must not depend on
  *     the order in which sessions arrive.
  *   - a session with nothing new for any selected processor (same versions,

@@ -392,6 +392,25 @@ static int fdg_merge(struct bpass_ctx *ctx, void *global, const void *state, con
 	return 0;
 }
 
+/* Folds partial `from` into `into`: flows per (node, anonymized, domain)
+ * add up (a (session, flow) pair is merged into one partial only). */
+static int fdg_combine(struct bpass_ctx *ctx, void *into, const void *from)
+{
+	(void)ctx;
+	struct fdg *g = into;
+	const struct fdg *f = from;
+	for (uint32_t i = 0; i < f->n; i++) {
+		const struct fdg_row *row = &f->rows[i];
+		uint32_t node = strtab_intern(&g->names, strtab_str(&f->names, row->node),
+					      strtab_len(&f->names, row->node));
+		uint32_t d = strtab_intern(&g->names, strtab_str(&f->names, row->domain),
+					   strtab_len(&f->names, row->domain));
+		bool created;
+		fdg_row(g, node, row->anon, d, &created)->flows += row->flows;
+	}
+	return 0;
+}
+
 static int fdg_cmp(const void *a, const void *b, void *arg)
 {
 	const struct fdg_row *x = a, *y = b;
@@ -498,4 +517,5 @@ const struct bpass_processor proc_flow_domains = {
 	.global_save = fdg_save,
 	.global_load = fdg_load,
 	.write_results = fdg_write,
+	.global_combine = fdg_combine,
 };

@@ -153,6 +153,25 @@ static int msg_merge(struct bpass_ctx *ctx, void *global, const void *state, con
 	return 0;
 }
 
+/* Folds partial `from` into `into`: per (node, context), the minimum of the
+ * oldest and the maximum of the newest. */
+static int msg_combine(struct bpass_ctx *ctx, void *into, const void *from)
+{
+	(void)ctx;
+	struct ms_global *g = into;
+	const struct ms_global *f = from;
+	for (uint32_t i = 0; i < f->n; i++) {
+		const struct ms_entry *e = &f->entries[i];
+		ms_note(g,
+			strtab_intern(&g->names, strtab_str(&f->names, e->node),
+				      strtab_len(&f->names, e->node)),
+			strtab_intern(&g->names, strtab_str(&f->names, e->ctx),
+				      strtab_len(&f->names, e->ctx)),
+			e->oldest_s, e->newest_s);
+	}
+	return 0;
+}
+
 static int msg_cmp(const void *a, const void *b, void *arg)
 {
 	const struct ms_entry *x = a, *y = b;
@@ -291,4 +310,5 @@ const struct bpass_processor proc_meta_statistics = {
 	.global_save = msg_save,
 	.global_load = msg_load,
 	.write_results = msg_write,
+	.global_combine = msg_combine,
 };

@@ -215,6 +215,26 @@ static int tpg_merge(struct bpass_ctx *ctx, void *global, const void *state, con
 	return 0;
 }
 
+/* Folds partial `from` into `into`: bytes and packets per (node, minute)
+ * add up. */
+static int tpg_combine(struct bpass_ctx *ctx, void *into, const void *from)
+{
+	(void)ctx;
+	struct tp_global *g = into;
+	const struct tp_global *f = from;
+	for (uint32_t i = 0; i < f->map.n; i++) {
+		const struct tp_bucket *fb = &f->map.b[i];
+		bool created;
+		uint32_t b = tp_bucket(&g->map,
+				       strtab_intern(&g->nodes, strtab_str(&f->nodes, fb->node),
+						     strtab_len(&f->nodes, fb->node)),
+				       fb->minute, &created);
+		g->map.b[b].bytes += fb->bytes;
+		g->map.b[b].packets += fb->packets;
+	}
+	return 0;
+}
+
 static int tpg_complete(struct bpass_ctx *ctx, void *global)
 {
 	(void)ctx;
@@ -308,4 +328,5 @@ const struct bpass_processor proc_throughput = {
 	.global_save = tpg_save,
 	.global_load = tpg_load,
 	.write_results = tpg_write,
+	.global_combine = tpg_combine,
 };

@@ -226,6 +226,26 @@ static int usg_merge(struct bpass_ctx *ctx, void *global, const void *state, con
 	return 0;
 }
 
+/* Folds partial `from` into `into`: its sessions and their records are
+ * appended (a session is merged into one partial only); global_complete
+ * sorts and sums, so the order of combining does not show. */
+static int usg_combine(struct bpass_ctx *ctx, void *into, const void *from)
+{
+	(void)ctx;
+	struct us_global *g = into;
+	const struct us_global *f = from;
+	for (uint32_t i = 0; i < f->n_sessions; i++) {
+		const struct us_session *fs = &f->sessions[i];
+		uint32_t idx = g->n_sessions;
+		usg_add_session(g, strtab_str(&f->names, fs->node), strtab_len(&f->names, fs->node),
+				strtab_str(&f->names, fs->ctx), strtab_len(&f->names, fs->ctx),
+				fs->session_id);
+		for (uint32_t j = 0; j < fs->n; j++)
+			usg_add_record(g, &g->sessions[idx], &f->recs[fs->first + j]);
+	}
+	return 0;
+}
+
 static int usg_cmp_session(const void *a, const void *b, void *arg)
 {
 	const struct us_session *x = a, *y = b;
@@ -455,4 +475,5 @@ const struct bpass_processor proc_update_statistics = {
 	.global_save = usg_save,
 	.global_load = usg_load,
 	.write_results = usg_write,
+	.global_combine = usg_combine,
 };

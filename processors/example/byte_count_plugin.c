@@ -153,6 +153,22 @@ static int merge(struct bpass_ctx *ctx, void *global, const void *state, const v
 	return 0;
 }
 
+/* Folds partial result `from` into `into` (optional; it lets bpass merge in
+ * the workers and cache partial results): per-node sums add up, so it is
+ * associative and commutative, and an empty partial changes nothing. */
+static int global_combine(struct bpass_ctx *ctx, void *into, const void *from)
+{
+	(void)ctx;
+	const struct global *f = from;
+	for (uint32_t i = 0; i < f->n; i++) {
+		struct node *n = node_of(into, f->nodes[i].id, strlen(f->nodes[i].id));
+		if (!n)
+			return -1;
+		n->bytes += f->nodes[i].bytes;
+	}
+	return 0;
+}
+
 static int node_cmp(const void *a, const void *b)
 {
 	return strcmp(((const struct node *)a)->id, ((const struct node *)b)->id);
@@ -240,6 +256,7 @@ static const struct bpass_processor example_byte_count = {
 	.global_save = global_save,
 	.global_load = global_load,
 	.write_results = write_results,
+	.global_combine = global_combine,
 };
 
 BPASS_PLUGIN(&example_byte_count)

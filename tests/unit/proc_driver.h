@@ -78,7 +78,9 @@ void pd_feed_file(struct pd *d, const char *path);
  * processed or unchanged (not failed, not stopped at a gap). */
 void pd_end_run(struct pd *d);
 /* Merges the results of the last run again, session number order[k]
- * (0 = the first session ever fed) k-th. */
+ * (0 = the first session ever fed) k-th. pd_end_run's merge takes the
+ * sessions.csv figures the worker computed (harness/worker.h); this one has
+ * the mergers compute them again from the saved parts. */
 void pd_merge(struct pd *d, const uint32_t *order);
 
 /* How many sessions were fed so far. */

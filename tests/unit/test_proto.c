@@ -489,10 +489,65 @@ static void test_result_refused(void **state)
 	buf_release(&more);
 }
 
+/* Value 4: the figures the worker computed, per processor. */
+static void test_result_figures(void **state)
+{
+	(void)state;
+	encode_result(&pw, "C", 1);
+	size_t without = pw.sbuf.size;
+	struct buf no_figs;
+	buf_init(&no_figs);
+	buf_append(&no_figs, pw.sbuf.data, without);
+	/* encode_result again, with figures after the ephemeral states */
+	struct proto_result r;
+	memset(&r, 0, sizeof(r));
+	r.status = PROTO_GAP;
+	r.updates = 12;
+	r.last_seq = 7;
+	r.missing_seq = 8;
+	r.recomputed = 2;
+	r.saved = true;
+	state_writer_reset(&pw);
+	proto_result_head(&pw, &rkey, &r, "C", 1, 2);
+	proto_result_eph(&pw, "meta-statistics", "\x91\x01", 2);
+	proto_result_eph(&pw, "x", "", 0);
+	proto_result_figs_head(&pw, 2);
+	proto_result_figs(&pw, "flows", 1);
+	proto_result_fig(&pw, "flows", 5, 42);
+	proto_result_figs(&pw, "byte-count", 2);
+	proto_result_fig(&pw, "packets", 7, -3);
+	proto_result_fig(&pw, "bytes", 5, INT64_MAX);
+	assert_int_equal(state_writer_finish(&pw), 0);
+	assert_int_equal(proto_result_decode(&pr, pw.sbuf.data, pw.sbuf.size), 0);
+	assert_int_equal(pr.n_eph, 2);
+	assert_int_equal(pr.n_figs, 2);
+	assert_null(proto_result_find_figs(&pr, "domains"));
+	const struct proto_figs *f = proto_result_find_figs(&pr, "byte-count");
+	assert_non_null(f);
+	assert_int_equal(f->n, 2);
+	assert_int_equal(pr.fig[f->first].column_len, 7);
+	assert_memory_equal(pr.fig[f->first].column, "packets", 7);
+	assert_true(pr.fig[f->first].value == -3);
+	assert_true(pr.fig[f->first + 1].value == INT64_MAX);
+	f = proto_result_find_figs(&pr, "flows");
+	assert_non_null(f);
+	assert_int_equal(f->n, 1);
+	assert_true(pr.fig[f->first].value == 42);
+	/* A cut inside the figures is refused; one right before them is a
+	 * result without figures (as an older worker sends). */
+	for (size_t n = without + 1; n < pw.sbuf.size; n++)
+		assert_int_equal(proto_result_decode(&pr, pw.sbuf.data, n), -1);
+	assert_int_equal(proto_result_decode(&pr, no_figs.data, no_figs.len), 0);
+	assert_int_equal(pr.n_figs, 0);
+	assert_null(proto_result_find_figs(&pr, "flows"));
+	buf_release(&no_figs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test_setup_teardown(test_result_figures, payload_setup, payload_teardown),
 		cmocka_unit_test(test_header_bytes),
 		cmocka_unit_test(test_short_reads),
 		cmocka_unit_test(test_cut_short),
