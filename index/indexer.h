@@ -23,9 +23,11 @@
  * end-of-archive blocks (two zero blocks): its writer has finished (bpass
  * collect's tarballs, renamed into place when complete, are read at once).
  *
- * With jobs = 2, reading, parsing and encoding run on a second thread and
- * hand finished tarballs to the writer through a queue of two, so parsing the
- * next tarball overlaps writing the current one. The result is the same.
+ * With jobs = N > 1, N reader threads read, gunzip, parse and encode
+ * tarballs (md5 included) while the calling thread writes them, in plan
+ * order, through a queue of up to 1024 tarballs or 16 MiB of encoded
+ * updates, so that an fsync or checkpoint stall of the writer does not stop
+ * the readers. The result, and everything printed, is the same for every N.
  */
 #ifndef INDEX_INDEXER_H
 #define INDEX_INDEXER_H
@@ -42,7 +44,7 @@ struct indexer_options {
 	bool wait;          /* wait for another writer instead of failing */
 	bool sync_normal;   /* synchronous=NORMAL instead of FULL (see index_db.c) */
 	bool progress;      /* draw a progress line (log_progress, terminals only) */
-	int jobs;           /* 1: one thread; 2: parse and write on two threads */
+	int jobs;           /* reader threads; 1: everything on the calling thread */
 };
 
 struct indexer_stats {

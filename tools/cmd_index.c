@@ -41,8 +41,9 @@ static void usage(FILE *f)
 	      "                    skip files modified less than SECONDS ago (default 60;\n"
 	      "                    0: read every file, however recent)\n"
 	      "  --wait            wait for another bpass index writing INDEX instead of failing\n"
-	      "  -j, --jobs N      1: one thread; 2: read and parse on one core while writing\n"
-	      "                    on another (default when there are two cores or more)\n"
+	      "  -j, --jobs N      N threads read, gunzip, parse and encode tarballs while\n"
+	      "                    another writes the index (default: the number of cores;\n"
+	      "                    1: everything on one thread)\n"
 	      "  --sync MODE       full (default): every tarball is on disk when committed;\n"
 	      "                    normal: faster, the last tarballs may be lost on power loss\n"
 	      "                    (never corrupted; the next run indexes them again)\n"
@@ -51,6 +52,9 @@ static void usage(FILE *f)
 	      "  -q, --quiet       no progress line and no summary\n"
 	      "  -h, --help        this help\n", f);
 }
+
+/* The most reader threads -j takes. */
+#define JOBS_MAX 256
 
 enum { OPT_WAIT = 256, OPT_SYNC, OPT_STATS, OPT_PARSE_ONLY, OPT_QUIET_PERIOD };
 
@@ -85,7 +89,8 @@ int cmd_index(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct indexer_options o = { .jobs = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 2 : 1,
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	struct indexer_options o = { .jobs = cores < 1 ? 1 : cores > JOBS_MAX ? JOBS_MAX : (int)cores,
 				     .progress = true,
 				     .quiet_period_s = INDEXER_QUIET_PERIOD_DEFAULT };
 	bool stats = false;
@@ -99,8 +104,12 @@ int cmd_index(int argc, char **argv)
 		case 'j': {
 			char *end;
 			long j = strtol(optarg, &end, 10);
-			if (*end || end == optarg || j < 1 || j > 2) {
-				log_error("invalid --jobs \"%s\": expected 1 or 2", optarg);
+			if (*end || end == optarg || j < 1 || j > JOBS_MAX) {
+				struct buf e;
+				buf_init(&e);
+				log_error("invalid --jobs \"%s\": expected a number from 1 to %d",
+					  escape_str(&e, optarg), JOBS_MAX);
+				buf_release(&e);
 				usage(stderr);
 				return EXIT_USAGE;
 			}
