@@ -4,7 +4,10 @@
  * The work is split in two halves joined by a "batch", one tarball's worth of
  * results: fill_batch reads a tarball (md5 check, tar walk, gunzip, parse,
  * blob encode) into records held in one arena, and apply_batch writes the
- * records to the index in one transaction. With one job they alternate on one
+ * records to the index, several small tarballs in one transaction (a
+ * "group": the tarballs ready when the writer gets to them, up to
+ * GROUP_TARBALLS, GROUP_UPDATES or GROUP_BYTES; a large one alone), each
+ * counted and reported only once its group is committed. With one job they alternate on one
  * thread; with N, N reader threads fill batches while the calling thread
  * applies them in plan order (the pipeline below); batches are reused, so the
  * steady state allocates nothing. Everything printed comes from the writer
@@ -120,6 +123,8 @@ struct batch {
 	struct buf arena;
 	struct rec *recs;
 	uint32_t n_recs, cap_recs;
+	/* Set by apply_batch, added to the stats once the batch is committed. */
+	uint64_t n_updates, n_dups, n_rejected, n_conflicts, n_warnings, n_blob_bytes;
 };
 
 static void batch_init(struct batch *b)
@@ -378,33 +383,34 @@ static void progress(struct writer *w, bool force)
 		     (unsigned long long)w->st->updates, el > 0 ? (double)w->st->updates / el : 0.0);
 }
 
-/* Writes one batch in one transaction. Returns 0 or -1 (the run fails). */
+/* Writes one batch as one tarball of the open group (or its own transaction
+ * without a database). Counts go into the batch, for tally_batch once the
+ * group is committed. Returns 0 or -1 (the run fails; the group is rolled
+ * back). */
 static int apply_batch(struct writer *w, struct batch *b)
 {
-	struct indexer_stats *st = w->st;
 	const char *name = b->item->name;
 	const char *arena = b->arena.data;
 	struct buf *e = w->esc;
+	b->n_updates = b->n_dups = b->n_rejected = b->n_conflicts = b->n_warnings = 0;
+	b->n_blob_bytes = 0;
 	if (b->status == STATUS_UNREADABLE) {
 		log_warn("%s; it is tried again next run", escape_str(&e[0], b->reason.data));
-		st->tarballs_unreadable++;
-		w->done++;
 		return 0;
 	}
 	if (w->db && index_db_tarball_begin(w->db, name, b->item->size, b->item->mtime_ns, b->md5))
 		return -1;
-	uint64_t updates = 0, dups = 0, rejected = 0, conflicts = 0;
 	for (uint32_t i = 0; i < b->n_recs; i++) {
 		const struct rec *r = &b->recs[i];
 		if (r->kind == REC_WARN) {
 			log_warn("tarball \"%s\" member \"%s\": %s", escape_str(&e[0], name),
 				 escape_str(&e[1], arena + r->a), escape_str(&e[2], arena + r->b));
-			st->warnings++;
+			b->n_warnings++;
 		} else if (r->kind == REC_REJECT) {
 			log_warn("rejected member \"%s\" of tarball \"%s\": %s",
 				 escape_str(&e[0], arena + r->a), escape_str(&e[1], name),
 				 escape_str(&e[2], arena + r->b));
-			rejected++;
+			b->n_rejected++;
 			if (w->db && index_db_add_reject(w->db, arena + r->a, r->line, arena + r->b))
 				goto fail;
 		} else if (w->db) {
@@ -424,18 +430,18 @@ static int apply_batch(struct writer *w, struct batch *b)
 			if (rc == INDEX_ADD_ERROR)
 				goto fail;
 			if (rc == INDEX_ADD_STORED) {
-				updates++;
-				st->blob_bytes += r->blob_len;
+				b->n_updates++;
+				b->n_blob_bytes += r->blob_len;
 			} else if (rc == INDEX_ADD_DUPLICATE) {
-				dups++;
+				b->n_dups++;
 			} else if (rc == INDEX_ADD_CONFLICT) {
-				conflicts++;
+				b->n_conflicts++;
 				if (conflict(w, name, arena, r))
 					goto fail;
 			}
 		} else {
-			updates++;
-			st->blob_bytes += r->blob_len;
+			b->n_updates++;
+			b->n_blob_bytes += r->blob_len;
 		}
 	}
 	if (b->reason.len) {
@@ -450,11 +456,28 @@ static int apply_batch(struct writer *w, struct batch *b)
 		if (index_db_tarball_commit(w->db, b->status, b->reason.len ? b->reason.data : NULL))
 			return -1;
 	}
+	return 0;
+fail:
+	index_db_tarball_abort(w->db);
+	return -1;
+}
+
+/* Adds a committed batch to the stats. */
+static void tally_batch(struct writer *w, const struct batch *b)
+{
+	struct indexer_stats *st = w->st;
+	w->done++;
+	if (b->status == STATUS_UNREADABLE) {
+		st->tarballs_unreadable++;
+		return;
+	}
 	st->members += b->members;
-	st->updates += updates;
-	st->duplicates += dups;
-	st->conflicts += conflicts;
-	st->rejected_members += rejected;
+	st->updates += b->n_updates;
+	st->duplicates += b->n_dups;
+	st->conflicts += b->n_conflicts;
+	st->rejected_members += b->n_rejected;
+	st->warnings += b->n_warnings;
+	st->blob_bytes += b->n_blob_bytes;
 	st->bytes_in += (uint64_t)b->item->size;
 	if (b->status == INDEX_TARBALL_INDEXED)
 		st->tarballs_indexed++;
@@ -462,12 +485,6 @@ static int apply_batch(struct writer *w, struct batch *b)
 		st->tarballs_partial++;
 	else
 		st->tarballs_rejected++;
-	w->done++;
-	progress(w, false);
-	return 0;
-fail:
-	index_db_tarball_abort(w->db);
-	return -1;
 }
 
 /* ---------------------------------------------------------------------------
@@ -485,6 +502,11 @@ fail:
  */
 
 #define QUEUE_SLOTS 1024u
+/* A group (one transaction) ends at this many tarballs, records (updates and
+ * rejects) or bytes of encoded updates: a tarball this large is alone. */
+#define GROUP_TARBALLS 64u
+#define GROUP_UPDATES 1000u
+#define GROUP_BYTES (4u << 20)
 #define QUEUE_BYTES (16u << 20)
 /* A batch whose arena grew past this gives the memory back when written. */
 #define BATCH_KEEP_BYTES (4u << 20)
@@ -635,14 +657,41 @@ static int run_pipeline(struct writer *w, const struct plan_item *items, uint32_
 			}
 		}
 	}
+	struct batch *group[GROUP_TARBALLS];
 	while (ret == 0 && (started > 0 || p->jobs == 1)) {
+		/* A group: the next tarball, and those after it that are ready
+		 * now, while the group stays small (never waiting for one). */
+		uint32_t k = 0;
+		uint64_t updates = 0;
+		size_t bytes = 0;
 		struct batch *b = pipeline_take(p, true);
-		if (!b)
+		while (b) {
+			group[k++] = b;
+			updates += b->n_recs;
+			bytes += b->arena.len;
+			if (k == GROUP_TARBALLS || updates >= GROUP_UPDATES || bytes >= GROUP_BYTES)
+				break;
+			b = pipeline_take(p, false);
+		}
+		if (k == 0)
 			break;
 		double t = time_monotonic();
-		ret = apply_batch(w, b);
+		if (w->db && index_db_group_begin(w->db))
+			ret = -1;
+		for (uint32_t i = 0; i < k && ret == 0; i++)
+			ret = apply_batch(w, group[i]);
+		if (ret == 0 && w->db && index_db_group_commit(w->db))
+			ret = -1;
+		if (ret && w->db)
+			index_db_tarball_abort(w->db);
 		w->st->write_seconds += time_monotonic() - t;
-		pipeline_done(p, b);
+		for (uint32_t i = 0; i < k; i++) {
+			if (ret == 0)
+				tally_batch(w, group[i]);   /* durable now: reported */
+			pipeline_done(p, group[i]);
+		}
+		if (ret == 0)
+			progress(w, false);
 	}
 	if (p->jobs > 1) {
 		pthread_mutex_lock(&p->mu);
@@ -759,6 +808,8 @@ int indexer_run(const char *dir, const char *index_path, const struct indexer_op
 		}
 		if (index_db_tarballs(db, known_add, &known))
 			goto out;
+		if (o->jobs > 1)
+			index_db_checkpointer_start(db);   /* checkpoints off the writer's thread */
 		if (known.n)
 			qsort(known.v, known.n, sizeof(*known.v), cmp_known);
 	}

@@ -14,7 +14,11 @@
  * about (naming the key and both tarballs and members), recorded in the
  * rejects as a "conflict" and counted apart. Each tarball to read is md5-checked when its name carries an
  * md5, walked member by member (gunzip, parse, blob-encode) and written in
- * one transaction (index_db.h).
+ * one transaction, shared with the small tarballs read just after it (a
+ * group, index_db.h): a killed indexer leaves whole tarballs only, and a
+ * tarball is counted (stats, progress) only once its group is committed,
+ * so every tarball reported indexed is durable. With jobs > 1, checkpoints
+ * run on a thread of their own (index_db_checkpointer_start).
  *
  * A tarball still being written must not be read: one modified within the
  * quiet period (its mtime less than quiet_period_s ago, or no further in

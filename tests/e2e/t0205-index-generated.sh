@@ -52,6 +52,12 @@ for d in 0.01 0.05 0.1 0.2 0.3 0.5; do
 	sleep $d
 	kill -9 $pid 2>/dev/null
 	wait $pid 2>/dev/null
+	# Whole tarballs only: each recorded tarball has all its updates.
+	if command -v sqlite3 >/dev/null 2>&1; then
+		half=$(sqlite3 "$T/k.idx" 'SELECT count(*) FROM tarballs t WHERE t.updates !=
+			(SELECT count(*) FROM updates u WHERE u.tarball = t.id)' 2>/dev/null || echo 0)
+		check_eq "killed after $d s (-j $j): whole tarballs only" "$half" "0"
+	fi
 done
 check "killed: the last run completes" "$BPASS" index -q "$T/g" "$T/k.idx"
 "$BPASS" sessions --csv "$T/k.idx" >"$T/k.sessions"
