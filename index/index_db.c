@@ -520,7 +520,7 @@ int index_db_open(struct index_db **out, const char *path, int flags)
 		char sql[256];
 		snprintf(sql, sizeof(sql),
 			 "PRAGMA journal_mode = WAL; PRAGMA synchronous = %s; "
-			 "PRAGMA cache_size = -32768; PRAGMA temp_store = MEMORY;",
+			 "PRAGMA cache_size = -16384; PRAGMA temp_store = MEMORY;",
 			 (flags & INDEX_OPEN_SYNC_NORMAL) ? "NORMAL" : "FULL");
 		if (exec_sql(db, sql, "set up"))
 			goto fail;

@@ -187,6 +187,7 @@ static void batch_reject(struct batch *b, const char *member, uint32_t line, con
  */
 
 struct reader {
+	bool gunzip_only;   /* indexer_options */
 	struct tarball_reader *tr;
 	struct blob_codec *codec;
 	struct update_buf ub;
@@ -194,10 +195,13 @@ struct reader {
 	struct batch *b;    /* being filled */
 };
 
-static void reader_init(struct reader *r)
+static void reader_init(struct reader *r, const struct indexer_options *o)
 {
 	memset(r, 0, sizeof(*r));
 	r->tr = tarball_reader_new();
+	r->gunzip_only = o->parse_only && o->gunzip_only;
+	if (o->zlib_only)
+		tarball_reader_set_deflate_max(r->tr, 0);
 	r->codec = blob_codec_new();
 	update_buf_init(&r->ub);
 	buf_init(&r->msg);
@@ -216,6 +220,8 @@ static int on_member(void *arg, const struct tarball_member *m)
 	struct reader *r = arg;
 	struct batch *b = r->b;
 	b->members++;
+	if (r->gunzip_only && !m->reject)
+		return 0;
 	if (m->reject) {
 		batch_reject(b, m->name, 0, m->reject);
 		return 0;
@@ -507,7 +513,7 @@ static void tally_batch(struct writer *w, const struct batch *b)
 #define GROUP_TARBALLS 64u
 #define GROUP_UPDATES 1000u
 #define GROUP_BYTES (4u << 20)
-#define QUEUE_BYTES (16u << 20)
+#define QUEUE_BYTES (8u << 20)
 /* A batch whose arena grew past this gives the memory back when written. */
 #define BATCH_KEEP_BYTES (4u << 20)
 
@@ -525,6 +531,7 @@ struct pipeline {
 	bool stop;                     /* the writer failed: readers stop */
 	double read_seconds;           /* the readers', summed */
 	int jobs;
+	const struct indexer_options *o;
 	struct reader inline_reader;   /* jobs == 1 */
 };
 
@@ -563,7 +570,7 @@ static void *reader_main(void *arg)
 {
 	struct pipeline *p = arg;
 	struct reader r;
-	reader_init(&r);
+	reader_init(&r, p->o);
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
 		while (!p->stop && p->next_item < p->n_items && !reader_may_start(p))
@@ -644,8 +651,9 @@ static int run_pipeline(struct writer *w, const struct plan_item *items, uint32_
 	p->jobs = jobs < 1 ? 1 : jobs;
 	pthread_t *th = NULL;
 	int started = 0, ret = 0;
+	p->o = w->o;
 	if (p->jobs == 1) {
-		reader_init(&p->inline_reader);
+		reader_init(&p->inline_reader, w->o);
 	} else {
 		th = xcalloc((size_t)p->jobs, sizeof(*th));
 		for (; started < p->jobs; started++) {

@@ -29,7 +29,7 @@
  *
  * With jobs = N > 1, N reader threads read, gunzip, parse and encode
  * tarballs (md5 included) while the calling thread writes them, in plan
- * order, through a queue of up to 1024 tarballs or 16 MiB of encoded
+ * order, through a queue of up to 1024 tarballs or 8 MiB of encoded
  * updates, so that an fsync or checkpoint stall of the writer does not stop
  * the readers. The result, and everything printed, is the same for every N.
  */
@@ -44,6 +44,8 @@
 
 struct indexer_options {
 	bool parse_only;    /* do everything but SQLite: no index is opened (benchmarks) */
+	bool gunzip_only;   /* with parse_only: read and gunzip members, nothing more (benchmarks) */
+	bool zlib_only;     /* gunzip every member with zlib, not libdeflate (benchmarks) */
 	int64_t quiet_period_s; /* skip files modified this recently (see above); 0: none */
 	bool wait;          /* wait for another writer instead of failing */
 	bool sync_normal;   /* synchronous=NORMAL instead of FULL (see index_db.c) */

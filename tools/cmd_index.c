@@ -8,8 +8,9 @@
  * 2 for usage errors (swapped arguments included, caught before anything is
  * created). --quiet-period sets how recent a file may be before it is left
  * for a later run (indexer.h). --stats adds a line with the peak memory and
- * the time split; the hidden --parse-only does everything but SQLite
- * (benchmarks).
+ * the time split; the hidden --parse-only does everything but SQLite,
+ * --gunzip-only only reads and gunzips the members, and --zlib gunzips with
+ * zlib instead of libdeflate (benchmarks: tools/bench).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -57,7 +58,8 @@ static void usage(FILE *f)
 /* The most reader threads -j takes. */
 #define JOBS_MAX 256
 
-enum { OPT_WAIT = 256, OPT_SYNC, OPT_STATS, OPT_PARSE_ONLY, OPT_QUIET_PERIOD };
+enum { OPT_WAIT = 256, OPT_SYNC, OPT_STATS, OPT_PARSE_ONLY, OPT_QUIET_PERIOD,
+       OPT_GUNZIP_ONLY, OPT_ZLIB };
 
 /* Catches arguments that cannot be right before anything is created (the
  * index, its lock file): swapped ones, a file as UPDATES_DIR, a folder as
@@ -85,6 +87,8 @@ int cmd_index(int argc, char **argv)
 		{ "sync", required_argument, NULL, OPT_SYNC },
 		{ "stats", no_argument, NULL, OPT_STATS },
 		{ "parse-only", no_argument, NULL, OPT_PARSE_ONLY },
+		{ "gunzip-only", no_argument, NULL, OPT_GUNZIP_ONLY },
+		{ "zlib", no_argument, NULL, OPT_ZLIB },
 		{ "quiet-period", required_argument, NULL, OPT_QUIET_PERIOD },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -133,6 +137,12 @@ int cmd_index(int argc, char **argv)
 			break;
 		case OPT_PARSE_ONLY:
 			o.parse_only = true;
+			break;
+		case OPT_GUNZIP_ONLY:
+			o.parse_only = o.gunzip_only = true;
+			break;
+		case OPT_ZLIB:
+			o.zlib_only = true;
 			break;
 		case OPT_QUIET_PERIOD: {
 			char *end;
