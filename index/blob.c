@@ -52,6 +52,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <libdeflate.h>
 #include <zlib.h>
 
 #define BLOB_FORMAT_VERSION 1
@@ -181,16 +182,22 @@ static void put_b(struct buf *o, uint8_t v)
 	o->data[o->len++] = (char)v;
 }
 
+/* 1 for the bytes of lowercase hex, 0 for every other byte. */
+static const uint8_t lower_hex[256] = {
+	['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1,
+	['7'] = 1, ['8'] = 1, ['9'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1,
+	['e'] = 1, ['f'] = 1,
+};
+
 static inline bool is_lower_hex(const char *s, size_t len)
 {
 	if (!len)
 		return false;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
-			return false;
-	}
-	return true;
+	const unsigned char *p = (const unsigned char *)s;
+	unsigned all = 1;
+	for (size_t i = 0; i < len; i++)
+		all &= lower_hex[p[i]];
+	return all;
 }
 
 static inline unsigned hex_val(unsigned char c)
@@ -776,6 +783,24 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* Sorts v ascending: insertion sort when short (most updates have few
+ * flows; glibc's qsort would allocate and call cmp_u64 for each step),
+ * qsort otherwise. */
+static void sort_u64(uint64_t *v, uint32_t n)
+{
+	if (n > 48) {
+		qsort(v, n, sizeof(*v), cmp_u64);
+		return;
+	}
+	for (uint32_t i = 1; i < n; i++) {
+		uint64_t x = v[i];
+		uint32_t j = i;
+		for (; j > 0 && v[j - 1] > x; j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
+}
+
 static void encode_flows_column(struct blob_codec *c, const struct bpass_update *u, struct buf *o)
 {
 	uint32_t n = u->n_packets, ndict = 0;
@@ -817,7 +842,7 @@ static void encode_flows_column(struct blob_codec *c, const struct bpass_update 
 	for (uint32_t k = 0; k < ndict; k++)
 		c->forder[k] = ((uint64_t)(UINT32_MAX - c->fcount[k]) << 32) | k;
 	if (ndict > 1)
-		qsort(c->forder, ndict, sizeof(*c->forder), cmp_u64);
+		sort_u64(c->forder, ndict);
 	put_u(o, ndict);
 	for (uint32_t r = 0; r < ndict; r++) {
 		uint32_t k = (uint32_t)c->forder[r];
@@ -1141,17 +1166,11 @@ static uint32_t get_le32(const uint8_t *p)
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
+/* zlib's CRC-32 (the same polynomial and value), computed by libdeflate's
+ * faster implementation. */
 static uint32_t crc_of(const void *p, size_t len)
 {
-	uLong crc = crc32(0L, Z_NULL, 0);
-	const Bytef *b = p;
-	while (len > 0) {
-		uInt chunk = len > (1u << 30) ? (1u << 30) : (uInt)len;
-		crc = crc32(crc, b, chunk);
-		b += chunk;
-		len -= chunk;
-	}
-	return (uint32_t)crc;
+	return libdeflate_crc32(0, p, len);
 }
 
 

@@ -59,6 +59,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -233,7 +234,8 @@ struct index_db {
 	struct index_update_iter iter;
 	bool iter_busy;
 
-	/* The current tarball (writer). */
+	/* The current group and tarball (writer). */
+	bool in_group;                /* index_db_group_begin: one transaction for several tarballs */
 	bool in_tx;
 	int64_t tarball_id;
 	int64_t start_update_id;      /* max(updates.id) when the tarball began */
@@ -244,7 +246,20 @@ struct index_db {
 	uint32_t cap_slots;           /* power of two */
 	struct buf origin_tarball;    /* index_db_stored_origin */
 	struct buf origin_member;
+
+	/* The checkpointer (index_db_checkpointer_start). */
+	bool ckpt_running;
+	bool ckpt_stop;
+	bool ckpt_wanted;             /* the WAL passed CKPT_PAGES at a commit */
+	bool sync_normal;
+	pthread_t ckpt_thread;
+	pthread_mutex_t ckpt_mu;
+	pthread_cond_t ckpt_cv;
+	uint64_t checkpoints;         /* run by the checkpointer (tests, stats) */
 };
+
+/* The checkpointer's trigger: SQLite's own default (wal_autocheckpoint). */
+#define CKPT_PAGES 1000
 
 /* ---------------------------------------------------------------------------
  * Helpers
@@ -473,6 +488,7 @@ int index_db_open(struct index_db **out, const char *path, int flags)
 	buf_init(&db->origin_member);
 	db->lock_fd = -1;
 	db->writer = (flags & INDEX_OPEN_WRITE) != 0;
+	db->sync_normal = (flags & INDEX_OPEN_SYNC_NORMAL) != 0;
 
 	int oflags;
 	int rc = INDEX_DB_ERROR;
@@ -504,7 +520,7 @@ int index_db_open(struct index_db **out, const char *path, int flags)
 		char sql[256];
 		snprintf(sql, sizeof(sql),
 			 "PRAGMA journal_mode = WAL; PRAGMA synchronous = %s; "
-			 "PRAGMA cache_size = -32768; PRAGMA temp_store = MEMORY;",
+			 "PRAGMA cache_size = -16384; PRAGMA temp_store = MEMORY;",
 			 (flags & INDEX_OPEN_SYNC_NORMAL) ? "NORMAL" : "FULL");
 		if (exec_sql(db, sql, "set up"))
 			goto fail;
@@ -538,8 +554,9 @@ void index_db_close(struct index_db *db)
 {
 	if (!db)
 		return;
-	if (db->in_tx)
+	if (db->in_tx || db->in_group)
 		index_db_tarball_abort(db);
+	index_db_checkpointer_stop(db);
 	for (int i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(db->st[i]);
 	if (db->db)
@@ -870,8 +887,8 @@ int index_db_tarball_begin(struct index_db *db, const char *name, int64_t size,
 {
 	if (need_writer(db, false))
 		return -1;
-	sqlite3_stmt *st = stmt(db, ST_BEGIN);
-	if (!st || exec_done(db, st, "write"))
+	sqlite3_stmt *st;
+	if (!db->in_group && (!(st = stmt(db, ST_BEGIN)) || exec_done(db, st, "write")))
 		return -1;
 	db->in_tx = true;
 	memset(&db->counts, 0, sizeof(db->counts));
@@ -1115,7 +1132,7 @@ int index_db_tarball_commit(struct index_db *db, int status, const char *reason)
 	sqlite3_bind_int64(st, 9, db->counts.conflicts);
 	if (exec_done(db, st, "finish a tarball in"))
 		goto fail;
-	if (!(st = stmt(db, ST_COMMIT)) || exec_done(db, st, "commit to"))
+	if (!db->in_group && (!(st = stmt(db, ST_COMMIT)) || exec_done(db, st, "commit to")))
 		goto fail;
 	db->in_tx = false;
 	return 0;
@@ -1126,12 +1143,132 @@ fail:
 
 void index_db_tarball_abort(struct index_db *db)
 {
-	if (!db->in_tx)
+	if (!db->in_tx && !db->in_group)
 		return;
 	db->in_tx = false;
+	db->in_group = false;
 	if (sqlite3_get_autocommit(db->db))
 		return;   /* SQLite already rolled back (e.g. after SQLITE_FULL) */
 	sqlite3_stmt *st = stmt(db, ST_ROLLBACK);
 	if (st)
 		exec_done(db, st, "roll back");
+}
+
+/* ---------------------------------------------------------------------------
+ * Groups of tarballs, and checkpoints on a thread of their own
+ */
+
+int index_db_group_begin(struct index_db *db)
+{
+	if (need_writer(db, false))
+		return -1;
+	if (db->in_group)
+		return log_error("could not write index \"%s\": a group is already begun", db->path);
+	sqlite3_stmt *st = stmt(db, ST_BEGIN);
+	if (!st || exec_done(db, st, "write"))
+		return -1;
+	db->in_group = true;
+	return 0;
+}
+
+int index_db_group_commit(struct index_db *db)
+{
+	if (need_writer(db, false))
+		return -1;
+	if (!db->in_group)
+		return log_error("could not write index \"%s\": no group begun", db->path);
+	sqlite3_stmt *st = stmt(db, ST_COMMIT);
+	if (!st || exec_done(db, st, "commit to")) {
+		index_db_tarball_abort(db);
+		return -1;
+	}
+	db->in_group = false;
+	return 0;
+}
+
+/* The writer connection's WAL hook: after each commit, wakes the checkpointer
+ * once the WAL holds CKPT_PAGES pages (instead of checkpointing here). */
+static int ckpt_hook(void *arg, sqlite3 *conn, const char *schema, int pages)
+{
+	(void)conn;
+	(void)schema;
+	struct index_db *db = arg;
+	if (pages >= CKPT_PAGES) {
+		pthread_mutex_lock(&db->ckpt_mu);
+		db->ckpt_wanted = true;
+		pthread_cond_signal(&db->ckpt_cv);
+		pthread_mutex_unlock(&db->ckpt_mu);
+	}
+	return SQLITE_OK;
+}
+
+static void *ckpt_main(void *arg)
+{
+	struct index_db *db = arg;
+	sqlite3 *c = NULL;
+	if (sqlite3_open_v2(db->path, &c, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) ==
+	    SQLITE_OK) {
+		sqlite3_busy_timeout(c, 1000);
+		sqlite3_exec(c, db->sync_normal ? "PRAGMA synchronous = NORMAL"
+						: "PRAGMA synchronous = FULL", NULL, NULL, NULL);
+	}
+	pthread_mutex_lock(&db->ckpt_mu);
+	for (;;) {
+		while (!db->ckpt_stop && !db->ckpt_wanted)
+			pthread_cond_wait(&db->ckpt_cv, &db->ckpt_mu);
+		if (db->ckpt_stop)
+			break;
+		db->ckpt_wanted = false;
+		pthread_mutex_unlock(&db->ckpt_mu);
+		/* PASSIVE: copies what it can without waiting for the writer or
+		 * readers; the writer restarts the WAL once it is all copied. A
+		 * failure (busy) is left to the next one, or to the close. */
+		if (c)
+			sqlite3_wal_checkpoint_v2(c, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		pthread_mutex_lock(&db->ckpt_mu);
+		db->checkpoints++;
+	}
+	pthread_mutex_unlock(&db->ckpt_mu);
+	sqlite3_close(c);
+	return NULL;
+}
+
+int index_db_checkpointer_start(struct index_db *db)
+{
+	if (!db->writer || db->ckpt_running)
+		return 0;
+	pthread_mutex_init(&db->ckpt_mu, NULL);
+	pthread_cond_init(&db->ckpt_cv, NULL);
+	db->ckpt_stop = db->ckpt_wanted = false;
+	int e = pthread_create(&db->ckpt_thread, NULL, ckpt_main, db);
+	if (e) {
+		pthread_cond_destroy(&db->ckpt_cv);
+		pthread_mutex_destroy(&db->ckpt_mu);
+		log_warn("could not start the checkpoint thread of index \"%s\": %s; the writer "
+			 "checkpoints", db->path, strerror(e));
+		return 0;
+	}
+	db->ckpt_running = true;
+	sqlite3_wal_hook(db->db, ckpt_hook, db);   /* replaces wal_autocheckpoint */
+	return 0;
+}
+
+void index_db_checkpointer_stop(struct index_db *db)
+{
+	if (!db->ckpt_running)
+		return;
+	pthread_mutex_lock(&db->ckpt_mu);
+	db->ckpt_stop = true;
+	pthread_cond_signal(&db->ckpt_cv);
+	pthread_mutex_unlock(&db->ckpt_mu);
+	pthread_join(db->ckpt_thread, NULL);
+	pthread_cond_destroy(&db->ckpt_cv);
+	pthread_mutex_destroy(&db->ckpt_mu);
+	db->ckpt_running = false;
+	sqlite3_wal_autocheckpoint(db->db, CKPT_PAGES);   /* back to SQLite's own */
+}
+
+uint64_t index_db_checkpoints(const struct index_db *db)
+{
+	return db->checkpoints;
 }

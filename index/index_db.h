@@ -218,8 +218,36 @@ struct index_tarball_counts *index_db_tarball_counts(struct index_db *db);
  * Returns 0, or -1 (the transaction is then rolled back). */
 int index_db_tarball_commit(struct index_db *db, int status, const char *reason);
 
-/* Rolls the current tarball back. No-op when none is open. */
+/* Rolls the current tarball back (and its whole group, see below). No-op when
+ * none is open. */
 void index_db_tarball_abort(struct index_db *db);
+
+/*
+ * Groups: several small tarballs in one transaction (one fsync instead of
+ * one per tarball). Between index_db_group_begin (BEGIN IMMEDIATE) and
+ * index_db_group_commit (COMMIT), each tarball still goes through
+ * index_db_tarball_begin ... index_db_tarball_commit, which then neither
+ * begin nor commit; nothing of the group is durable (or visible to readers)
+ * before index_db_group_commit returns 0, and a failure anywhere, or a kill,
+ * loses the whole group, never part of a tarball. Both return 0 or -1 (the
+ * group is then rolled back).
+ */
+int index_db_group_begin(struct index_db *db);
+int index_db_group_commit(struct index_db *db);
+
+/*
+ * Checkpoints off the writer's path: index_db_checkpointer_start starts a
+ * thread with its own connection that runs a PASSIVE checkpoint whenever a
+ * commit leaves 1000 pages or more in the WAL (SQLite's own threshold), so
+ * the committing thread never copies the WAL back or waits for its fsync.
+ * index_db_checkpointer_stop (also done by index_db_close) joins it and gives
+ * checkpoints back to SQLite. Start returns 0 (when the thread cannot start,
+ * a warning is printed and SQLite checkpoints as before). Writers only.
+ */
+int index_db_checkpointer_start(struct index_db *db);
+void index_db_checkpointer_stop(struct index_db *db);
+/* How many checkpoints the checkpointer ran so far. */
+uint64_t index_db_checkpoints(const struct index_db *db);
 
 /* The lock file's path for an index path (INDEX.lock), into out. */
 void index_db_lock_path(const char *index_path, char *out, size_t size);

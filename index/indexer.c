@@ -4,9 +4,12 @@
  * The work is split in two halves joined by a "batch", one tarball's worth of
  * results: fill_batch reads a tarball (md5 check, tar walk, gunzip, parse,
  * blob encode) into records held in one arena, and apply_batch writes the
- * records to the index in one transaction. With one job they alternate on one
- * thread; with two, a reader thread fills batches while the calling thread
- * applies them, through a queue of BATCHES batches that are reused, so the
+ * records to the index, several small tarballs in one transaction (a
+ * "group": the tarballs ready when the writer gets to them, up to
+ * GROUP_TARBALLS, GROUP_UPDATES or GROUP_BYTES; a large one alone), each
+ * counted and reported only once its group is committed. With one job they alternate on one
+ * thread; with N, N reader threads fill batches while the calling thread
+ * applies them in plan order (the pipeline below); batches are reused, so the
  * steady state allocates nothing. Everything printed comes from the writer
  * side, in tarball order.
  *
@@ -40,7 +43,6 @@
 #include "timeutil.h"
 #include "update.h"
 
-#define BATCHES 3
 #define STATUS_UNREADABLE (-1)   /* a batch status besides enum index_tarball_status */
 #define MAX_NODE_ID 64
 
@@ -121,6 +123,8 @@ struct batch {
 	struct buf arena;
 	struct rec *recs;
 	uint32_t n_recs, cap_recs;
+	/* Set by apply_batch, added to the stats once the batch is committed. */
+	uint64_t n_updates, n_dups, n_rejected, n_conflicts, n_warnings, n_blob_bytes;
 };
 
 static void batch_init(struct batch *b)
@@ -183,6 +187,7 @@ static void batch_reject(struct batch *b, const char *member, uint32_t line, con
  */
 
 struct reader {
+	bool gunzip_only;   /* indexer_options */
 	struct tarball_reader *tr;
 	struct blob_codec *codec;
 	struct update_buf ub;
@@ -190,10 +195,13 @@ struct reader {
 	struct batch *b;    /* being filled */
 };
 
-static void reader_init(struct reader *r)
+static void reader_init(struct reader *r, const struct indexer_options *o)
 {
 	memset(r, 0, sizeof(*r));
 	r->tr = tarball_reader_new();
+	r->gunzip_only = o->parse_only && o->gunzip_only;
+	if (o->zlib_only)
+		tarball_reader_set_deflate_max(r->tr, 0);
 	r->codec = blob_codec_new();
 	update_buf_init(&r->ub);
 	buf_init(&r->msg);
@@ -212,6 +220,8 @@ static int on_member(void *arg, const struct tarball_member *m)
 	struct reader *r = arg;
 	struct batch *b = r->b;
 	b->members++;
+	if (r->gunzip_only && !m->reject)
+		return 0;
 	if (m->reject) {
 		batch_reject(b, m->name, 0, m->reject);
 		return 0;
@@ -379,33 +389,34 @@ static void progress(struct writer *w, bool force)
 		     (unsigned long long)w->st->updates, el > 0 ? (double)w->st->updates / el : 0.0);
 }
 
-/* Writes one batch in one transaction. Returns 0 or -1 (the run fails). */
+/* Writes one batch as one tarball of the open group (or its own transaction
+ * without a database). Counts go into the batch, for tally_batch once the
+ * group is committed. Returns 0 or -1 (the run fails; the group is rolled
+ * back). */
 static int apply_batch(struct writer *w, struct batch *b)
 {
-	struct indexer_stats *st = w->st;
 	const char *name = b->item->name;
 	const char *arena = b->arena.data;
 	struct buf *e = w->esc;
+	b->n_updates = b->n_dups = b->n_rejected = b->n_conflicts = b->n_warnings = 0;
+	b->n_blob_bytes = 0;
 	if (b->status == STATUS_UNREADABLE) {
 		log_warn("%s; it is tried again next run", escape_str(&e[0], b->reason.data));
-		st->tarballs_unreadable++;
-		w->done++;
 		return 0;
 	}
 	if (w->db && index_db_tarball_begin(w->db, name, b->item->size, b->item->mtime_ns, b->md5))
 		return -1;
-	uint64_t updates = 0, dups = 0, rejected = 0, conflicts = 0;
 	for (uint32_t i = 0; i < b->n_recs; i++) {
 		const struct rec *r = &b->recs[i];
 		if (r->kind == REC_WARN) {
 			log_warn("tarball \"%s\" member \"%s\": %s", escape_str(&e[0], name),
 				 escape_str(&e[1], arena + r->a), escape_str(&e[2], arena + r->b));
-			st->warnings++;
+			b->n_warnings++;
 		} else if (r->kind == REC_REJECT) {
 			log_warn("rejected member \"%s\" of tarball \"%s\": %s",
 				 escape_str(&e[0], arena + r->a), escape_str(&e[1], name),
 				 escape_str(&e[2], arena + r->b));
-			rejected++;
+			b->n_rejected++;
 			if (w->db && index_db_add_reject(w->db, arena + r->a, r->line, arena + r->b))
 				goto fail;
 		} else if (w->db) {
@@ -425,18 +436,18 @@ static int apply_batch(struct writer *w, struct batch *b)
 			if (rc == INDEX_ADD_ERROR)
 				goto fail;
 			if (rc == INDEX_ADD_STORED) {
-				updates++;
-				st->blob_bytes += r->blob_len;
+				b->n_updates++;
+				b->n_blob_bytes += r->blob_len;
 			} else if (rc == INDEX_ADD_DUPLICATE) {
-				dups++;
+				b->n_dups++;
 			} else if (rc == INDEX_ADD_CONFLICT) {
-				conflicts++;
+				b->n_conflicts++;
 				if (conflict(w, name, arena, r))
 					goto fail;
 			}
 		} else {
-			updates++;
-			st->blob_bytes += r->blob_len;
+			b->n_updates++;
+			b->n_blob_bytes += r->blob_len;
 		}
 	}
 	if (b->reason.len) {
@@ -451,11 +462,28 @@ static int apply_batch(struct writer *w, struct batch *b)
 		if (index_db_tarball_commit(w->db, b->status, b->reason.len ? b->reason.data : NULL))
 			return -1;
 	}
+	return 0;
+fail:
+	index_db_tarball_abort(w->db);
+	return -1;
+}
+
+/* Adds a committed batch to the stats. */
+static void tally_batch(struct writer *w, const struct batch *b)
+{
+	struct indexer_stats *st = w->st;
+	w->done++;
+	if (b->status == STATUS_UNREADABLE) {
+		st->tarballs_unreadable++;
+		return;
+	}
 	st->members += b->members;
-	st->updates += updates;
-	st->duplicates += dups;
-	st->conflicts += conflicts;
-	st->rejected_members += rejected;
+	st->updates += b->n_updates;
+	st->duplicates += b->n_dups;
+	st->conflicts += b->n_conflicts;
+	st->rejected_members += b->n_rejected;
+	st->warnings += b->n_warnings;
+	st->blob_bytes += b->n_blob_bytes;
 	st->bytes_in += (uint64_t)b->item->size;
 	if (b->status == INDEX_TARBALL_INDEXED)
 		st->tarballs_indexed++;
@@ -463,143 +491,240 @@ static int apply_batch(struct writer *w, struct batch *b)
 		st->tarballs_partial++;
 	else
 		st->tarballs_rejected++;
-	w->done++;
-	progress(w, false);
-	return 0;
-fail:
-	index_db_tarball_abort(w->db);
-	return -1;
 }
 
 /* ---------------------------------------------------------------------------
- * Two jobs: a reader thread and a queue of batches
+ * The pipeline: jobs reader threads, the writer on the calling thread
+ *
+ * Readers take the plan's items in order (next_item) and fill a batch each;
+ * the writer takes them back in the same order (next_write), so what is
+ * written and printed does not depend on the number of readers. A reader
+ * starts item i only when i < next_write + QUEUE_SLOTS and the batches filled
+ * but not yet written hold less than QUEUE_BYTES (the item the writer waits
+ * for is always started): deep enough to ride out an fsync or checkpoint
+ * stall of a second or more, bounded in memory whatever the tarballs. Batches
+ * are made on demand and reused. With one job there is no thread: the writer
+ * fills each batch itself when it takes it.
  */
 
-struct queue {
+#define QUEUE_SLOTS 1024u
+/* A group (one transaction) ends at this many tarballs, records (updates and
+ * rejects) or bytes of encoded updates: a tarball this large is alone. */
+#define GROUP_TARBALLS 64u
+#define GROUP_UPDATES 1000u
+#define GROUP_BYTES (4u << 20)
+#define QUEUE_BYTES (8u << 20)
+/* A batch whose arena grew past this gives the memory back when written. */
+#define BATCH_KEEP_BYTES (4u << 20)
+
+struct pipeline {
 	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	struct batch batches[BATCHES];
-	struct batch *full[BATCHES];   /* FIFO of filled batches */
-	uint32_t head, n_full;
-	struct batch *free_[BATCHES];  /* stack of empty batches */
-	uint32_t n_free;
-	bool done;                     /* the reader has filled its last batch */
-	bool stop;                     /* the writer failed: the reader stops */
+	pthread_cond_t cv_read, cv_write;
 	const struct plan_item *items;
 	uint32_t n_items;
-	double read_seconds;           /* the reader's, added to the stats at the end */
+	uint32_t next_item;            /* the next item a reader starts */
+	uint32_t next_write;           /* the next item the writer takes */
+	struct batch *slot[QUEUE_SLOTS];   /* slot[i % QUEUE_SLOTS]: item i, filled */
+	struct batch **free_;          /* empty batches */
+	uint32_t n_free, cap_free;
+	size_t held_bytes;             /* arena bytes of filled batches not yet given back */
+	bool stop;                     /* the writer failed: readers stop */
+	double read_seconds;           /* the readers', summed */
+	int jobs;
+	const struct indexer_options *o;
+	struct reader inline_reader;   /* jobs == 1 */
 };
+
+static size_t batch_bytes(const struct batch *b)
+{
+	return b->arena.len + (size_t)b->n_recs * sizeof(*b->recs) + 4096;
+}
+
+/* A batch from the pool, or a new one. Called with p->mu held (or alone). */
+static struct batch *pool_get(struct pipeline *p)
+{
+	if (p->n_free)
+		return p->free_[--p->n_free];
+	struct batch *b = xmalloc(sizeof(*b));
+	batch_init(b);
+	return b;
+}
+
+static void pool_put(struct pipeline *p, struct batch *b)
+{
+	if (b->arena.cap > BATCH_KEEP_BYTES)
+		buf_release(&b->arena);
+	if (p->n_free == p->cap_free)
+		xgrow((void **)&p->free_, &p->cap_free, p->n_free + 1, sizeof(*p->free_));
+	p->free_[p->n_free++] = b;
+}
+
+static bool reader_may_start(const struct pipeline *p)
+{
+	uint32_t i = p->next_item;
+	return i == p->next_write ||
+	       (i - p->next_write < QUEUE_SLOTS && p->held_bytes < QUEUE_BYTES);
+}
 
 static void *reader_main(void *arg)
 {
-	struct queue *q = arg;
+	struct pipeline *p = arg;
 	struct reader r;
-	reader_init(&r);
-	for (uint32_t i = 0; i < q->n_items; i++) {
-		pthread_mutex_lock(&q->mu);
-		while (!q->stop && q->n_free == 0)
-			pthread_cond_wait(&q->cv, &q->mu);
-		if (q->stop) {
-			pthread_mutex_unlock(&q->mu);
+	reader_init(&r, p->o);
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		while (!p->stop && p->next_item < p->n_items && !reader_may_start(p))
+			pthread_cond_wait(&p->cv_read, &p->mu);
+		if (p->stop || p->next_item >= p->n_items)
 			break;
-		}
-		struct batch *b = q->free_[--q->n_free];
-		pthread_mutex_unlock(&q->mu);
+		uint32_t i = p->next_item++;
+		struct batch *b = pool_get(p);
+		pthread_mutex_unlock(&p->mu);
 
 		double t = time_monotonic();
-		fill_batch(&r, b, &q->items[i]);
-		q->read_seconds += time_monotonic() - t;
+		fill_batch(&r, b, &p->items[i]);
+		t = time_monotonic() - t;
 
-		pthread_mutex_lock(&q->mu);
-		q->full[(q->head + q->n_full) % BATCHES] = b;
-		q->n_full++;
-		pthread_cond_broadcast(&q->cv);
-		pthread_mutex_unlock(&q->mu);
+		pthread_mutex_lock(&p->mu);
+		p->read_seconds += t;
+		p->held_bytes += batch_bytes(b);
+		p->slot[i % QUEUE_SLOTS] = b;
+		if (i == p->next_write)
+			pthread_cond_signal(&p->cv_write);
 	}
-	pthread_mutex_lock(&q->mu);
-	q->done = true;
-	pthread_cond_broadcast(&q->cv);
-	pthread_mutex_unlock(&q->mu);
+	pthread_mutex_unlock(&p->mu);
 	reader_release(&r);
 	return NULL;
 }
 
-static int run_two_jobs(struct writer *w, const struct plan_item *items, uint32_t n)
+/* The next batch in plan order; with wait false, NULL when it is not filled
+ * yet. Returns NULL at the end of the plan. */
+static struct batch *pipeline_take(struct pipeline *p, bool wait)
 {
-	struct queue q;
-	memset(&q, 0, sizeof(q));
-	pthread_mutex_init(&q.mu, NULL);
-	pthread_cond_init(&q.cv, NULL);
-	for (int i = 0; i < BATCHES; i++) {
-		batch_init(&q.batches[i]);
-		q.free_[q.n_free++] = &q.batches[i];
-	}
-	q.items = items;
-	q.n_items = n;
-	pthread_t th;
-	int e = pthread_create(&th, NULL, reader_main, &q);
-	if (e) {
-		for (int i = 0; i < BATCHES; i++)
-			batch_release(&q.batches[i]);
-		pthread_cond_destroy(&q.cv);
-		pthread_mutex_destroy(&q.mu);
-		return log_error("could not start the reader thread: %s", strerror(e));
-	}
-	int ret = 0;
-	for (;;) {
-		pthread_mutex_lock(&q.mu);
-		while (q.n_full == 0 && !q.done)
-			pthread_cond_wait(&q.cv, &q.mu);
-		if (q.n_full == 0) {
-			pthread_mutex_unlock(&q.mu);
-			break;
-		}
-		struct batch *b = q.full[q.head];
-		q.head = (q.head + 1) % BATCHES;
-		q.n_full--;
-		pthread_mutex_unlock(&q.mu);
-
+	if (p->next_write >= p->n_items)
+		return NULL;
+	if (p->jobs == 1) {
+		struct batch *b = pool_get(p);
 		double t = time_monotonic();
-		int rc = apply_batch(w, b);
-		w->st->write_seconds += time_monotonic() - t;
-
-		pthread_mutex_lock(&q.mu);
-		q.free_[q.n_free++] = b;
-		if (rc)
-			q.stop = true;
-		pthread_cond_broadcast(&q.cv);
-		pthread_mutex_unlock(&q.mu);
-		if (rc) {
-			ret = -1;
-			break;
-		}
+		fill_batch(&p->inline_reader, b, &p->items[p->next_write++]);
+		p->read_seconds += time_monotonic() - t;
+		p->held_bytes += batch_bytes(b);
+		return b;
 	}
-	pthread_join(th, NULL);
-	w->st->read_seconds += q.read_seconds;
-	for (int i = 0; i < BATCHES; i++)
-		batch_release(&q.batches[i]);
-	pthread_cond_destroy(&q.cv);
-	pthread_mutex_destroy(&q.mu);
-	return ret;
+	pthread_mutex_lock(&p->mu);
+	struct batch **s = &p->slot[p->next_write % QUEUE_SLOTS];
+	while (wait && !*s)
+		pthread_cond_wait(&p->cv_write, &p->mu);
+	struct batch *b = *s;
+	if (b) {
+		*s = NULL;
+		p->next_write++;
+		pthread_cond_broadcast(&p->cv_read);
+	}
+	pthread_mutex_unlock(&p->mu);
+	return b;
 }
 
-static int run_one_job(struct writer *w, const struct plan_item *items, uint32_t n)
+/* Gives a written batch back to the pool. */
+static void pipeline_done(struct pipeline *p, struct batch *b)
 {
-	struct reader r;
-	struct batch b;
-	reader_init(&r);
-	batch_init(&b);
-	int ret = 0;
-	for (uint32_t i = 0; i < n && ret == 0; i++) {
-		double t = time_monotonic();
-		fill_batch(&r, &b, &items[i]);
-		double t2 = time_monotonic();
-		w->st->read_seconds += t2 - t;
-		ret = apply_batch(w, &b);
-		w->st->write_seconds += time_monotonic() - t2;
+	if (p->jobs > 1)
+		pthread_mutex_lock(&p->mu);
+	p->held_bytes -= batch_bytes(b);
+	pool_put(p, b);
+	if (p->jobs > 1) {
+		pthread_cond_broadcast(&p->cv_read);
+		pthread_mutex_unlock(&p->mu);
 	}
-	batch_release(&b);
-	reader_release(&r);
+}
+
+static int run_pipeline(struct writer *w, const struct plan_item *items, uint32_t n, int jobs)
+{
+	struct pipeline *p = xcalloc(1, sizeof(*p));
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->cv_read, NULL);
+	pthread_cond_init(&p->cv_write, NULL);
+	p->items = items;
+	p->n_items = n;
+	if ((uint32_t)jobs > n)
+		jobs = (int)n;
+	p->jobs = jobs < 1 ? 1 : jobs;
+	pthread_t *th = NULL;
+	int started = 0, ret = 0;
+	p->o = w->o;
+	if (p->jobs == 1) {
+		reader_init(&p->inline_reader, w->o);
+	} else {
+		th = xcalloc((size_t)p->jobs, sizeof(*th));
+		for (; started < p->jobs; started++) {
+			int e = pthread_create(&th[started], NULL, reader_main, p);
+			if (e) {
+				log_error("could not start a reader thread: %s", strerror(e));
+				ret = -1;
+				break;
+			}
+		}
+	}
+	struct batch *group[GROUP_TARBALLS];
+	while (ret == 0 && (started > 0 || p->jobs == 1)) {
+		/* A group: the next tarball, and those after it that are ready
+		 * now, while the group stays small (never waiting for one). */
+		uint32_t k = 0;
+		uint64_t updates = 0;
+		size_t bytes = 0;
+		struct batch *b = pipeline_take(p, true);
+		while (b) {
+			group[k++] = b;
+			updates += b->n_recs;
+			bytes += b->arena.len;
+			if (k == GROUP_TARBALLS || updates >= GROUP_UPDATES || bytes >= GROUP_BYTES)
+				break;
+			b = pipeline_take(p, false);
+		}
+		if (k == 0)
+			break;
+		double t = time_monotonic();
+		if (w->db && index_db_group_begin(w->db))
+			ret = -1;
+		for (uint32_t i = 0; i < k && ret == 0; i++)
+			ret = apply_batch(w, group[i]);
+		if (ret == 0 && w->db && index_db_group_commit(w->db))
+			ret = -1;
+		if (ret && w->db)
+			index_db_tarball_abort(w->db);
+		w->st->write_seconds += time_monotonic() - t;
+		for (uint32_t i = 0; i < k; i++) {
+			if (ret == 0)
+				tally_batch(w, group[i]);   /* durable now: reported */
+			pipeline_done(p, group[i]);
+		}
+		if (ret == 0)
+			progress(w, false);
+	}
+	if (p->jobs > 1) {
+		pthread_mutex_lock(&p->mu);
+		p->stop = true;
+		pthread_cond_broadcast(&p->cv_read);
+		pthread_mutex_unlock(&p->mu);
+		for (int i = 0; i < started; i++)
+			pthread_join(th[i], NULL);
+		for (uint32_t i = 0; i < QUEUE_SLOTS; i++)
+			if (p->slot[i])
+				pool_put(p, p->slot[i]);
+	} else {
+		reader_release(&p->inline_reader);
+	}
+	w->st->read_seconds += p->read_seconds;
+	for (uint32_t i = 0; i < p->n_free; i++) {
+		batch_release(p->free_[i]);
+		free(p->free_[i]);
+	}
+	free(p->free_);
+	free(th);
+	pthread_cond_destroy(&p->cv_write);
+	pthread_cond_destroy(&p->cv_read);
+	pthread_mutex_destroy(&p->mu);
+	free(p);
 	return ret;
 }
 
@@ -691,6 +816,8 @@ int indexer_run(const char *dir, const char *index_path, const struct indexer_op
 		}
 		if (index_db_tarballs(db, known_add, &known))
 			goto out;
+		if (o->jobs > 1)
+			index_db_checkpointer_start(db);   /* checkpoints off the writer's thread */
 		if (known.n)
 			qsort(known.v, known.n, sizeof(*known.v), cmp_known);
 	}
@@ -762,12 +889,7 @@ int indexer_run(const char *dir, const char *index_path, const struct indexer_op
 	for (int i = 0; i < 3; i++)
 		buf_init(&w.esc[i]);
 	buf_init(&w.reason);
-	if (n_items == 0)
-		ret = INDEXER_OK;
-	else if (o->jobs >= 2)
-		ret = run_two_jobs(&w, items, n_items);
-	else
-		ret = run_one_job(&w, items, n_items);
+	ret = n_items ? run_pipeline(&w, items, n_items, o->jobs) : INDEXER_OK;
 	for (int i = 0; i < 3; i++)
 		buf_release(&w.esc[i]);
 	buf_release(&w.reason);

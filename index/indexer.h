@@ -14,7 +14,11 @@
  * about (naming the key and both tarballs and members), recorded in the
  * rejects as a "conflict" and counted apart. Each tarball to read is md5-checked when its name carries an
  * md5, walked member by member (gunzip, parse, blob-encode) and written in
- * one transaction (index_db.h).
+ * one transaction, shared with the small tarballs read just after it (a
+ * group, index_db.h): a killed indexer leaves whole tarballs only, and a
+ * tarball is counted (stats, progress) only once its group is committed,
+ * so every tarball reported indexed is durable. With jobs > 1, checkpoints
+ * run on a thread of their own (index_db_checkpointer_start).
  *
  * A tarball still being written must not be read: one modified within the
  * quiet period (its mtime less than quiet_period_s ago, or no further in
@@ -23,9 +27,11 @@
  * end-of-archive blocks (two zero blocks): its writer has finished (bpass
  * collect's tarballs, renamed into place when complete, are read at once).
  *
- * With jobs = 2, reading, parsing and encoding run on a second thread and
- * hand finished tarballs to the writer through a queue of two, so parsing the
- * next tarball overlaps writing the current one. The result is the same.
+ * With jobs = N > 1, N reader threads read, gunzip, parse and encode
+ * tarballs (md5 included) while the calling thread writes them, in plan
+ * order, through a queue of up to 1024 tarballs or 8 MiB of encoded
+ * updates, so that an fsync or checkpoint stall of the writer does not stop
+ * the readers. The result, and everything printed, is the same for every N.
  */
 #ifndef INDEX_INDEXER_H
 #define INDEX_INDEXER_H
@@ -38,11 +44,13 @@
 
 struct indexer_options {
 	bool parse_only;    /* do everything but SQLite: no index is opened (benchmarks) */
+	bool gunzip_only;   /* with parse_only: read and gunzip members, nothing more (benchmarks) */
+	bool zlib_only;     /* gunzip every member with zlib, not libdeflate (benchmarks) */
 	int64_t quiet_period_s; /* skip files modified this recently (see above); 0: none */
 	bool wait;          /* wait for another writer instead of failing */
 	bool sync_normal;   /* synchronous=NORMAL instead of FULL (see index_db.c) */
 	bool progress;      /* draw a progress line (log_progress, terminals only) */
-	int jobs;           /* 1: one thread; 2: parse and write on two threads */
+	int jobs;           /* reader threads; 1: everything on the calling thread */
 };
 
 struct indexer_stats {

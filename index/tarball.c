@@ -1,6 +1,6 @@
 /*
  * index/tarball.c: walks a tarball of gzipped updates with libarchive and
- * gunzips each member with zlib into a buffer the reader keeps, so that a
+ * gunzips each member into a buffer the reader keeps, so that a
  * stream of members costs no allocation once the buffers have grown. Bad
  * members (empty, not gzip, truncated or corrupt gzip, gzip bombs, links and
  * other non-regular entries) are handed to the callback with a reason and
@@ -8,6 +8,14 @@
  * .tar.gz is inflated here too (gz_read feeds libarchive), so that a cut
  * .tar.gz keeps the members before the cut like a cut .tar. Also: the
  * tarball name parser (update-format.md §10.3) and the MD5 of a whole file.
+ *
+ * Members are gunzipped by libdeflate (whole buffer, about 1.8x faster than
+ * zlib) into room sized from the gzip trailer's ISIZE, doubled when it lies
+ * low, up to r->deflate_max. zlib serves everything else: a member whose
+ * output would pass that bound (streamed into a growing buffer up to
+ * TARBALL_MAX_INFLATED), one with a header CRC (libdeflate skips it, zlib
+ * checks it), and every member libdeflate refuses, so that the rejection and
+ * its message are zlib's, exactly as before.
  */
 #include "tarball.h"
 
@@ -22,6 +30,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <libdeflate.h>
 #include <zlib.h>
 
 /* libarchive's read block size for tarball files. */
@@ -49,6 +58,9 @@ struct tarball_reader {
 	struct buf out;        /* the gunzipped member */
 	char reason[160];      /* "corrupt gzip: ..." */
 	struct gz_layer gz;
+	struct libdeflate_decompressor *ld;   /* allocated on first use */
+	size_t deflate_max;    /* largest output libdeflate is given room for */
+	struct tarball_counts counts;
 };
 
 struct tarball_reader *tarball_reader_new(void)
@@ -56,7 +68,18 @@ struct tarball_reader *tarball_reader_new(void)
 	struct tarball_reader *r = xcalloc(1, sizeof(*r));
 	buf_init(&r->raw);
 	buf_init(&r->out);
+	r->deflate_max = TARBALL_DEFLATE_MAX;
 	return r;
+}
+
+void tarball_reader_set_deflate_max(struct tarball_reader *r, size_t bytes)
+{
+	r->deflate_max = bytes < TARBALL_MAX_INFLATED ? bytes : TARBALL_MAX_INFLATED;
+}
+
+void tarball_reader_counts(const struct tarball_reader *r, struct tarball_counts *out)
+{
+	*out = r->counts;
 }
 
 void tarball_reader_free(struct tarball_reader *r)
@@ -67,6 +90,8 @@ void tarball_reader_free(struct tarball_reader *r)
 		inflateEnd(&r->z);
 	if (r->gz.ready)
 		inflateEnd(&r->gz.z);
+	if (r->ld)
+		libdeflate_free_decompressor(r->ld);
 	free(r->gz.in);
 	free(r->gz.out);
 	buf_release(&r->raw);
@@ -86,6 +111,74 @@ static bool all_zero(const unsigned char *p, size_t n)
 	return true;
 }
 
+/* gzip's smallest member: a 10-byte header, an empty deflate block (2 bytes)
+ * and the 8-byte trailer; deflate inflates at most 1032:1. */
+#define GZIP_MIN_MEMBER 20
+#define DEFLATE_MAX_RATIO 1032u
+#define GZIP_FHCRC 0x02
+
+static uint32_t get_le32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* Gunzips in (gzip magic checked) with libdeflate into out (empty). Returns
+ * 0, or -1 with out empty when libdeflate cannot serve: the output would
+ * pass r->deflate_max, a header carries a CRC, or the data is refused
+ * (corrupt, truncated, trailing garbage); zlib then redoes the member. */
+static int gunzip_libdeflate(struct tarball_reader *r, const unsigned char *in, size_t len,
+			     struct buf *out)
+{
+	const size_t max = r->deflate_max;
+	if (len < GZIP_MIN_MEMBER || max == 0)
+		return -1;
+	if (!r->ld && !(r->ld = libdeflate_alloc_decompressor()))
+		return -1;
+	/* The last member's ISIZE: the whole output when there is one member.
+	 * A value deflate cannot reach is a lie: start from a guess instead. */
+	size_t want = get_le32(in + len - 4);
+	if (want / DEFLATE_MAX_RATIO > len)
+		want = len * 4;
+	if (want > max)
+		return -1;
+	if (out->cap < want)
+		buf_reserve(out, want);
+	size_t pos = 0;
+	for (;;) {
+		if (in[pos + 3] & GZIP_FHCRC)
+			goto refuse;
+		size_t used = 0, got = 0;
+		size_t room = out->cap - out->len;
+		if (room > max - out->len)
+			room = max - out->len;
+		enum libdeflate_result res = libdeflate_gzip_decompress_ex(
+			r->ld, in + pos, len - pos, out->data + out->len, room, &used, &got);
+		if (res == LIBDEFLATE_INSUFFICIENT_SPACE) {
+			if (out->len + room >= max)
+				goto refuse;   /* larger than libdeflate may take: zlib streams it */
+			size_t more = out->cap > 4096 ? out->cap : 4096;
+			if (more > max - out->len)
+				more = max - out->len;
+			buf_reserve(out, more);
+			continue;
+		}
+		if (res != LIBDEFLATE_SUCCESS)
+			goto refuse;
+		out->len += got;
+		pos += used;
+		if (pos == len || all_zero(in + pos, len - pos))
+			break;     /* the end, or zero padding after the last member */
+		if (len - pos < GZIP_MIN_MEMBER || in[pos] != 0x1f || in[pos + 1] != 0x8b)
+			goto refuse;   /* trailing garbage (or a cut member): zlib says which */
+	}
+	out->data[out->len] = 0;
+	r->counts.libdeflate++;
+	return 0;
+refuse:
+	buf_reset(out);
+	return -1;
+}
+
 int tarball_gunzip(struct tarball_reader *r, const void *gz, size_t len,
 		   struct buf *out, const char **reason)
 {
@@ -99,6 +192,9 @@ int tarball_gunzip(struct tarball_reader *r, const void *gz, size_t len,
 		*reason = "not gzip";
 		return -1;
 	}
+	if (gunzip_libdeflate(r, in, len, out) == 0)
+		return 0;
+	r->counts.zlib++;
 	if (!r->z_ready) {
 		memset(&r->z, 0, sizeof(r->z));
 		if (inflateInit2(&r->z, 15 + 32) != Z_OK) {

@@ -1,5 +1,6 @@
 /*
- * index/tarball.h: reading tarballs of gzipped updates (libarchive + zlib).
+ * index/tarball.h: reading tarballs of gzipped updates (libarchive, libdeflate,
+ * zlib).
  *
  * A tarball is walked member by member; each regular member is gunzipped into
  * a buffer the reader reuses, so a stream of members allocates nothing once
@@ -19,6 +20,10 @@
 /* The upload server accepted at most 10 MiB per update; a member that inflates
  * past this is treated as a gzip bomb. */
 #define TARBALL_MAX_INFLATED (64u << 20)
+
+/* Members whose output fits in this many bytes are gunzipped by libdeflate,
+ * the rest are streamed by zlib (see tarball_gunzip). */
+#define TARBALL_DEFLATE_MAX (8u << 20)
 
 /* Lowercase hex MD5 of a whole file into out[33]. Returns 0 or -1 (errno set). */
 int tarball_md5_file(const char *path, char out[33]);
@@ -64,8 +69,27 @@ int tarball_walk(struct tarball_reader *r, const char *path,
  * into out, which is emptied first; out->data[out->len] is 0. Returns 0, or -1
  * with *reason set to one of the reasons above (a string that stays valid
  * until the next call with r) and out empty. Never grows out past
- * TARBALL_MAX_INFLATED bytes. */
+ * TARBALL_MAX_INFLATED bytes.
+ *
+ * libdeflate does the work when the output fits in the reader's libdeflate
+ * bound (TARBALL_DEFLATE_MAX unless set otherwise): out is sized from the
+ * gzip trailer's ISIZE (bounded by what deflate can reach from len bytes,
+ * so a lying ISIZE costs at most a retry with twice the room). zlib streams
+ * the larger members, and redoes every member libdeflate refuses, so that
+ * what is accepted and every reason are the same whichever library served. */
 int tarball_gunzip(struct tarball_reader *r, const void *gz, size_t len,
 		   struct buf *out, const char **reason);
+
+/* How many members each library gunzipped with r (tarball_gunzip calls):
+ * zlib counts the members libdeflate did not serve, rejected ones included. */
+struct tarball_counts {
+	uint64_t libdeflate;
+	uint64_t zlib;
+};
+void tarball_reader_counts(const struct tarball_reader *r, struct tarball_counts *out);
+
+/* Sets the largest output r hands to libdeflate (capped at
+ * TARBALL_MAX_INFLATED); 0 makes zlib gunzip everything (benchmarks, tests). */
+void tarball_reader_set_deflate_max(struct tarball_reader *r, size_t bytes);
 
 #endif

@@ -8,8 +8,9 @@
  * 2 for usage errors (swapped arguments included, caught before anything is
  * created). --quiet-period sets how recent a file may be before it is left
  * for a later run (indexer.h). --stats adds a line with the peak memory and
- * the time split; the hidden --parse-only does everything but SQLite
- * (benchmarks).
+ * the time split; the hidden --parse-only does everything but SQLite,
+ * --gunzip-only only reads and gunzips the members, and --zlib gunzips with
+ * zlib instead of libdeflate (benchmarks: tools/bench).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -31,7 +32,8 @@ static void usage(FILE *f)
 	      "\n"
 	      "Indexes every *.tar and *.tar.gz of UPDATES_DIR that INDEX does not know yet\n"
 	      "(or that has changed since it was examined) into the SQLite file INDEX,\n"
-	      "which is created if missing. Each tarball is one transaction. A file modified\n"
+	      "which is created if missing. Each tarball is one transaction, or shares one with\n"
+	      "other small tarballs (a killed indexer leaves whole tarballs). A file modified\n"
 	      "within the quiet period may still be being written: it is skipped and read by a\n"
 	      "later run, unless it is a plain tar already ending with tar's end-of-archive\n"
 	      "blocks.\n"
@@ -41,8 +43,9 @@ static void usage(FILE *f)
 	      "                    skip files modified less than SECONDS ago (default 60;\n"
 	      "                    0: read every file, however recent)\n"
 	      "  --wait            wait for another bpass index writing INDEX instead of failing\n"
-	      "  -j, --jobs N      1: one thread; 2: read and parse on one core while writing\n"
-	      "                    on another (default when there are two cores or more)\n"
+	      "  -j, --jobs N      N threads read, gunzip, parse and encode tarballs while\n"
+	      "                    another writes the index (default: the number of cores;\n"
+	      "                    1: everything on one thread)\n"
 	      "  --sync MODE       full (default): every tarball is on disk when committed;\n"
 	      "                    normal: faster, the last tarballs may be lost on power loss\n"
 	      "                    (never corrupted; the next run indexes them again)\n"
@@ -52,7 +55,11 @@ static void usage(FILE *f)
 	      "  -h, --help        this help\n", f);
 }
 
-enum { OPT_WAIT = 256, OPT_SYNC, OPT_STATS, OPT_PARSE_ONLY, OPT_QUIET_PERIOD };
+/* The most reader threads -j takes. */
+#define JOBS_MAX 256
+
+enum { OPT_WAIT = 256, OPT_SYNC, OPT_STATS, OPT_PARSE_ONLY, OPT_QUIET_PERIOD,
+       OPT_GUNZIP_ONLY, OPT_ZLIB };
 
 /* Catches arguments that cannot be right before anything is created (the
  * index, its lock file): swapped ones, a file as UPDATES_DIR, a folder as
@@ -80,12 +87,15 @@ int cmd_index(int argc, char **argv)
 		{ "sync", required_argument, NULL, OPT_SYNC },
 		{ "stats", no_argument, NULL, OPT_STATS },
 		{ "parse-only", no_argument, NULL, OPT_PARSE_ONLY },
+		{ "gunzip-only", no_argument, NULL, OPT_GUNZIP_ONLY },
+		{ "zlib", no_argument, NULL, OPT_ZLIB },
 		{ "quiet-period", required_argument, NULL, OPT_QUIET_PERIOD },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct indexer_options o = { .jobs = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 2 : 1,
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	struct indexer_options o = { .jobs = cores < 1 ? 1 : cores > JOBS_MAX ? JOBS_MAX : (int)cores,
 				     .progress = true,
 				     .quiet_period_s = INDEXER_QUIET_PERIOD_DEFAULT };
 	bool stats = false;
@@ -99,8 +109,12 @@ int cmd_index(int argc, char **argv)
 		case 'j': {
 			char *end;
 			long j = strtol(optarg, &end, 10);
-			if (*end || end == optarg || j < 1 || j > 2) {
-				log_error("invalid --jobs \"%s\": expected 1 or 2", optarg);
+			if (*end || end == optarg || j < 1 || j > JOBS_MAX) {
+				struct buf e;
+				buf_init(&e);
+				log_error("invalid --jobs \"%s\": expected a number from 1 to %d",
+					  escape_str(&e, optarg), JOBS_MAX);
+				buf_release(&e);
 				usage(stderr);
 				return EXIT_USAGE;
 			}
@@ -123,6 +137,12 @@ int cmd_index(int argc, char **argv)
 			break;
 		case OPT_PARSE_ONLY:
 			o.parse_only = true;
+			break;
+		case OPT_GUNZIP_ONLY:
+			o.parse_only = o.gunzip_only = true;
+			break;
+		case OPT_ZLIB:
+			o.zlib_only = true;
 			break;
 		case OPT_QUIET_PERIOD: {
 			char *end;

@@ -3,7 +3,7 @@
 # (`bpass generate`, with --broken items). An uninterrupted run is the
 # reference; a run killed with SIGKILL several times and then completed gives
 # the same sessions and rejects; so do two jobs (-j 2, the default on two
-# cores) and --sync normal; the counts agree with the generator's summary;
+# cores) and three (-j 3: same messages in the same order) and --sync normal; the counts agree with the generator's summary;
 # every broken item it lists is rejected; and `show` prints stored updates
 # exactly as the original members.
 . "$TOP/tests/e2e/lib.sh"
@@ -52,6 +52,12 @@ for d in 0.01 0.05 0.1 0.2 0.3 0.5; do
 	sleep $d
 	kill -9 $pid 2>/dev/null
 	wait $pid 2>/dev/null
+	# Whole tarballs only: each recorded tarball has all its updates.
+	if command -v sqlite3 >/dev/null 2>&1; then
+		half=$(sqlite3 "$T/k.idx" 'SELECT count(*) FROM tarballs t WHERE t.updates !=
+			(SELECT count(*) FROM updates u WHERE u.tarball = t.id)' 2>/dev/null || echo 0)
+		check_eq "killed after $d s (-j $j): whole tarballs only" "$half" "0"
+	fi
 done
 check "killed: the last run completes" "$BPASS" index -q "$T/g" "$T/k.idx"
 "$BPASS" sessions --csv "$T/k.idx" >"$T/k.sessions"
@@ -72,6 +78,14 @@ check "-j 2: index" "$BPASS" index -q -j 2 "$T/g" "$T/j.idx"
 "$BPASS" rejects --csv "$T/j.idx" >"$T/j.rejects"
 check "-j 2: same sessions" diff "$T/ref.sessions" "$T/j.sessions"
 check "-j 2: same rejects" diff "$T/ref.rejects" "$T/j.rejects"
+check "-j 3: index" "$BPASS" index -q -j 3 "$T/g" "$T/j3.idx"
+"$BPASS" sessions --csv "$T/j3.idx" >"$T/j3.sessions"
+"$BPASS" rejects --csv "$T/j3.idx" >"$T/j3.rejects"
+check "-j 3: same sessions" diff "$T/ref.sessions" "$T/j3.sessions"
+check "-j 3: same rejects" diff "$T/ref.rejects" "$T/j3.rejects"
+"$BPASS" index -j 3 --sync normal "$T/g" "$T/j3n.idx" >"$T/j3.out" 2>"$T/j3.err"
+"$BPASS" index -j 1 --sync normal "$T/g" "$T/j1n.idx" >"$T/j1.out" 2>"$T/j1.err"
+check "-j 3: the same messages, in the same order" diff "$T/j1.err" "$T/j3.err"
 check "--sync normal: index" "$BPASS" index -q --sync normal "$T/g" "$T/n.idx"
 "$BPASS" sessions --csv "$T/n.idx" >"$T/n.sessions"
 check "--sync normal: same sessions" diff "$T/ref.sessions" "$T/n.sessions"

@@ -581,6 +581,89 @@ static void test_abort(void **state)
 	index_db_close(db);
 }
 
+/* A group: several tarballs in one transaction. Nothing is visible before
+ * the group commits; a failure or a close before it loses the whole group;
+ * after it, every tarball is whole, with its own counts and sessions. */
+static void test_groups(void **state)
+{
+	(void)state;
+	remove_index();
+	struct index_db *db;
+	assert_int_equal(index_db_open(&db, path, INDEX_OPEN_WRITE), 0);
+	assert_int_equal(index_db_group_commit(db), -1);   /* none begun */
+	assert_int_equal(index_db_group_begin(db), 0);
+	assert_int_equal(index_db_group_begin(db), -1);    /* one at a time */
+	assert_int_equal(index_db_tarball_begin(db, "a.tar", 1, 1, NULL), 0);
+	assert_int_equal(add(db, NODE, CTX, 1, 0, 10), INDEX_ADD_STORED);
+	assert_int_equal(add(db, NODE, CTX, 1, 1, 20), INDEX_ADD_STORED);
+	assert_int_equal(index_db_tarball_commit(db, INDEX_TARBALL_INDEXED, NULL), 0);
+	assert_int_equal(index_db_tarball_begin(db, "b.tar", 1, 1, NULL), 0);
+	assert_int_equal(add(db, NODE, CTX, 1, 1, 20), INDEX_ADD_DUPLICATE);
+	assert_int_equal(add(db, NODE, CTX, 1, 3, 40), INDEX_ADD_STORED);
+	assert_int_equal(index_db_tarball_commit(db, INDEX_TARBALL_INDEXED, NULL), 0);
+	/* Not committed yet: another connection sees nothing. */
+	assert_int_equal(sql_int("SELECT count(*) FROM tarballs"), 0);
+	assert_int_equal(index_db_group_commit(db), 0);
+	assert_int_equal(sql_int("SELECT count(*) FROM tarballs"), 2);
+	assert_int_equal(sql_int("SELECT updates FROM tarballs WHERE name = 'a.tar'"), 2);
+	assert_int_equal(sql_int("SELECT duplicates FROM tarballs WHERE name = 'b.tar'"), 1);
+	struct index_session s = find(db, NODE, 1);
+	assert_int_equal(s.updates, 3);
+	assert_int_equal(s.duplicates, 1);
+	assert_int_equal(s.last_seq, 3);
+	assert_int_equal(s.first_gap, 2);
+
+	/* A failure in the second tarball of a group rolls back the first too. */
+	assert_int_equal(index_db_group_begin(db), 0);
+	assert_int_equal(index_db_tarball_begin(db, "c.tar", 1, 1, NULL), 0);
+	assert_int_equal(add(db, NODE, CTX, 1, 2, 30), INDEX_ADD_STORED);
+	assert_int_equal(index_db_tarball_commit(db, INDEX_TARBALL_INDEXED, NULL), 0);
+	assert_int_equal(index_db_tarball_begin(db, "d.tar", 1, 1, NULL), 0);
+	index_db_tarball_abort(db);
+	assert_int_equal(index_db_group_commit(db), -1);
+	assert_int_equal(sql_int("SELECT count(*) FROM tarballs"), 2);
+	assert_int_equal(sql_int("SELECT count(*) FROM updates"), 3);
+	/* A close inside a group (a killed indexer) loses the group. */
+	assert_int_equal(index_db_group_begin(db), 0);
+	assert_int_equal(index_db_tarball_begin(db, "c.tar", 1, 1, NULL), 0);
+	assert_int_equal(add(db, NODE, CTX, 1, 2, 30), INDEX_ADD_STORED);
+	assert_int_equal(index_db_tarball_commit(db, INDEX_TARBALL_INDEXED, NULL), 0);
+	index_db_close(db);
+	assert_int_equal(sql_int("SELECT count(*) FROM tarballs"), 2);
+	assert_int_equal(sql_int("SELECT count(*) FROM updates"), 3);
+}
+
+/* The checkpointer copies the WAL back on its own thread once a commit
+ * leaves 1000 pages in it; the index stays whole. */
+static void test_checkpointer(void **state)
+{
+	(void)state;
+	remove_index();
+	struct index_db *db;
+	assert_int_equal(index_db_open(&db, path, INDEX_OPEN_WRITE), 0);
+	assert_int_equal(index_db_checkpointer_start(db), 0);
+	assert_int_equal(index_db_checkpointer_start(db), 0);   /* once */
+	static char big[20000];
+	memset(big, 'x', sizeof(big));
+	big[sizeof(big) - 1] = 0;
+	char name[32];
+	for (int t = 0; t < 40; t++) {
+		snprintf(name, sizeof(name), "t%02d.tar", t);
+		assert_int_equal(index_db_tarball_begin(db, name, 1, 1, NULL), 0);
+		for (int i = 0; i < 20; i++) {
+			big[0] = (char)('a' + i);
+			assert_int_equal(add_blob(db, t, i, big, "m"), INDEX_ADD_STORED);
+		}
+		assert_int_equal(index_db_tarball_commit(db, INDEX_TARBALL_INDEXED, NULL), 0);
+	}
+	index_db_checkpointer_stop(db);
+	assert_true(index_db_checkpoints(db) >= 1);
+	index_db_checkpointer_stop(db);   /* no-op */
+	index_db_close(db);
+	assert_int_equal(sql_int("SELECT count(*) FROM updates"), 800);
+	assert_int_equal(sql_int("SELECT count(*) FROM tarballs"), 40);
+}
+
 static void test_lock(void **state)
 {
 	(void)state;
@@ -706,6 +789,8 @@ int main(void)
 		cmocka_unit_test(test_conflicting_duplicates),
 		cmocka_unit_test(test_schema_upgrade),
 		cmocka_unit_test(test_abort),
+		cmocka_unit_test(test_groups),
+		cmocka_unit_test(test_checkpointer),
 		cmocka_unit_test(test_lock),
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_many_sessions),

@@ -3,7 +3,9 @@
  * tar and gzip in a scratch folder: good members, bad ones (not gzip, empty,
  * truncated, corrupt, a gzip bomb, links, trailing garbage) each with its
  * reason and without stopping the walk, .tar.gz archives, truncated and
- * unreadable archives; MD5 against md5sum.
+ * unreadable archives; MD5 against md5sum. The libdeflate path against zlib
+ * on the same members: corrupt, truncated, multi-member, lying ISIZE,
+ * header CRC, and members too large for libdeflate (streamed by zlib).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -661,6 +663,201 @@ static void test_md5(void **state)
 	assert_int_equal(errno, EISDIR);
 }
 
+/* Gunzips gz with a default reader (libdeflate first) and a zlib-only one:
+ * both must agree on the result and the reason. Returns the default
+ * reader's result; *served says which library served it ('d' or 'z'). */
+static int gunzip_both(const struct buf *gz, struct buf *out, const char **reason, char *served)
+{
+	struct tarball_reader *rd = tarball_reader_new(), *rz = tarball_reader_new();
+	tarball_reader_set_deflate_max(rz, 0);
+	struct buf oz;
+	buf_init(&oz);
+	const char *why_d = NULL, *why_z = NULL;
+	int got_d = tarball_gunzip(rd, gz->data, gz->len, out, &why_d);
+	int got_z = tarball_gunzip(rz, gz->data, gz->len, &oz, &why_z);
+	assert_int_equal(got_d, got_z);
+	assert_int_equal(out->len, oz.len);
+	assert_memory_equal(out->data, oz.data, oz.len + 1);
+	static char why[160];
+	why[0] = 0;
+	if (got_d) {
+		assert_string_equal(why_d, why_z);
+		snprintf(why, sizeof(why), "%s", why_d);
+	}
+	*reason = why;
+	struct tarball_counts cd, cz;
+	tarball_reader_counts(rd, &cd);
+	tarball_reader_counts(rz, &cz);
+	assert_int_equal(cz.libdeflate, 0);
+	assert_int_equal(cz.zlib, 1);
+	assert_int_equal(cd.libdeflate + cd.zlib, 1);
+	*served = cd.libdeflate ? 'd' : 'z';
+	buf_release(&oz);
+	tarball_reader_free(rd);
+	tarball_reader_free(rz);
+	return got_d;
+}
+
+/* Text that compresses like an update: lines with numbers. */
+static void some_text(struct buf *t, size_t bytes, unsigned seed)
+{
+	buf_reset(t);
+	while (t->len < bytes)
+		buf_printf(t, "line %u packet %u %u\n", seed, (unsigned)t->len * 2654435761u,
+			   (unsigned)t->len);
+	t->len = bytes;
+	t->data[bytes] = 0;
+}
+
+static void test_gunzip_libdeflate(void **state)
+{
+	(void)state;
+	struct buf text, gz, out;
+	buf_init(&text);
+	buf_init(&gz);
+	buf_init(&out);
+	const char *reason;
+	char served;
+
+	/* A plain member: libdeflate serves it. */
+	some_text(&text, 50000, 1);
+	buf_reset(&gz);
+	gzip_member(text.data, text.len, 6, 0, &gz);
+	assert_int_equal(gunzip_both(&gz, &out, &reason, &served), 0);
+	assert_int_equal(served, 'd');
+	assert_int_equal(out.len, text.len);
+	assert_memory_equal(out.data, text.data, text.len);
+
+	/* Zero padding after it is ignored; trailing garbage is not. */
+	buf_append(&gz, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 25);
+	assert_int_equal(gunzip_both(&gz, &out, &reason, &served), 0);
+	assert_int_equal(served, 'd');
+	assert_int_equal(out.len, text.len);
+	gz.data[gz.len - 3] = 'x';
+	assert_int_equal(gunzip_both(&gz, &out, &reason, &served), -1);
+	assert_string_equal(reason, "corrupt gzip: trailing garbage after the gzip data");
+
+	/* Corrupt deflate data, a wrong CRC, a cut member. */
+	buf_reset(&gz);
+	gzip_member(text.data, text.len, 6, 0, &gz);
+	gz.data[gz.len - 8] ^= 1;
+	assert_int_equal(gunzip_both(&gz, &out, &reason, &served), -1);
+	assert_string_equal(reason, "corrupt gzip: incorrect data check");
+	gz.data[gz.len - 8] ^= 1;
+	gz.data[12] ^= 0xff;   /* the first block's header */
+	assert_int_equal(gunzip_both(&gz, &out, &reason, &served), -1);
+	assert_non_null(strstr(reason, "corrupt gzip: "));
+	gz.data[12] ^= 0xff;
+	for (size_t cut = 1; cut < 40; cut += 7) {
+		struct buf c;
+		buf_init(&c);
+		buf_append(&c, gz.data, gz.len - cut);
+		assert_int_equal(gunzip_both(&c, &out, &reason, &served), -1);
+		assert_string_equal(reason, "truncated gzip");
+		assert_int_equal(out.len, 0);
+		buf_release(&c);
+	}
+	struct buf tiny;   /* shorter than any gzip member */
+	buf_init(&tiny);
+	buf_append(&tiny, gz.data, 12);
+	assert_int_equal(gunzip_both(&tiny, &out, &reason, &served), -1);
+	assert_string_equal(reason, "truncated gzip");
+	buf_release(&tiny);
+
+	/* ISIZE lies: too small, too large, larger than deflate can reach (no
+	 * 4 GiB buffer is made for it), all "incorrect length check". */
+	static const uint32_t lies[] = { 7, 50001, 8u << 20, 0xffffffffu };
+	for (size_t i = 0; i < sizeof(lies) / sizeof(lies[0]); i++) {
+		buf_reset(&gz);
+		gzip_member(text.data, text.len, 6, 0, &gz);
+		unsigned char *isize = (unsigned char *)gz.data + gz.len - 4;
+		for (int k = 0; k < 4; k++)
+			isize[k] = (unsigned char)(lies[i] >> (8 * k));
+		assert_int_equal(gunzip_both(&gz, &out, &reason, &served), -1);
+		assert_string_equal(reason, "corrupt gzip: incorrect length check");
+		assert_true(out.cap < (16u << 20));
+	}
+
+	/* Several members, the last one small: its ISIZE understates the
+	 * output, libdeflate grows the room and serves it. */
+	buf_reset(&gz);
+	gzip_member(text.data, text.len, 6, 0, &gz);
+	gzip_member(text.data, 100, 1, 0, &gz);
+	gzip_member("", 0, 6, 0, &gz);
+	gzip_member(text.data + 7, 3000, 9, 0, &gz);
+	assert_int_equal(gunzip_both(&gz, &out, &reason, &served), 0);
+	assert_int_equal(served, 'd');
+	assert_int_equal(out.len, 50000 + 100 + 3000);
+	assert_memory_equal(out.data + 50100, text.data + 7, 3000);
+	/* ... and a cut second member is a truncated gzip. */
+	gz.len -= 3010;
+	assert_int_equal(gunzip_both(&gz, &out, &reason, &served), -1);
+	assert_string_equal(reason, "truncated gzip");
+
+	/* A header CRC: zlib checks it (libdeflate would not), so zlib serves. */
+	z_stream z;
+	gz_header h;
+	memset(&z, 0, sizeof(z));
+	memset(&h, 0, sizeof(h));
+	h.hcrc = 1;
+	assert_int_equal(deflateInit2(&z, 6, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY), Z_OK);
+	assert_int_equal(deflateSetHeader(&z, &h), Z_OK);
+	buf_reset(&gz);
+	buf_reserve(&gz, 70000);
+	z.next_in = (Bytef *)text.data;
+	z.avail_in = (uInt)text.len;
+	z.next_out = (Bytef *)gz.data;
+	z.avail_out = 70000;
+	assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
+	gz.len = z.total_out;
+	deflateEnd(&z);
+	assert_int_equal(gunzip_both(&gz, &out, &reason, &served), 0);
+	assert_int_equal(served, 'z');
+	gz.data[10] ^= 1;   /* the header CRC itself */
+	assert_int_equal(gunzip_both(&gz, &out, &reason, &served), -1);
+	assert_string_equal(reason, "corrupt gzip: header crc mismatch");
+
+	/* Past libdeflate's bound, zlib streams the member; a reader with a
+	 * lower bound sends smaller ones to zlib too. */
+	some_text(&text, TARBALL_DEFLATE_MAX + 1, 2);
+	buf_reset(&gz);
+	gzip_member(text.data, text.len, 1, 0, &gz);
+	assert_int_equal(gunzip_both(&gz, &out, &reason, &served), 0);
+	assert_int_equal(served, 'z');
+	assert_int_equal(out.len, text.len);
+	assert_memory_equal(out.data, text.data, text.len);
+	buf_reset(&gz);
+	gzip_member(text.data, TARBALL_DEFLATE_MAX, 1, 0, &gz);
+	assert_int_equal(gunzip_both(&gz, &out, &reason, &served), 0);
+	assert_int_equal(served, 'd');
+	assert_int_equal(out.len, TARBALL_DEFLATE_MAX);
+	/* Two members, each within the bound, together past it: zlib. */
+	buf_reset(&gz);
+	gzip_member(text.data, TARBALL_DEFLATE_MAX / 2 + 1, 1, 0, &gz);
+	gzip_member(text.data, TARBALL_DEFLATE_MAX / 2 + 1, 1, 0, &gz);
+	assert_int_equal(gunzip_both(&gz, &out, &reason, &served), 0);
+	assert_int_equal(served, 'z');
+	assert_int_equal(out.len, TARBALL_DEFLATE_MAX + 2);
+
+	struct tarball_reader *r = tarball_reader_new();
+	tarball_reader_set_deflate_max(r, 1000);
+	buf_reset(&gz);
+	gzip_member(text.data, 1001, 6, 0, &gz);
+	assert_int_equal(tarball_gunzip(r, gz.data, gz.len, &out, &reason), 0);
+	buf_reset(&gz);
+	gzip_member(text.data, 1000, 6, 0, &gz);
+	assert_int_equal(tarball_gunzip(r, gz.data, gz.len, &out, &reason), 0);
+	struct tarball_counts c;
+	tarball_reader_counts(r, &c);
+	assert_int_equal(c.zlib, 1);
+	assert_int_equal(c.libdeflate, 1);
+	tarball_reader_free(r);
+
+	buf_release(&text);
+	buf_release(&gz);
+	buf_release(&out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -672,6 +869,7 @@ int main(void)
 		cmocka_unit_test(test_concatenated_tar_gz),
 		cmocka_unit_test(test_unreadable_archives),
 		cmocka_unit_test(test_gunzip),
+		cmocka_unit_test(test_gunzip_libdeflate),
 		cmocka_unit_test(test_md5),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
