@@ -37,11 +37,18 @@ struct flows_state {
 /* The entry of flow_id, or NULL. Borrowed from s. */
 const struct flows_entry *flows_get(const struct flows_state *s, int32_t flow_id);
 
-/* ---- addresses: ip -> MAC and ip -> address-table id, latest wins ---- */
+/* ---- addresses: ip -> MAC and ip -> address-table id, latest wins;
+ * and address-table id -> the MAC of its latest announcement ---- */
 
 struct addresses_entry {
 	uint32_t mac;              /* id in addresses_state.macs */
 	uint32_t id;               /* (FIRST_ID + k) mod CAPACITY */
+};
+
+/* The latest announcement of an address-table id: its MAC. */
+struct addresses_device {
+	uint32_t id;               /* the address-table id */
+	uint32_t mac;              /* id in addresses_state.macs */
 };
 
 struct addresses_state {
@@ -49,11 +56,18 @@ struct addresses_state {
 	struct strtab macs;
 	struct addresses_entry *entries;   /* indexed by ip id */
 	uint32_t cap;
+	struct addresses_device *devices;  /* one per address-table id announced */
+	uint32_t n_devices, cap_devices;
+	struct itab device_index;  /* by address-table id */
 };
 
 /* Sets *id to the address-table id of ip and returns 0, or returns -1 when
  * ip was never announced in the session. */
 int addresses_id_of(const struct addresses_state *s, const char *ip, uint32_t *id);
+/* The MAC of the latest announcement of address-table id `id` (the device a
+ * DNS record's address id names), or NULL when it was never announced.
+ * Borrowed from s until its next change. */
+const char *addresses_device(const struct addresses_state *s, uint32_t id);
 
 /* ---- domains (and whitelisted-domains): (address_id, ip) -> domain records ---- */
 
