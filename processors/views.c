@@ -287,8 +287,13 @@ int views_packet_view(struct views *v, struct bpass_ctx *ctx, const struct bpass
 			   (int)u->sequence, (unsigned)u->n_packets);
 		return -1;
 	}
-	if (!out || size < sizeof(out->struct_size)) {
-		ctx->error(ctx, "cannot view a packet into %zu bytes at %p", size, (void *)out);
+	if (!out) {
+		ctx->error(ctx, "cannot view a packet into NULL");
+		return -1;
+	}
+	if (size < sizeof(out->struct_size)) {
+		ctx->error(ctx, "cannot view a packet into %zu bytes: a view takes at least %zu",
+			   size, sizeof(out->struct_size));
 		return -1;
 	}
 	resolve(v, ctx);
