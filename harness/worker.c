@@ -353,6 +353,7 @@ static int feed(struct worker *w, const struct index_session *s, int32_t min_sta
 			break;
 		}
 		w->slot->seq = seq;
+		w->pc.update = &w->ub.u;      /* for ctx->packet_view */
 		for (uint32_t i = 0; i < w->n; i++) {
 			struct worker_proc *p = &w->wp[i];
 			if (p->failed || p->last_seq >= seq)
@@ -371,6 +372,7 @@ static int feed(struct worker *w, const struct index_session *s, int32_t min_sta
 			p->advanced = true;
 			p->keep = NULL;      /* saved again */
 		}
+		w->pc.update = NULL;
 		w->slot->proc = -1;
 		res->updates++;
 		expected = seq + 1;

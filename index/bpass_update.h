@@ -6,6 +6,12 @@
  * filled either by the text parser (index/update_parse.h) or by the index blob
  * decoder (index/blob.h), and it is what processors receive.
  *
+ * For plugin authors, two documents installed with this header
+ * (share/doc/bpass/) say what it means: docs/update-format.md (the fields)
+ * and docs/semantics.md (the rules built on them: sessions and sequence
+ * rules, flow ids and their reuse, direction, address ids, DNS windows, the
+ * whitelist, and the views of the correlation built-ins).
+ *
  * Ownership: every pointer in a struct bpass_update is borrowed. Strings point
  * into the buffer the update was parsed or decoded from, arrays into storage
  * owned by a struct update_buf. Both stay valid until the next parse or decode

@@ -2,7 +2,11 @@
  * processors/bpass.h: the public API for bpass session processors.
  *
  * This is the one header a researcher includes to write a processor. Built-in
- * processors use it exactly as plugins do.
+ * processors use it exactly as plugins do. What the data means is in two
+ * documents installed with it (share/doc/bpass/): docs/update-format.md (the
+ * fields of an update) and docs/semantics.md (sessions and sequence rules,
+ * flow ids and their reuse, direction, address ids, DNS windows, the
+ * whitelist, and the views of the correlation built-ins below).
  *
  * How to write a processor (processors/example/byte_count_plugin.c is the
  * template to copy):
@@ -171,24 +175,28 @@ union bpass_cell {
  * Views of the correlation built-ins (docs/semantics.md): what flows,
  * addresses, flow-domains and whitelisted-domains know about a packet of the
  * update being processed, as of that update (processors run in dependency
- * order). A processor using a view lists the built-ins it needs in .depends:
- * "flows" for the flow and its class, "addresses" for the local device,
- * "flow-domains" for the domains, "whitelisted-domains" for their whitelist
- * entries; parts whose built-in is not listed are left empty. The view
- * structs grow like struct bpass_ctx (fields only appended; the framework
- * fills min(its size, v_size) bytes and zeroes what it does not know).
+ * order). A processor reads another's state only through such a view, never
+ * through its private struct. A processor using a view lists the built-ins
+ * it needs in .depends: "flows" for the flow and its class, "flows" and
+ * "addresses" for the local side and device, "flow-domains" for the domains,
+ * "whitelisted-domains" for their whitelist entries; parts whose built-in is
+ * not listed are left empty (zero, NULL, local_side -1). The view structs
+ * grow like struct bpass_ctx (fields only appended; the framework fills
+ * min(its size, v_size) bytes and zeroes what it does not know).
  */
 #define BPASS_VIEW_VERSION 1
 
 /* The protocol class of a packet, from its flow id (docs/semantics.md). */
 enum bpass_proto_class {
-	BPASS_CLASS_UNKNOWN = 0, /* flow id 0 or -1, or a flow never announced */
+	BPASS_CLASS_UNKNOWN = 0, /* flow id -1, 0 (version 2 on), a flow never
+				  * announced, or "flows" not in .depends */
 	BPASS_CLASS_TCP,
 	BPASS_CLASS_UDP,
 	BPASS_CLASS_ICMP,
 	BPASS_CLASS_OTHER_IP,    /* any other IP protocol */
 	BPASS_CLASS_IPV6,        /* reserved flow id 4 */
-	BPASS_CLASS_NON_IP,      /* reserved ids 1-3, 5, 6; version 1's all-zero flow */
+	BPASS_CLASS_NON_IP,      /* reserved ids 1-3, 5, 6 (version 2 on);
+				  * version 1's all-zero flow */
 };
 /* "unknown", "tcp", "udp", "icmp", "other-ip", "ipv6", "non-ip". */
 #define BPASS_CLASS_NAMES \
@@ -198,8 +206,9 @@ enum bpass_proto_class {
 struct bpass_domain_ref {
 	const char *domain;        /* a clear name, or a 40-hex hash when anonymized */
 	uint8_t anonymized;
-	/* The session's whitelist entry the (clear) domain matches, or NULL
-	 * (also when "whitelisted-domains" is not in .depends). */
+	/* The session's whitelist entry the (clear) domain matches: equal to
+	 * it, or ending with "." and it; the longest when several do. NULL for
+	 * none, a hashed domain, or "whitelisted-domains" not in .depends. */
 	const char *whitelisted;
 };
 
@@ -223,7 +232,8 @@ struct bpass_packet_view {
 	const char *device_mac;
 	uint32_t address_id;
 	bool has_address_id;
-	/* The domains of the flow, as flow-domains computes them (sorted). */
+	/* The domains of the flow, as flow-domains computes them: clear
+	 * names first, each group sorted bytewise. Reserved ids have none. */
 	const struct bpass_domain_ref *domains;
 	uint32_t n_domains;
 };
@@ -271,14 +281,18 @@ struct bpass_ctx {
 	int (*add_row)(struct bpass_ctx *ctx, uint32_t table, const union bpass_cell *cells,
 		       size_t n);
 	/* Fills *v (v_size = sizeof *v) with the view of packet i of update u
-	 * (the update being processed). In process only. Returns 0, or -1 when
-	 * i is out of range or u is not the update being processed. Pointers
-	 * are borrowed until the callback returns. */
+	 * (the update being processed). In process only. Returns 0, or -1
+	 * (after ctx->error) outside process, when u is not the update being
+	 * processed or i is out of range. Pointers are borrowed until the
+	 * callback returns (views of other packets do not overwrite them).
+	 * Cheap: packets of one flow share one computed view. */
 	int (*packet_view)(struct bpass_ctx *ctx, const struct bpass_update *u, uint32_t i,
 			   struct bpass_packet_view *v, size_t v_size);
 	/* The MAC address of the local device with address-table id
-	 * address_id (as in a DNS record) as of the update being processed, or
-	 * NULL when unknown or "addresses" is not in .depends. */
+	 * address_id (as in a DNS record): the MAC of the id's latest
+	 * announcement as of the update being processed (in session_complete,
+	 * the last one), or NULL when it was never announced or "addresses" is
+	 * not in .depends. Borrowed until the callback returns. */
 	const char *(*device_of)(struct bpass_ctx *ctx, uint32_t address_id);
 	/* New fields go here, at the end. */
 };

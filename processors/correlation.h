@@ -1,8 +1,10 @@
 /*
  * processors/correlation.h: the session states of the correlation processors
- * flows, addresses, domains and whitelisted-domains (processors.md), shared
- * here because flow-domains reads the first three through ctx->state_of for
- * the same update, and whitelisted-domains reuses the domains machinery.
+ * flows, addresses, domains, whitelisted-domains and flow-domains
+ * (processors.md), shared here because flow-domains reads the first three
+ * through ctx->state_of for the same update, whitelisted-domains reuses the
+ * domains machinery, and the views (views.h) read them all to show them to
+ * processors through a public, versioned struct (bpass.h).
  *
  * All strings are interned per state (strtab.h); entries live in plain
  * arrays indexed by itab hashes, so processing an update allocates nothing
@@ -37,11 +39,18 @@ struct flows_state {
 /* The entry of flow_id, or NULL. Borrowed from s. */
 const struct flows_entry *flows_get(const struct flows_state *s, int32_t flow_id);
 
-/* ---- addresses: ip -> MAC and ip -> address-table id, latest wins ---- */
+/* ---- addresses: ip -> MAC and ip -> address-table id, latest wins;
+ * and address-table id -> the MAC of its latest announcement ---- */
 
 struct addresses_entry {
 	uint32_t mac;              /* id in addresses_state.macs */
 	uint32_t id;               /* (FIRST_ID + k) mod CAPACITY */
+};
+
+/* The latest announcement of an address-table id: its MAC. */
+struct addresses_device {
+	uint32_t id;               /* the address-table id */
+	uint32_t mac;              /* id in addresses_state.macs */
 };
 
 struct addresses_state {
@@ -49,11 +58,18 @@ struct addresses_state {
 	struct strtab macs;
 	struct addresses_entry *entries;   /* indexed by ip id */
 	uint32_t cap;
+	struct addresses_device *devices;  /* one per address-table id announced */
+	uint32_t n_devices, cap_devices;
+	struct itab device_index;  /* by address-table id */
 };
 
 /* Sets *id to the address-table id of ip and returns 0, or returns -1 when
  * ip was never announced in the session. */
 int addresses_id_of(const struct addresses_state *s, const char *ip, uint32_t *id);
+/* The MAC of the latest announcement of address-table id `id` (the device a
+ * DNS record's address id names), or NULL when it was never announced.
+ * Borrowed from s until its next change. */
+const char *addresses_device(const struct addresses_state *s, uint32_t id);
 
 /* ---- domains (and whitelisted-domains): (address_id, ip) -> domain records ---- */
 
@@ -172,5 +188,33 @@ int domains_session_complete(struct bpass_ctx *ctx, void *state, void *eph);
 int domains_session_save(struct bpass_ctx *ctx, const void *state, struct bpass_writer *w);
 int domains_session_load(struct bpass_ctx *ctx, void *state, uint32_t saved_version,
 			 struct bpass_reader *r);
+
+/* ---- flow-domains: flow_id -> set of (anonymized, domain) ---- */
+
+struct fd_entry {
+	int32_t flow_id;
+	uint32_t start, count;     /* the set: pairs[start .. start + count) */
+};
+
+struct fd_pair {
+	uint32_t domain;           /* id in fd_state.domains */
+	uint8_t anon;
+};
+
+struct fd_first;                   /* flow_domains.c's per-update scratch */
+
+struct fd_state {
+	struct strtab domains;
+	struct fd_entry *entries;  uint32_t n, cap;
+	struct itab index;         /* by flow_id */
+	struct fd_pair *pairs;     uint32_t n_pairs, cap_pairs;
+	uint32_t garbage;          /* pairs no set refers to */
+	struct fd_first *first;    uint32_t cap_first;   /* per-update scratch, not saved */
+};
+
+/* The entry of flow_id (its set is pairs[start .. start + count), in no
+ * particular order), or NULL when the flow id was never announced.
+ * Borrowed from s until its next change. */
+const struct fd_entry *flow_domains_get(const struct fd_state *s, int32_t flow_id);
 
 #endif

@@ -27,29 +27,11 @@
 #include "correlation.h"
 #include "serial.h"
 
-struct fd_entry {
-	int32_t flow_id;
-	uint32_t start, count;     /* the set: pairs[start .. start + count) */
-};
-
-struct fd_pair {
-	uint32_t domain;           /* id in fd_state.domains */
-	uint8_t anon;
-};
-
+/* The state (struct fd_state) is in correlation.h, for the views. */
 struct fd_first {
 	int32_t flow_id;
 	uint8_t used, seen;
 	int64_t t;
-};
-
-struct fd_state {
-	struct strtab domains;
-	struct fd_entry *entries;  uint32_t n, cap;
-	struct itab index;         /* by flow_id */
-	struct fd_pair *pairs;     uint32_t n_pairs, cap_pairs;
-	uint32_t garbage;          /* pairs no set refers to */
-	struct fd_first *first;    uint32_t cap_first;   /* per-update scratch, not saved */
 };
 
 static uint32_t fd_hash(int32_t flow_id)
@@ -65,6 +47,12 @@ static uint32_t fd_find(const struct fd_state *s, int32_t flow_id)
 		if (s->entries[i].flow_id == flow_id)
 			return i;
 	return ITAB_NONE;
+}
+
+const struct fd_entry *flow_domains_get(const struct fd_state *s, int32_t flow_id)
+{
+	uint32_t i = fd_find(s, flow_id);
+	return i == ITAB_NONE ? NULL : &s->entries[i];
 }
 
 /* The entry of flow_id with an empty set (a reset when it existed). */

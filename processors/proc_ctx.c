@@ -1,7 +1,7 @@
 /*
  * processors/proc_ctx.c: the context handed to processor callbacks (error,
- * warn, option, state_of) and the per-process init/exit hooks (see
- * proc_ctx.h).
+ * warn, option, state_of, packet_view, device_of) and the per-process
+ * init/exit hooks (see proc_ctx.h).
  */
 #include "proc_ctx.h"
 
@@ -18,6 +18,19 @@ static const void *ctx_state_of(struct bpass_ctx *ctx, const char *name)
 {
 	struct proc_ctx *x = ctx->impl;
 	return x->state_of ? x->state_of(x->arg, name) : NULL;
+}
+
+static int ctx_packet_view(struct bpass_ctx *ctx, const struct bpass_update *u, uint32_t i,
+			   struct bpass_packet_view *v, size_t v_size)
+{
+	struct proc_ctx *x = ctx->impl;
+	return views_packet_view(&x->views, ctx, x->update, u, i, v, v_size);
+}
+
+static const char *ctx_device_of(struct bpass_ctx *ctx, uint32_t address_id)
+{
+	struct proc_ctx *x = ctx->impl;
+	return views_device_of(&x->views, ctx, address_id);
 }
 
 static void vformat(struct buf *b, const char *fmt, va_list ap)
@@ -70,6 +83,7 @@ void proc_ctx_init(struct proc_ctx *x, const struct proc_options *options)
 	buf_init(&x->error);
 	buf_init(&x->why);
 	buf_init(&x->ktext);
+	views_init(&x->views);
 	x->c = (struct bpass_ctx){
 		.struct_size = sizeof(struct bpass_ctx),
 		.abi_version = BPASS_ABI_VERSION,
@@ -80,6 +94,8 @@ void proc_ctx_init(struct proc_ctx *x, const struct proc_options *options)
 		.error = ctx_error,
 		.warn = ctx_warn,
 		.option = ctx_option,
+		.packet_view = ctx_packet_view,
+		.device_of = ctx_device_of,
 	};
 }
 
@@ -88,6 +104,7 @@ void proc_ctx_release(struct proc_ctx *x)
 	buf_release(&x->error);
 	buf_release(&x->why);
 	buf_release(&x->ktext);
+	views_release(&x->views);
 	memset(x, 0, sizeof(*x));
 }
 
@@ -98,6 +115,7 @@ struct bpass_ctx *proc_ctx_enter(struct proc_ctx *x, const struct bpass_processo
 	x->c.processor = p->name;
 	x->c.key = key;
 	buf_reset(&x->error);
+	views_enter(&x->views);
 	return &x->c;
 }
 

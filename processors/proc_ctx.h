@@ -6,6 +6,8 @@
  * Calling sequence (worker.c, merge.c):
  *   proc_ctx_init(&x, options);          once
  *   x.state_of = fn; x.arg = w;          optional (dependencies' states)
+ *   x.update = u; ... x.update = NULL;   around the process calls of update u
+ *                                        (ctx->packet_view, views.h)
  *   ctx = proc_ctx_enter(&x, p, key);    before each callback of p
  *   if (p->save(ctx, ...))
  *           log_error("could not save ...%s", proc_ctx_why(&x));
@@ -27,6 +29,7 @@
 #include "bpass.h"
 #include "buf.h"
 #include "proc_options.h"
+#include "views.h"
 
 struct proc_ctx {
 	struct bpass_ctx c;                    /* handed to callbacks; c.impl is this */
@@ -37,6 +40,9 @@ struct proc_ctx {
 	/* The dependencies' states for ctx->state_of (NULL: none). */
 	const void *(*state_of)(void *arg, const char *name);
 	void *arg;
+	/* The update being processed while process is called, else NULL. */
+	const struct bpass_update *update;
+	struct views views;                    /* ctx->packet_view, ctx->device_of */
 };
 
 void proc_ctx_init(struct proc_ctx *x, const struct proc_options *options);

@@ -177,9 +177,12 @@ static void test_latest_wins(void **unused)
 	pd_end_run(d);
 	assert_string_equal(pd_saved(d, 0, "flows"),
 			    "[[7, 0, \"c3\", 0, \"d4\", 1, 0, 0], [8, 1, \"a1\", 1, \"b3\", 17, 5353, 5353]]");
+	/* and the id map: 254 ..aa, 255 ..bb, 0 ..cc, then 1 ..dd */
 	assert_string_equal(pd_saved(d, 0, "addresses"),
-			    "[[\"a1\", \"0000000000dd\", 1], [\"b2\", \"0000000000bb\", 255], "
-			    "[\"c3\", \"0000000000cc\", 0]]");
+			    "[[[\"a1\", \"0000000000dd\", 1], [\"b2\", \"0000000000bb\", 255], "
+			    "[\"c3\", \"0000000000cc\", 0]], "
+			    "[[0, \"0000000000cc\"], [1, \"0000000000dd\"], "
+			    "[254, \"0000000000aa\"], [255, \"0000000000bb\"]]]");
 	assert_int_equal(pd_figure(d, 0, "flows"), 2);
 	assert_int_equal(pd_figure(d, 0, "ip_mac_mappings"), 3);
 	pd_free(d);

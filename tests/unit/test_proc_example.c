@@ -86,8 +86,9 @@ static void test_examples(void **unused)
 			    "[\"amazon.com\", \"facebook.com\", \"google.com\", \"wikipedia.org\", "
 			    "\"yahoo.com\", \"youtube.com\"]]");
 	assert_string_equal(pd_saved(d, 0, "addresses"),
-			    "[[\"6315897dcc4446c3\", \"012345532d05\", 1], "
-			    "[\"d80a91fad852ec49\", \"001f3b8becc6\", 0]]");
+			    "[[[\"6315897dcc4446c3\", \"012345532d05\", 1], "
+			    "[\"d80a91fad852ec49\", \"001f3b8becc6\", 0]], "
+			    "[[0, \"001f3b8becc6\"], [1, \"012345532d05\"]]]");
 	/* 8 + 2 flows; 4 with domains, 2 pairs each */
 	assert_string_equal(pd_figures(d),
 			    NODE " " CTX " 1337104800512345: flows=10 ip_mac_mappings=2 "

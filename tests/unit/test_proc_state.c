@@ -302,7 +302,21 @@ static void test_load_rejects_semantic_garbage(void **unused)
 	FLOW(INT64_C(2147483648), 1);        /* flow id beyond int32 */
 	assert_int_equal(try_load("flows", &sw), -1);
 
+	/* addresses: [ips, ids] */
 	NEW();
+	w->array(w, 2);
+	w->array(w, 1);
+	w->array(w, 3);
+	w->str(w, "a1", 2);
+	w->str(w, "0000000000aa", 12);
+	w->u64(w, 1);
+	w->array(w, 1);
+	w->array(w, 2);
+	w->u64(w, 1);
+	w->str(w, "0000000000aa", 12);
+	assert_int_equal(try_load("addresses", &sw), 0);
+	NEW();
+	w->array(w, 2);
 	w->array(w, 2);
 	for (int i = 0; i < 2; i++) {        /* an ip twice */
 		w->array(w, 3);
@@ -310,13 +324,26 @@ static void test_load_rejects_semantic_garbage(void **unused)
 		w->str(w, "0000000000aa", 12);
 		w->u64(w, 1);
 	}
+	w->array(w, 0);
 	assert_int_equal(try_load("addresses", &sw), -1);
 	NEW();
+	w->array(w, 2);
 	w->array(w, 1);
 	w->array(w, 3);
 	w->str(w, "a\0", 2);                 /* a NUL in a name */
 	w->str(w, "0000000000aa", 12);
 	w->u64(w, 1);
+	w->array(w, 0);
+	assert_int_equal(try_load("addresses", &sw), -1);
+	NEW();
+	w->array(w, 2);
+	w->array(w, 0);
+	w->array(w, 2);
+	for (int i = 0; i < 2; i++) {        /* an id twice */
+		w->array(w, 2);
+		w->u64(w, 1);
+		w->str(w, "0000000000aa", 12);
+	}
 	assert_int_equal(try_load("addresses", &sw), -1);
 
 	/* domains: [has_L, L, ipmap, amap, whitelist] */
