@@ -37,6 +37,10 @@ struct proc_ctx {
 	/* The dependencies' states for ctx->state_of (NULL: none). */
 	const void *(*state_of)(void *arg, const char *name);
 	void *arg;
+	/* The session's tables for ctx->add_row while process or
+	 * session_complete of a processor with .tables runs (proc_tables.c
+	 * sets it); NULL otherwise. */
+	void *tables;
 };
 
 void proc_ctx_init(struct proc_ctx *x, const struct proc_options *options);
