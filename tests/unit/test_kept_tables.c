@@ -5,7 +5,8 @@
  * registered with the real registry and called through the framework's
  * context, then with the test plugin tests/plugins/tables.c run by the real
  * worker, merge and results code (proc_driver.h):
- *  - rows worked out by hand, written by the real results writer;
+ *  - rows worked out by hand, written by the real results writer; the
+ *    SDK's bpass_add adds the same rows as ctx->add_row;
  *  - every bad ctx->add_row fails the call with its message, even when the
  *    processor ignores the -1;
  *  - save and load round trip (session and global), and what load declines
@@ -31,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bpass_sdk.h"
 #include "fixture.h"
 #include "proc_ctx.h"
 #include "proc_driver.h"
@@ -90,6 +92,25 @@ static const struct bpass_processor hits = {
 static const struct bpass_processor hits2 = {
 	BPASS_PROCESSOR_HEADER, .name = "hits2", .version = 1, .process = hits_process,
 	.tables = hits_tables2};
+
+/* sdk-hits: hits written with the SDK's bpass_add and bpass_add_cells. */
+static int sdk_process(struct bpass_ctx *ctx, void *state, void *eph, const struct bpass_update *u)
+{
+	(void)state;
+	(void)eph;
+	for (uint32_t i = 0; i < u->n_packets; i++) {
+		const struct bpass_packet *p = &u->packets[i];
+		if (bpass_add(ctx, 0, ctx->key->node_id, p->time_us, p->size, p->size, p->size,
+			      p->flow_id, u->context) ||
+		    bpass_add(ctx, 1, p->size))
+			return -1;
+	}
+	return bpass_add_cells(ctx, 2, NULL, 0);
+}
+
+static const struct bpass_processor sdk_hits = {
+	BPASS_PROCESSOR_HEADER, .name = "sdk-hits", .version = 1, .process = sdk_process,
+	.tables = hits_tables};
 
 /* mixed: its own session state (packets) and global result (packets in all,
  * table mixed_total) with global_combine, and table mixed_nodes (node_id,
@@ -265,7 +286,8 @@ static int setup(void **unused)
 {
 	(void)unused;
 	registry_init(&reg);
-	const struct bpass_processor *all[] = {&hits, &hits2, &mixed, &nocombine, &bad, &plain};
+	const struct bpass_processor *all[] = {&hits,      &hits2, &mixed, &nocombine,
+					       &sdk_hits,  &bad,   &plain};
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
 		assert_int_equal(registry_add(&reg, all[i], REGISTRY_BUILTIN, UINT32_MAX, false), 0);
 	proc_ctx_init(&pc, NULL);
@@ -438,6 +460,28 @@ static void test_rows_by_hand(void **unused)
 				  "# mixed_total\npackets\n6\n");
 	free(text);
 	p->global_free(C(p, NULL), g);
+}
+
+/* The SDK's bpass_add gives what ctx->add_row gives; under a bpass whose
+ * context has no add_row, it fails saying so. */
+static void test_sdk_add(void **unused)
+{
+	(void)unused;
+	void *g = partial(P("hits"), 0, N_SESSIONS), *g2 = partial(P("sdk-hits"), 0, N_SESSIONS);
+	char *want = completed(P("hits"), g), *got = completed(P("sdk-hits"), g2);
+	assert_string_equal(got, want);
+	free(want);
+	free(got);
+
+	static const struct bpass_session_key key = {"N1", CTX_A, 1};
+	const struct bpass_processor *p = P("sdk-hits");
+	void *st = p->session_new(C(p, &key));
+	struct bpass_ctx old = *C(p, &key);
+	old.struct_size = (uint32_t)offsetof(struct bpass_ctx, add_row);
+	assert_int_equal(bpass_add(&old, 1, 5), -1);
+	assert_string_equal(proc_ctx_why(&pc), ": could not add a row: bpass " BPASS_VERSION_STRING
+					       " keeps no tables for processors");
+	p->session_free(C(p, &key), st);
 }
 
 /* The saved forms: the tables first (an array of the SDK's saved forms), then
@@ -1041,6 +1085,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rows_by_hand),
 		cmocka_unit_test(test_saved_form),
+		cmocka_unit_test(test_sdk_add),
 		cmocka_unit_test(test_save_load),
 		cmocka_unit_test(test_combine),
 		cmocka_unit_test(test_wrapped_callbacks),
