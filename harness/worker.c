@@ -15,6 +15,7 @@
 #include "blob.h"
 #include "fs.h"
 #include "log.h"
+#include "proc_tables.h"
 #include "timeutil.h"
 
 /* The stop flag of workers told of none: never set. */
@@ -40,7 +41,7 @@ static const void *deps_state_of(void *arg, const char *name)
 	for (uint32_t k = 0; k < cur->n_deps; k++) {
 		const struct worker_proc *d = &w->wp[cur->deps[k]];
 		if (!strcmp(d->p->name, name))
-			return d->state;
+			return proc_tables_own_state(d->p, d->state);  /* not bpass's tables */
 	}
 	return NULL;
 }

@@ -275,9 +275,10 @@ struct bpass_ctx {
 
 	/* Adds a row to the session's table number `table` (its index in
 	 * .tables): n cells in column order, one per column that is not a
-	 * COUNT. In process and session_complete only. Returns 0, or -1 (the
-	 * framework has recorded why: return -1 from the callback). The SDK's
-	 * bpass_add(ctx, table, cell...) builds the cells. */
+	 * COUNT (cells may be NULL when n is 0). In process and
+	 * session_complete only. Returns 0, or -1 (the framework has recorded
+	 * why: return -1 from the callback; the call fails even if it does
+	 * not). The SDK's bpass_add(ctx, table, cell...) builds the cells. */
 	int (*add_row)(struct bpass_ctx *ctx, uint32_t table, const union bpass_cell *cells,
 		       size_t n);
 	/* Fills *v (v_size = sizeof *v) with the view of packet i of update u
@@ -434,11 +435,18 @@ struct bpass_processor {
 	int (*global_combine)(struct bpass_ctx *ctx, void *into, const void *from);
 	/*
 	 * Result tables the framework keeps (see struct bpass_table_decl): an
-	 * array ended by an entry whose name is NULL; NULL for none. With
-	 * tables, the processor's own session state, global result and their
-	 * callbacks are optional: a processor that only counts declares its
-	 * tables and a process callback, nothing else. Table declarations are
-	 * part of what makes saved state current (changing them recomputes).
+	 * array ended by an entry whose name is NULL; NULL for none (at most
+	 * 64; names as result tables take them, not "sessions", and distinct
+	 * across a run). With tables, the processor's own session state,
+	 * global result and their callbacks are optional: a processor that
+	 * only counts declares its tables and a process callback (or only
+	 * session_complete), nothing else. Its callbacks, and ctx->state_of of
+	 * the processors reading it, see its own state and global result only.
+	 * Table declarations are part of what makes saved state current
+	 * (changing them recomputes). A saved state of another version keeps
+	 * its tables only when the processor's own load accepts it (without
+	 * state of its own: never). session_complete runs in every run: rows
+	 * it adds must not depend on the number of runs (MAX, DISTINCT).
 	 */
 	const struct bpass_table_decl *tables;
 	/* New fields go here, at the end. */

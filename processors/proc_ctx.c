@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "proc_tables.h"
 #include "session_key.h"
 
 static const void *ctx_state_of(struct bpass_ctx *ctx, const char *name)
@@ -96,6 +97,7 @@ void proc_ctx_init(struct proc_ctx *x, const struct proc_options *options)
 		.option = ctx_option,
 		.packet_view = ctx_packet_view,
 		.device_of = ctx_device_of,
+		.add_row = proc_tables_add_row,
 	};
 }
 
@@ -114,6 +116,7 @@ struct bpass_ctx *proc_ctx_enter(struct proc_ctx *x, const struct bpass_processo
 	x->p = p;
 	x->c.processor = p->name;
 	x->c.key = key;
+	x->tables = NULL;
 	buf_reset(&x->error);
 	views_enter(&x->views);
 	return &x->c;

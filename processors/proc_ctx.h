@@ -43,6 +43,10 @@ struct proc_ctx {
 	/* The update being processed while process is called, else NULL. */
 	const struct bpass_update *update;
 	struct views views;                    /* ctx->packet_view, ctx->device_of */
+	/* The session's tables for ctx->add_row while process or
+	 * session_complete of a processor with .tables runs (proc_tables.c
+	 * sets it); NULL otherwise. */
+	void *tables;
 };
 
 void proc_ctx_init(struct proc_ctx *x, const struct proc_options *options);

@@ -9,6 +9,7 @@
 
 #include "buf.h"
 #include "log.h"
+#include "proc_tables.h"
 #include "registry.h"
 
 void proc_options_init(struct proc_options *o)
@@ -90,8 +91,10 @@ static uint64_t fnv(uint64_t h, const char *s)
 
 uint64_t proc_options_hash(const struct proc_options *o, const struct bpass_processor *p)
 {
+	/* Table declarations make a saved state current too (0 without). */
+	uint64_t tables = proc_tables_hash(p);
 	if (!p->options || !p->options[0].name)
-		return 0;
+		return tables;
 	uint64_t h = 0xcbf29ce484222325ULL;
 	for (const struct bpass_option *d = p->options; d->name; d++) {
 		const char *v = proc_options_get(o, p, d->name);
@@ -99,5 +102,7 @@ uint64_t proc_options_hash(const struct proc_options *o, const struct bpass_proc
 		/* An unset value (NULL) differs from every string, "" included. */
 		h = v ? fnv(fnv(h, "="), v) : fnv(h, "");
 	}
+	if (tables)
+		h = (h ^ tables) * 0x100000001b3ULL;
 	return h ? h : 1;
 }

@@ -3,8 +3,9 @@
  * (bpass run -o PROCESSOR.NAME=VALUE, the hourly config's "options"): a list
  * of settings checked against what the registered processors declare
  * (struct bpass_option), the value a processor reads through ctx->option, and
- * the hash of a processor's values that is stored with its saved state
- * (changing a value recomputes the processor, as a version bump does).
+ * the hash of a processor's values (and table declarations) that is stored
+ * with its saved state (changing a value recomputes the processor, as a
+ * version bump does).
  *
  * The settings are parsed by the parent before workers are forked; the
  * workers inherit them. A NULL struct proc_options * means "nothing set":
@@ -43,8 +44,9 @@ int proc_options_check(const struct proc_options *o, const struct registry *r);
  * or p. */
 const char *proc_options_get(const struct proc_options *o, const struct bpass_processor *p,
 			     const char *name);
-/* A hash (FNV-1a 64) of p's option names and values; 0 when p declares no
- * options, so that processors without options keep their saved states. */
+/* A hash (FNV-1a 64) of p's option names and values, mixed with the hash of
+ * its table declarations (proc_tables_hash) when it declares tables; 0 when
+ * p declares neither, so that such processors keep their saved states. */
 uint64_t proc_options_hash(const struct proc_options *o, const struct bpass_processor *p);
 
 #endif

@@ -17,6 +17,7 @@
 #include "buf.h"
 #include "builtin.h"
 #include "log.h"
+#include "proc_tables.h"
 
 void registry_init(struct registry *r)
 {
@@ -25,8 +26,10 @@ void registry_init(struct registry *r)
 
 void registry_release(struct registry *r)
 {
-	for (uint32_t i = 0; i < r->n; i++)
+	for (uint32_t i = 0; i < r->n; i++) {
+		proc_tables_release(&r->procs[i].p);
 		free((char *)r->procs[i].origin);
+	}
 	for (uint32_t i = 0; i < r->n_plugins; i++) {
 		if (r->plugins[i].handle)
 			dlclose(r->plugins[i].handle);
@@ -65,7 +68,8 @@ static void missing_callbacks(const struct bpass_processor *p, struct buf *out)
 		bool ok;
 		const char *name;
 	} req[] = {
-		{p->process != NULL, "process"},
+		/* A processor with tables may add its rows in session_complete only. */
+		{p->process || (p->tables && p->session_complete), "process"},
 		/* Persistent state comes with all four callbacks or none (a
 		 * processor may keep only ephemeral state). */
 		{!p->session_new == !p->session_free, p->session_new ? "session_free" : "session_new"},
@@ -140,6 +144,10 @@ int registry_add(struct registry *r, const struct bpass_processor *p, const char
 			  where(origin, &w), why.data);
 		goto out;
 	}
+	if (p->tables && proc_tables_check(p, &why)) {
+		log_error("invalid processor \"%s\" in %s: %s", p->name, where(origin, &w), why.data);
+		goto out;
+	}
 	const struct registry_proc *dup = registry_find(r, p->name);
 	if (dup) {
 		log_error("duplicate processor \"%s\" in %s: already registered by %s", p->name,
@@ -150,6 +158,8 @@ int registry_add(struct registry *r, const struct bpass_processor *p, const char
 	struct registry_proc *e = &r->procs[r->n++];
 	memset(e, 0, sizeof(*e));
 	e->p = full;
+	/* Tables are kept by bpass: the descriptor is wrapped (proc_tables.h). */
+	proc_tables_wrap(&e->p);
 	e->origin = xstrdup(origin);
 	e->plugin = plugin;
 	e->requested = requested;
@@ -172,8 +182,11 @@ int registry_add_builtins(struct registry *r)
 /* Forgets the processors registered from the end of the table down to n. */
 static void unregister_from(struct registry *r, uint32_t n)
 {
-	while (r->n > n)
-		free((char *)r->procs[--r->n].origin);
+	while (r->n > n) {
+		r->n--;
+		proc_tables_release(&r->procs[r->n].p);
+		free((char *)r->procs[r->n].origin);
+	}
 }
 
 int registry_load_plugin(struct registry *r, const char *path, bool requested)
@@ -426,6 +439,32 @@ static void want(const struct registry *r, uint32_t i, bool *sel)
 	}
 }
 
+/* Two processors of order[0..n) that declare a table of the same name
+ * (their result files would clash). Returns 0, or -1 after a message. */
+static int tables_clash(const struct registry *r, const uint32_t *order, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		for (uint32_t j = 0; j < i; j++) {
+			const struct registry_proc *a = &r->procs[order[j]], *b = &r->procs[order[i]];
+			for (const struct bpass_table_decl *x = a->p.tables; x && x->name; x++)
+				for (const struct bpass_table_decl *y = b->p.tables; y && y->name; y++) {
+					if (strcmp(x->name, y->name))
+						continue;
+					struct buf w, w2;
+					buf_init(&w);
+					buf_init(&w2);
+					log_error("table \"%s\" is declared by both processor \"%s\" (%s) and "
+						  "processor \"%s\" (%s): run them separately", x->name,
+						  a->p.name, where(a->origin, &w), b->p.name,
+						  where(b->origin, &w2));
+					buf_release(&w);
+					buf_release(&w2);
+					return -1;
+				}
+		}
+	return 0;
+}
+
 int registry_select(const struct registry *r, const char *list, uint32_t **order, uint32_t *n)
 {
 	*order = NULL;
@@ -487,8 +526,13 @@ int registry_select(const struct registry *r, const char *list, uint32_t **order
 				break;
 			}
 		}
-		*order = out;
-		*n = k;
+		if (tables_clash(r, out, k)) {
+			free(out);
+			rc = -1;
+		} else {
+			*order = out;
+			*n = k;
+		}
 	}
 	free(sel);
 	free(done);

@@ -3,7 +3,9 @@
  * processors_builtin[] and the processors of plugins loaded with dlopen, all
  * registered through registry_add, which checks every descriptor the same
  * way (ABI version and struct size first, then name, version, callbacks,
- * uniqueness). Dependencies are checked once everything is loaded
+ * table declarations, uniqueness). A descriptor that declares tables is
+ * stored wrapped (processors/proc_tables.h): bpass keeps its tables, and
+ * the rest of bpass calls it like any other. Dependencies are checked once everything is loaded
  * (registry_check), and a run's selection is resolved into run order
  * (registry_select).
  *
@@ -37,7 +39,8 @@
 
 struct registry_proc {
 	struct bpass_processor p;  /* copy of the descriptor (fields past the
-				    * plugin's struct_size are zero) */
+				    * plugin's struct_size are zero), wrapped
+				    * when it declares tables */
 	const char *origin;        /* REGISTRY_BUILTIN or the plugin's path (owned by the registry) */
 	uint32_t plugin;           /* index in plugins[], or UINT32_MAX for a built-in */
 	bool requested;            /* from a plugin named explicitly (--plugin) */
@@ -99,6 +102,7 @@ int registry_index(const struct registry *r, const char *name);
  * default (every built-in, and every processor of a requested plugin). The
  * result adds every dependency, in a topological order that otherwise keeps
  * registration order. *order (caller frees) receives registry indexes.
+ * Two selected processors may not declare tables of the same name.
  */
 int registry_select(const struct registry *r, const char *list, uint32_t **order, uint32_t *n);
 

@@ -6,6 +6,8 @@
  *   - keyed aggregates (struct bpass_agg): a result table declared as typed
  *     key columns and value columns with an operation each; rows are added
  *     with one call, saved, loaded, merged and written as a result table;
+ *   - rows of the tables bpass keeps for a processor (.tables in bpass.h),
+ *     added with bpass_add(ctx, table, cell...);
  *   - UTC time buckets (minute, hour, day) of µs or s times;
  *   - a hash map with int64 or string keys and fixed-size values (struct
  *     bpass_map) and a growable vector (struct bpass_vec), both with
@@ -50,7 +52,7 @@ extern "C" {
 #endif
 
 /* The SDK's version; grows with every addition to this header. */
-#define BPASS_SDK_VERSION 2
+#define BPASS_SDK_VERSION 3
 
 /* The longest string a load function accepts (bytes). */
 #define BPASS_SDK_MAX_STR (1u << 20)
@@ -338,7 +340,47 @@ int bpass_agg_merge_cb(struct bpass_ctx *ctx, void *global, const void *state, c
 /* .global_combine: adds the rows of one partial aggregate to another. */
 int bpass_agg_combine_cb(struct bpass_ctx *ctx, void *into, const void *from);
 
-/* ---- implementation of bpass_agg_add (not API) ------------------------------ */
+/* ==== tables kept by bpass ==================================================== */
+
+/*
+ * A processor that declares its tables in .tables (bpass.h) leaves their
+ * keeping to bpass and only adds rows, in process or session_complete:
+ *
+ *	static const struct bpass_column cols[] = {
+ *		{"node_id", BPASS_KEY_STR}, {"day", BPASS_KEY_DAY},
+ *		{"bytes", BPASS_VAL_SUM}, {"packets", BPASS_VAL_COUNT}, {NULL, 0}};
+ *	static const struct bpass_table_decl tables[] = {{"bytes_per_day", cols}, {NULL, NULL}};
+ *	... .tables = tables, in the descriptor; in process:
+ *	if (bpass_add(ctx, 0, ctx->key->node_id, p->time_us, p->size))
+ *		return -1;
+ *
+ * bpass_add(ctx, table, cell, cell...) adds a row to table number `table`
+ * (its index in .tables), one cell per column that is not COUNT, as
+ * bpass_agg_add takes them (at most 16). bpass_add_cells is the same with
+ * an array of cells, for C++ and for a table of COUNT columns only (n = 0).
+ * Returns 0, or -1 after bpass has said why (ctx->error): return -1 from the
+ * callback. Running under a bpass without tables (older than this header's
+ * bpass.h), it fails saying so.
+ */
+static inline int bpass_add_cells(struct bpass_ctx *ctx, uint32_t table,
+				  const union bpass_cell *cells, size_t n)
+{
+	if (ctx->struct_size < offsetof(struct bpass_ctx, add_row) + sizeof(ctx->add_row) ||
+	    !ctx->add_row) {
+		ctx->error(ctx, "could not add a row: bpass %s keeps no tables for processors",
+			   ctx->bpass_version);
+		return -1;
+	}
+	return ctx->add_row(ctx, table, cells, n);
+}
+
+#ifndef __cplusplus
+#define bpass_add(ctx, table, ...)                                                        \
+	bpass_add_cells((ctx), (table), (const union bpass_cell[]){BPASS_CELLS_(__VA_ARGS__)}, \
+			BPASS_NARGS_(__VA_ARGS__))
+#endif
+
+/* ---- implementation of bpass_agg_add and bpass_add (not API) ----------------- */
 
 static inline union bpass_cell bpass_cell_str_(const char *s)
 {

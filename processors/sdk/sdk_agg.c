@@ -45,22 +45,38 @@ static char *copy(char *p, const char *s)
 	return p + n;
 }
 
-struct bpass_agg *bpass_agg_new(const char *table, const struct bpass_agg_column *cols)
+const char *sdk_agg_check(const char *table, const struct bpass_column *cols, size_t *at)
 {
-	size_t n = 0, bytes = table ? strlen(table) + 1 : 0;
-	if (!table || !*table || !cols)
-		goto invalid;
-	for (; cols[n].name; n++) {
-		if (n == BPASS_AGG_MAX_COLUMNS || !*cols[n].name || cols[n].type < BPASS_KEY_STR ||
-		    cols[n].type > BPASS_VAL_DISTINCT_STR)
-			goto invalid;
+	size_t n = 0;
+	*at = SIZE_MAX;
+	if (!table || !*table)
+		return "no table name";
+	for (; cols && cols[n].name; n++) {
+		*at = n;
+		if (n == BPASS_AGG_MAX_COLUMNS)
+			return "more than 32 columns";
+		if (!*cols[n].name)
+			return "a column without a name";
+		if (cols[n].type < BPASS_KEY_STR || cols[n].type > BPASS_VAL_DISTINCT_STR)
+			return "a column of an unknown type";
 		for (size_t j = 0; j < n; j++)
 			if (!strcmp(cols[j].name, cols[n].name))
-				goto invalid;
-		bytes += strlen(cols[n].name) + 1;
+				return "a column declared twice";
 	}
-	if (n == 0)
-		goto invalid;
+	*at = SIZE_MAX;
+	return n ? NULL : "no columns";
+}
+
+struct bpass_agg *bpass_agg_new(const char *table, const struct bpass_agg_column *cols)
+{
+	size_t n = 0, at;
+	if (sdk_agg_check(table, cols, &at)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	size_t bytes = strlen(table) + 1;
+	for (; cols[n].name; n++)
+		bytes += strlen(cols[n].name) + 1;
 	struct bpass_agg *a = calloc(1, sizeof(*a));
 	if (!a)
 		return NULL;
@@ -87,9 +103,6 @@ struct bpass_agg *bpass_agg_new(const char *table, const struct bpass_agg_column
 	sdk_hash_init(&a->dindex);
 	sdk_strs_init(&a->strs);
 	return a;
-invalid:
-	errno = EINVAL;
-	return NULL;
 }
 
 void bpass_agg_free(struct bpass_agg *a)
@@ -244,9 +257,10 @@ int bpass_agg_add_cells(struct bpass_agg *a, const union bpass_cell *cells, size
 	if (n != a->ncells)
 		goto invalid;
 	int64_t *key = a->scratch;
-	for (uint32_t c = 0; c < a->ncols; c++) {
+	for (uint32_t k = 0; k < a->nkeys; k++) {
+		uint32_t c = a->keys[k];
 		const struct agg_col *col = &a->cols[c];
-		const union bpass_cell *cell = &cells[col->cell];
+		const union bpass_cell *cell = &cells[col->cell];   /* keys have cells */
 		if (col->type == BPASS_KEY_STR) {
 			if (!cell->s)
 				goto invalid;
@@ -256,7 +270,7 @@ int bpass_agg_add_cells(struct bpass_agg *a, const union bpass_cell *cells, size
 			key[c] = id;
 		} else if (col->type == BPASS_KEY_I64) {
 			key[c] = cell->i;
-		} else if (sdk_agg_is_key(col->type)) {
+		} else {
 			key[c] = bpass_bucket_us(cell->i, sdk_agg_bucket(col->type));
 		}
 	}

@@ -74,6 +74,11 @@ static inline bool sdk_agg_is_distinct(enum bpass_type t)
 	return t == BPASS_VAL_DISTINCT || t == BPASS_VAL_DISTINCT_STR;
 }
 
+/* Why table and cols (ended by a NULL name) do not declare an aggregate,
+ * as static text ("a column declared twice"), with *at the index of the
+ * column concerned (SIZE_MAX for none); NULL when they do. The one place
+ * the rules are: bpass_agg_new and bpass's framework-kept tables use it. */
+const char *sdk_agg_check(const char *table, const struct bpass_column *cols, size_t *at);
 /* The bucket of a time key column, 0 for other columns. */
 enum bpass_bucket sdk_agg_bucket(enum bpass_type t);
 /* The name of a column type in the saved form ("str", "i64", "minute", ...). */

@@ -51,7 +51,8 @@ struct pd_tables {
 struct pd {
 	char dir[FX_PATH], index[FX_PATH], state[FX_PATH];
 	struct buf select;             /* the -p list */
-	const char *plugin;            /* a plugin loaded as --plugin loads it, or NULL */
+	char **plugins;                /* plugin paths, as --plugin gives them */
+	uint32_t n_plugins;
 	struct registry reg;
 	const struct bpass_processor **procs;  /* the selection in run order */
 	uint32_t n;
@@ -218,14 +219,13 @@ bool pd_msgpack_retype(const void *data, size_t len, size_t i, struct buf *out)
 
 struct pd *pd_new(const char *const *names)
 {
-	return pd_new_plugin(names, NULL);
+	return pd_new_plugins(names, NULL);
 }
 
-struct pd *pd_new_plugin(const char *const *names, const char *plugin)
+struct pd *pd_new_plugins(const char *const *names, const char *const *plugins)
 {
 	struct pd *d = calloc(1, sizeof(*d));
 	assert_non_null(d);
-	d->plugin = plugin;
 	assert_int_equal(fx_scratch_run("proc", d->dir, d->index, d->state), 0);
 	assert_int_equal(mkdir(d->state, 0755), 0);
 	struct index_db *db;            /* an empty index: a run may come first */
@@ -240,10 +240,13 @@ struct pd *pd_new_plugin(const char *const *names, const char *plugin)
 			if (strcmp((*p)->name, "byte-count"))
 				buf_printf(&d->select, "%s%s", d->select.len ? "," : "", (*p)->name);
 	}
+	for (; plugins && *plugins; plugins++) {
+		d->plugins = xrealloc(d->plugins, (d->n_plugins + 1) * sizeof(*d->plugins));
+		d->plugins[d->n_plugins++] = xstrdup(*plugins);
+	}
 	registry_init(&d->reg);
 	uint32_t *order;
-	char *plugins[] = {(char *)plugin};
-	assert_int_equal(registry_setup(&d->reg, plugins, plugin ? 1 : 0), 0);
+	assert_int_equal(registry_setup(&d->reg, d->plugins, d->n_plugins), 0);
 	assert_int_equal(registry_select(&d->reg, d->select.data, &order, &d->n), 0);
 	d->procs = calloc(d->n, sizeof(*d->procs));
 	for (uint32_t i = 0; i < d->n; i++)
@@ -289,6 +292,9 @@ void pd_free(struct pd *d)
 	free(d->s);
 	free(d->procs);
 	registry_release(&d->reg);
+	for (uint32_t i = 0; i < d->n_plugins; i++)
+		free(d->plugins[i]);
+	free(d->plugins);
 	buf_release(&d->select);
 	tables_release(&d->tables);
 	buf_release(&d->figures);
@@ -409,13 +415,12 @@ void pd_end_run(struct pd *d)
 	if (d->tarball)
 		fx_tarball_commit(d->tarball);
 	d->tarball = NULL;
-	char *plugins[] = {(char *)d->plugin};
 	const struct worker_options o = {
 		.index_path = d->index,
 		.state_dir = d->state,
 		.select = d->select.data,
-		.plugins = plugins,
-		.n_plugins = d->plugin ? 1 : 0,
+		.plugins = d->plugins,
+		.n_plugins = d->n_plugins,
 		.no_fsync = true,
 	};
 	struct worker *w = malloc(sizeof(*w));

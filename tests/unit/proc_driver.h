@@ -45,9 +45,9 @@ struct pd;
  * but byte-count when names is NULL. Free with pd_free, which removes the
  * scratch folder. */
 struct pd *pd_new(const char *const *names);
-/* The same with the processors of one plugin too (its path, borrowed for
- * the driver's life), loaded as `bpass run --plugin PATH` loads it. */
-struct pd *pd_new_plugin(const char *const *names, const char *plugin);
+/* The same with the processors of plugins too (paths, NULL-terminated), as
+ * `bpass run --plugin` loads them. */
+struct pd *pd_new_plugins(const char *const *names, const char *const *plugins);
 void pd_free(struct pd *d);
 
 /*

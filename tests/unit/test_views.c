@@ -81,7 +81,7 @@ static int setup(void **unused)
 static void test_classes(void **unused)
 {
 	(void)unused;
-	struct pd *d = pd_new_plugin(probes, plugin);
+	struct pd *d = pd_new_plugins(probes, (const char *const[]){plugin, NULL});
 	FEED(d, .intro = "N1 1000 0 1337104830",
 	     .packets = "1337104801000000 0\n"
 			"0 100 7\n1 100 8\n1 100 9\n1 100 10\n1 100 0\n1 100 1\n1 100 2\n"
@@ -176,7 +176,7 @@ static void test_classes(void **unused)
 static void test_local_side(void **unused)
 {
 	(void)unused;
-	struct pd *d = pd_new_plugin(probes, plugin);
+	struct pd *d = pd_new_plugins(probes, (const char *const[]){plugin, NULL});
 	FEED(d, .intro = "N1 3000 0 1337104830",
 	     .addresses = "255 256\n" MAC_A " a1\n" MAC_B " b2\n",
 	     .packets = "1337104801000000 0\n0 100 7\n1 100 8\n1 100 9\n1 100 10\n",
@@ -262,7 +262,7 @@ static void test_local_side(void **unused)
 static void test_domains(void **unused)
 {
 	(void)unused;
-	struct pd *d = pd_new_plugin(probes, plugin);
+	struct pd *d = pd_new_plugins(probes, (const char *const[]){plugin, NULL});
 	FEED(d, .intro = "N1 4000 0 1337104830",
 	     .whitelist = "google.com\nyoutube.com\nwww.youtube.com\n",
 	     .addresses = "0 256\n" MAC_A " c1\n",
