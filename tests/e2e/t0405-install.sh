@@ -86,7 +86,7 @@ check "its table is not empty" test -s "$T/c"
 # name is looked for there.
 cp "$T/sdk/p.so" "$PREFIX/lib/bpass/plugins/protocols.so"
 "$B" processors >"$T/procs"
-check_grep "the plugin folder's plugins are listed" "^example-protocols +1 +$PREFIX/bin/../lib/bpass/plugins/protocols.so " "$T/procs"
+check_grep "the plugin folder's plugins are listed" "^example-protocols +3 +$PREFIX/bin/../lib/bpass/plugins/protocols.so " "$T/procs"
 check_status "a processor of the plugin folder runs with -p alone" 0 \
 	"$B" run -q "$T/idx" "$T/s3" -w 1 -p example-protocols
 check "its table is written" test -s "$T/s3/default/results/protocols_per_day.csv"

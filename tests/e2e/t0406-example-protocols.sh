@@ -52,7 +52,7 @@ check_eq "index: exit 0" "$?" "0"
 
 "$BPASS" processors --plugin "$P" >"$T/procs"
 check_grep "processors: lists example-protocols" \
-	"^example-protocols +2 +$P +example: bytes and packets per protocol class" "$T/procs"
+	"^example-protocols +3 +$P +flows +example: bytes and packets per protocol class" "$T/procs"
 
 # --- first run --------------------------------------------------------------------
 "$BPASS" run "$T/idx" "$T/s" -w 1 --plugin "$P" -p example-protocols >"$T/out" 2>"$T/err"
