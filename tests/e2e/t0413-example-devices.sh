@@ -98,8 +98,7 @@ check_eq "second of two runs: exit 0" "$?" "0"
 check_eq "second of two runs: nothing on stderr" "$(cat "$T/err")" ""
 check "two runs: remote_ips_per_hour.csv as in one run" diff "$T/want_ips" "$R/remote_ips_per_hour.csv"
 check "two runs: dns_lookups_per_hour.csv as in one run" diff "$T/want_dns" "$R/dns_lookups_per_hour.csv"
-check_eq "second run: processed only update 1 (sessions.csv: last sequence number, updates)" \
-	"$(awk -F, -v s=$S '$3 == s { print $4 "," $5 }' "$R/sessions.csv")" "1,1"
+check_grep "second of two runs: processed update 1 only" "^run: sessions 1, processed 1, .*, updates 1," "$T/out"
 
 # The processors stay small: the SDK's promise (at most 60 lines each).
 for f in remote_ips_per_hour dns_lookups_per_hour protocols_per_day; do
