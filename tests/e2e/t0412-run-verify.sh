@@ -189,6 +189,24 @@ check_eq "crash: the others are verified" "$(summary "$T/out")" \
 	"verify: $((whole - 1)) sessions, 2 processors, 0 differences"
 check "crash: the scratch folder is gone" no_scratch "$T/first-crash"
 
+# SIGTERM during the verification: exit 1, the scratch folder is removed,
+# the run's tables are published. slow sleeps in every update it processes;
+# the run has nothing new, so only the recomputation is slow.
+SL="--plugin $BUILD/plugins/slow.so -p byte-count,slow"
+"$BPASS" run -q "$T/idx" "$T/slow" $SL 2>/dev/null
+rm -rf "$T/slow/default/results"
+SLOW_US=20000 "$BPASS" run "$T/idx" "$T/slow" $SL -w 1 --verify=all >"$T/out" 2>"$T/err" &
+pid=$!
+i=0
+while [ $i -lt 300 ] && no_scratch "$T/slow"; do sleep 0.1; i=$((i + 1)); done
+sleep 0.5
+kill -TERM $pid
+wait $pid
+check_eq "SIGTERM while verifying: exit 1" "$?" "1"
+check_grep "SIGTERM while verifying: said" "^bpass: error: verify interrupted: nothing was compared$" "$T/err"
+check "SIGTERM while verifying: the scratch folder is gone" no_scratch "$T/slow"
+check "SIGTERM while verifying: the run's tables are published" test -s "$T/slow/default/results/sessions.csv"
+
 # A scratch folder left by a verification that was killed is removed.
 dead=$(sh -c 'echo $$')
 mkdir -p "$T/first-ex/.verify.$dead/default"
