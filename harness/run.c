@@ -49,6 +49,7 @@ struct run {
 				       * workers and mergers close too; else -1 */
 	int close_fds[2];             /* what mergers close: lock_fd, outer_lock_fd */
 	bool planned;                 /* plan[] is given (--verify): the index is not listed */
+	bool finished;                /* merge_finish was called: the figures are collected */
 	struct registry reg;
 	uint32_t *order;
 	uint32_t n;
@@ -807,6 +808,7 @@ static int finish(struct run *r)
 		buf_printf(&out, "%s/results", r->state_dir.data);
 	int rc = results_stage(out.data, &stage);
 	if (rc == 0) {
+		r->finished = true;
 		if (merge_finish(&r->m, stage.data, r->o->json, r->o->cache_global != NULL))
 			rc = -1;
 		/* sessions.csv first, then each processor's tables in run order. */
@@ -997,10 +999,10 @@ static int run_verify(struct run *r)
 			rc = log_error("verify interrupted: nothing was compared");
 			goto out;
 		}
-		if (!c->fatal) {
+		if (!c->fatal)
 			finish(c);
+		if (c->finished)
 			verify_figures(&v, &c->m, VERIFY_RECOMPUTED);
-		}
 	}
 	if (verify_compare(&v, r->state_dir.data, c ? c->state_dir.data : "", r->procs, r->n))
 		rc = -1;
@@ -1078,8 +1080,8 @@ int harness_run(const struct run_options *o)
 			 ch.ru_utime.tv_sec + ch.ru_stime.tv_sec +
 				 (ch.ru_utime.tv_usec + ch.ru_stime.tv_usec) / 1e6);
 	}
-	if (o->verify && r->fatal)
-		log_warn("verify: not done: the run stopped before its end");
+	if (o->verify && (r->fatal || !r->finished))
+		log_warn("verify: not done: the run did not complete");
 	else if (o->verify && run_verify(r))
 		status = 1;
 out:
