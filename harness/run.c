@@ -26,6 +26,7 @@
 #include "results.h"
 #include "state_file.h"
 #include "timeutil.h"
+#include "verify.h"
 #include "worker.h"
 
 /* Set by SIGINT/SIGTERM during a run; the workers have their own copy
@@ -41,8 +42,14 @@ struct plan_session {
 
 struct run {
 	const struct run_options *o;
+	const char *label;            /* "run", or "verify" for a --verify recomputation */
 	struct buf state_dir;
 	int lock_fd;
+	int outer_lock_fd;            /* a --verify recomputation: the run's lock, which its
+				       * workers and mergers close too; else -1 */
+	int close_fds[2];             /* what mergers close: lock_fd, outer_lock_fd */
+	bool planned;                 /* plan[] is given (--verify): the index is not listed */
+	bool finished;                /* merge_finish was called: the figures are collected */
 	struct registry reg;
 	uint32_t *order;
 	uint32_t n;
@@ -145,8 +152,8 @@ static void progress(struct run *r, bool force)
 		double rest = el * (double)(r->bytes_total - r->bytes_done) / (double)r->bytes_done;
 		snprintf(left, sizeof(left), ", %d:%02d left", (int)rest / 60, (int)rest % 60);
 	}
-	log_progress("run: sessions %u/%u, updates %" PRIu64 ", %.0f updates/s%s", r->n_done,
-		     r->n_plan, r->updates, rate, left);
+	log_progress("%s: sessions %u/%u, updates %" PRIu64 ", %.0f updates/s%s", r->label,
+		     r->n_done, r->n_plan, r->updates, rate, left);
 }
 
 /* ---------------------------------------------------------------------------
@@ -415,6 +422,9 @@ static int child_main(void *arg, struct worker_slot *slot, int in, int out)
 	if (r->lock_fd >= 0)
 		close(r->lock_fd);
 	r->lock_fd = -1;
+	if (r->outer_lock_fd >= 0)
+		close(r->outer_lock_fd);
+	r->outer_lock_fd = -1;
 	merge_close_fds(&r->m);
 	return worker_main(&r->wopt, slot, in, out);
 }
@@ -708,7 +718,7 @@ static int setup(struct run *r)
 	const char *run_name = o->run_name ? o->run_name : "default";
 	buf_printf(&r->state_dir, "%s/%s", o->state_root, run_name);
 	/* The index first: a missing one creates no state folder. */
-	if (plan(r))
+	if (!r->planned && plan(r))
 		return -1;
 	if (fs_mkdirs(r->state_dir.data) < 0)
 		return log_error("could not create state folder \"%s\": %s", r->state_dir.data,
@@ -747,10 +757,12 @@ static int setup(struct run *r)
 	r->merge_inited = true;
 	/* Each processor's global result in a process of its own, unless the run
 	 * is to stay in this one (-w 0, for gdb). */
+	r->close_fds[0] = r->lock_fd;
+	r->close_fds[1] = r->outer_lock_fd;
 	const struct merger_options mo = {
 		.timeout_s = o->session_timeout_s,
-		.close_fds = &r->lock_fd,
-		.n_close_fds = 1,
+		.close_fds = r->close_fds,
+		.n_close_fds = 2,
 		.options = o->options,
 	};
 	if (o->workers == 0 ? merge_init(&r->m, r->procs, r->n, o->options)
@@ -796,6 +808,7 @@ static int finish(struct run *r)
 		buf_printf(&out, "%s/results", r->state_dir.data);
 	int rc = results_stage(out.data, &stage);
 	if (rc == 0) {
+		r->finished = true;
 		if (merge_finish(&r->m, stage.data, r->o->json, r->o->cache_global != NULL))
 			rc = -1;
 		/* sessions.csv first, then each processor's tables in run order. */
@@ -900,11 +913,13 @@ static void release(struct run *r)
 		close(r->lock_fd);
 }
 
-int harness_run(const struct run_options *o)
+static struct run *run_new(const struct run_options *o)
 {
 	struct run *r = xcalloc(1, sizeof(*r));
 	r->o = o;
+	r->label = "run";
 	r->lock_fd = -1;
+	r->outer_lock_fd = -1;
 	registry_init(&r->reg);
 	state_file_init(&r->sf);
 	buf_init(&r->state_dir);
@@ -916,6 +931,94 @@ int harness_run(const struct run_options *o)
 	buf_init(&r->text);
 	buf_init(&r->worker_error);
 	proto_result_init(&r->res);
+	return r;
+}
+
+/*
+ * --verify (harness/verify.h), after the run's tables are published:
+ * recomputes a sample of its sessions from update 0, by a run of their own
+ * whose state folder is in a scratch folder (STATE_DIR/.verify.PID, empty:
+ * every processor starts fresh) with the same processors, options and
+ * workers, then compares with the run's saved states and figures. The
+ * run's tables and states are only read. Returns 0, or -1 when something
+ * differs or failed.
+ */
+static int run_verify(struct run *r)
+{
+	struct verify v;
+	verify_init(&v, r->o->verify);
+	for (uint32_t i = 0; i < r->n_plan; i++)
+		verify_consider(&v, &r->plan[i].s);
+	verify_choose(&v);
+	verify_figures(&v, &r->m, VERIFY_INCREMENTAL);
+	/* The run's workers and mergers are done. */
+	if (r->pool_started)
+		pool_release(&r->pool, false);
+	r->pool_started = false;
+	if (r->merge_inited)
+		merge_release(&r->m);
+	r->merge_inited = false;
+
+	struct run *c = NULL;
+	struct run_options o = *r->o;
+	struct buf out;
+	buf_init(&out);
+	int rc = 0;
+	uint32_t n = verify_count(&v);
+	if (n && verify_scratch(&v, r->o->state_root)) {
+		rc = -1;
+		goto out;
+	}
+	if (n) {
+		buf_printf(&out, "%s/results", v.scratch.data);
+		o.state_root = v.scratch.data;
+		o.out_dir = out.data;
+		o.json = false;
+		o.cache_global = NULL;
+		o.stats = false;
+		o.no_fsync = true;
+		o.recompute = "";
+		o.verify = 0;
+		c = run_new(&o);
+		c->label = "verify";
+		c->outer_lock_fd = r->lock_fd;
+		c->planned = true;
+		c->plan = xcalloc(n, sizeof(*c->plan));
+		c->n_plan = c->cap_plan = n;
+		for (uint32_t i = 0; i < n; i++) {
+			c->plan[i].s = *verify_session(&v, i);
+			c->bytes_total += c->plan[i].s.blob_bytes;
+		}
+		if (setup(c)) {
+			rc = -1;
+			goto out;
+		}
+		loop(c);
+		log_clear_progress();
+		if (run_stop) {
+			rc = log_error("verify interrupted: nothing was compared");
+			goto out;
+		}
+		if (!c->fatal)
+			finish(c);
+		if (c->finished)
+			verify_figures(&v, &c->m, VERIFY_RECOMPUTED);
+	}
+	if (verify_compare(&v, r->state_dir.data, c ? c->state_dir.data : "", r->procs, r->n))
+		rc = -1;
+out:
+	if (c) {
+		release(c);
+		free(c);
+	}
+	buf_release(&out);
+	verify_release(&v);       /* removes the scratch folder */
+	return rc;
+}
+
+int harness_run(const struct run_options *o)
+{
+	struct run *r = run_new(o);
 
 	run_stop = 0;
 	struct sigaction sa, old_int, old_term, old_chld, old_pipe;
@@ -977,6 +1080,10 @@ int harness_run(const struct run_options *o)
 			 ch.ru_utime.tv_sec + ch.ru_stime.tv_sec +
 				 (ch.ru_utime.tv_usec + ch.ru_stime.tv_usec) / 1e6);
 	}
+	if (o->verify && (r->fatal || !r->finished))
+		log_warn("verify: not done: the run did not complete");
+	else if (o->verify && run_verify(r))
+		status = 1;
 out:
 	release(r);
 	free(r);

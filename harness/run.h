@@ -25,6 +25,10 @@
  * State lives in STATE_DIR/<run-name>/, one file per session
  * (state/state_file.h), locked against concurrent runs with
  * STATE_DIR/<run-name>/.lock.
+ *
+ * With --verify, once the tables are published, sessions are recomputed
+ * from update 0 by a second run into a scratch state folder and compared
+ * with the run's (harness/verify.h); a difference makes the exit status 1.
  */
 #ifndef HARNESS_RUN_H
 #define HARNESS_RUN_H
@@ -59,6 +63,9 @@ struct run_options {
 	uint32_t session_timeout_s;   /* a worker busy with one session longer is killed
 				       * and the session fails; 0: no limit (with -w 0
 				       * there is none either) */
+	uint32_t verify;              /* --verify: 0 none; else recompute this many sessions
+				       * from update 0 after the run and compare
+				       * (VERIFY_ALL: every one; harness/verify.h) */
 };
 
 /* Runs. Returns the exit status: 0, or 1 when something failed (sessions,

@@ -17,6 +17,7 @@
 #include "registry.h"
 #include "run.h"
 #include "timeutil.h"
+#include "verify.h"
 
 static void usage(FILE *f)
 {
@@ -58,6 +59,13 @@ static void usage(FILE *f)
 	      "                           into place (faster with many small sessions; after\n"
 	      "                           a power loss a damaged state is detected by its\n"
 	      "                           checksum and recomputed, so results stay right)\n"
+	      "      --verify[=N|all]     after the run, recompute N sessions (default 3: the\n"
+	      "                           largest and others spread over the rest; all:\n"
+	      "                           every one) from update 0 in a scratch state folder\n"
+	      "                           and compare each processor's saved state and\n"
+	      "                           sessions.csv figures with the run's; every\n"
+	      "                           difference is an error (exit 1); the published\n"
+	      "                           tables are not affected\n"
 	      "      --stats              print the peak memory of the parent and the workers\n"
 	      "                           (also with -q)\n"
 	      "  -q, --quiet              no progress and no summary\n"
@@ -150,7 +158,7 @@ int cmd_run(int argc, char **argv)
 {
 	enum {
 		O_PLUGIN = 256, O_INCLUDE, O_EXCLUDE, O_SINCE, O_UNTIL, O_RUN_NAME, O_RECOMPUTE,
-		O_OUT, O_JSON, O_CACHE, O_STATS, O_NO_FSYNC, O_TIMEOUT,
+		O_OUT, O_JSON, O_CACHE, O_STATS, O_NO_FSYNC, O_TIMEOUT, O_VERIFY,
 	};
 	static const struct option opts[] = {
 		{"processors", required_argument, NULL, 'p'},
@@ -169,6 +177,7 @@ int cmd_run(int argc, char **argv)
 		{"stats", no_argument, NULL, O_STATS},
 		{"no-fsync", no_argument, NULL, O_NO_FSYNC},
 		{"session-timeout", required_argument, NULL, O_TIMEOUT},
+		{"verify", optional_argument, NULL, O_VERIFY},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -263,6 +272,22 @@ int cmd_run(int argc, char **argv)
 				goto out;
 			}
 			o.session_timeout_s = (uint32_t)n;
+			break;
+		}
+		case O_VERIFY: {
+			/* --verify, --verify=all or --verify=N (N >= 1). */
+			unsigned long n = VERIFY_DEFAULT;
+			if (optarg && !strcmp(optarg, "all"))
+				n = VERIFY_ALL;
+			else if (optarg)
+				n = strtoul(optarg, &end, 10);
+			if (optarg && strcmp(optarg, "all") &&
+			    (*optarg < '0' || *optarg > '9' || *end || n == 0 || n >= VERIFY_ALL)) {
+				rc = bad_usage("invalid --verify \"%s\": use a number of sessions (1 or "
+					       "more) or \"all\"", optarg);
+				goto out;
+			}
+			o.verify = (uint32_t)n;
 			break;
 		}
 		case 'q':
