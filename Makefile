@@ -178,7 +178,7 @@ browser-test: all
 # Plugin authors get: include/bpass/{bpass.h,bpass_update.h,bpass_sdk.h},
 # lib/libbpass-sdk.a, lib/pkgconfig/bpass.pc, lib/bpass/plugins/ (plugindir),
 # share/doc/bpass/ (the plugin documents) and share/bpass/examples/.
-PLUGIN_DOCS := docs/plugins.md docs/sdk.md docs/update-format.md docs/semantics.md
+PLUGIN_DOCS := docs/plugins.md docs/plugin-api.md docs/sdk.md docs/update-format.md docs/semantics.md
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/bpass \
 		$(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/lib/bpass/plugins \

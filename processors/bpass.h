@@ -8,32 +8,37 @@
  * flow ids and their reuse, direction, address ids, DNS windows, the
  * whitelist, and the views of the correlation built-ins below).
  *
- * How to write a processor (processors/example/byte_count_plugin.c is the
- * template to copy):
+ * How to write a processor (docs/plugins.md, one page; the examples in
+ * share/bpass/examples/ are 40-55 lines each):
  *
- *  1. Include <bpass.h>. Decide what you keep per session (persistent state,
- *     saved between runs), what you keep only for this run (ephemeral state),
- *     and what you build across all sessions (the global result).
- *  2. Write the callbacks you need; leave the others NULL. Every callback that
- *     returns int returns 0 on success and -1 on failure.
+ *  1. Include <bpass_sdk.h> (the SDK; it includes this header). Declare the
+ *     result tables in .tables (typed key columns; value columns with sum,
+ *     min, max, count, count-distinct) and add rows in process with
+ *     bpass_add(ctx, table, cell...): bpass keeps them per session, merges,
+ *     combines and writes them.
+ *  2. For what the correlation built-ins know about a packet (its flow and
+ *     protocol class, local device, remote address, domains), call
+ *     ctx->packet_view and list the built-ins in .depends.
  *  3. Fill one const struct bpass_processor with designated initializers,
- *     starting with BPASS_PROCESSOR_HEADER.
- *  4. Export it: for a plugin, define
- *        const struct bpass_processor *const *bpass_processors(void)
- *     returning a NULL-terminated array of your descriptors (use the macro
- *     BPASS_PLUGIN(...)). Built-ins sit in processors/builtin.c instead.
- *  5. Build: cc -shared -fPIC $(pkg-config --cflags bpass) p.c -o p.so
- *     and run: bpass run INDEX STATE --plugin ./p.so -p your-name
- *  6. Bump .version whenever what you compute changes: saved states of the old
+ *     starting with BPASS_PROCESSOR_HEADER, and export it with
+ *     BPASS_PLUGIN(&p) (built-ins sit in processors/builtin.c instead).
+ *  4. Build: cc -shared -fPIC $(pkg-config --cflags --libs bpass) p.c -o p.so
+ *     (outside the default prefix: PKG_CONFIG_PATH=PREFIX/lib/pkgconfig) and
+ *     run: bpass run INDEX STATE --plugin ./p.so -p your-name; check the
+ *     incremental results with bpass run --verify.
+ *  5. Bump .version whenever what you compute changes: saved states of the old
  *     version are then recomputed from update 0 (or upgraded by your load
  *     callback, which is told the version it was saved with).
+ *  6. State of your own (session_new/save/load...), a global result of your
+ *     own (merge, global_combine, write_results) and figures for
+ *     sessions.csv: the callbacks below, written by hand in
+ *     docs/plugin-api.md on processors/example/byte_count_plugin.c. Every
+ *     callback that returns int returns 0 on success and -1 on failure.
  *  7. Every callback gets a struct bpass_ctx: say why it fails with
  *     ctx->error, warn with ctx->warn, read your declared .options with
  *     ctx->option (set by bpass run -o NAME.OPTION=VALUE; a changed value
  *     recomputes like a version bump). init/exit run once per process.
  *     C++ works as is (extern "C" guards; BPASS_PLUGIN is extern "C").
- *     Outside the default prefix: PKG_CONFIG_PATH=PREFIX/lib/pkgconfig.
- *     See docs/plugins.md.
  *
  * Call order, per run:
  *   - init once in every process that calls the processor, exit at its end;

@@ -29,7 +29,7 @@ export PKG_CONFIG_PATH="$PREFIX/lib/pkgconfig"
 check_eq "pkg-config --cflags bpass" "$(pkg-config --cflags bpass | tr -d " ")" "-I$PREFIX/include/bpass"
 check "installed: bpass_sdk.h" test -f "$PREFIX/include/bpass/bpass_sdk.h"
 check "installed: libbpass-sdk.a" test -f "$PREFIX/lib/libbpass-sdk.a"
-for d in plugins.md sdk.md update-format.md; do
+for d in plugins.md plugin-api.md sdk.md update-format.md; do
 	check "installed: share/doc/bpass/$d" test -f "$PREFIX/share/doc/bpass/$d"
 done
 check "installed: the SDK example" test -f "$PREFIX/share/bpass/examples/protocols_per_day.c"

@@ -100,6 +100,12 @@ check "two runs: remote_ips_per_hour.csv as in one run" diff "$T/want_ips" "$R/r
 check "two runs: dns_lookups_per_hour.csv as in one run" diff "$T/want_dns" "$R/dns_lookups_per_hour.csv"
 check_grep "second of two runs: processed update 1 only" "^run: sessions 1, processed 1, .*, updates 1," "$T/out"
 
+# Their incremental states equal a recomputation from update 0.
+# shellcheck disable=SC2086
+"$BPASS" run "$T/idx2" "$T/s2" $RUN --verify=all >"$T/out" 2>"$T/err"
+check_eq "--verify=all after two runs: exit 0" "$?" "0"
+check_grep "--verify=all: no difference" "^verify: 1 sessions, .* 0 differences" "$T/out"
+
 # The processors stay small: the SDK's promise (at most 60 lines each).
 for f in remote_ips_per_hour dns_lookups_per_hour protocols_per_day; do
 	n=$(wc -l <"$TOP/processors/examples/$f.c")
