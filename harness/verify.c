@@ -234,6 +234,10 @@ void verify_figures(struct verify *v, const struct merge *m, enum verify_side si
 			      sizeof(*v->dead[side]));
 			v->dead[side][v->n_dead[side]++] = xstrdup(m->procs[i]->name);
 		}
+	/* Each merge column's column here. */
+	uint32_t *col = xmalloc(((size_t)m->n_columns + 1) * sizeof(*col));
+	for (uint32_t c = 0; c < m->n_columns; c++)
+		col[c] = column_of(v, m->columns[c].name, m->procs[m->columns[c].proc]->name);
 	/* Each row's chosen session, -1 when it is not chosen. */
 	int64_t *which = xmalloc(((size_t)m->n_rows + 1) * sizeof(*which));
 	for (uint32_t r = 0; r < m->n_rows; r++) {
@@ -251,13 +255,12 @@ void verify_figures(struct verify *v, const struct merge *m, enum verify_side si
 		const struct merge_fig *fig = &m->figs[f];
 		if (fig->row >= m->n_rows || which[fig->row] < 0 || fig->column >= m->n_columns)
 			continue;
-		const struct merge_column *col = &m->columns[fig->column];
 		struct verify_seen *seen = &v->s[which[fig->row]].side[side];
 		xgrow((void **)&seen->figs, &seen->cap_figs, seen->n_figs + 1, sizeof(*seen->figs));
-		seen->figs[seen->n_figs++] = (struct verify_fig){
-			column_of(v, col->name, m->procs[col->proc]->name), fig->value};
+		seen->figs[seen->n_figs++] = (struct verify_fig){col[fig->column], fig->value};
 	}
 	free(which);
+	free(col);
 	if (side != VERIFY_INCREMENTAL)
 		return;
 	/* Sessions the run did not process to the end are not recomputed. */
