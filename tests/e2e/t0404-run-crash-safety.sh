@@ -52,10 +52,24 @@ SREF="$T/sref/default/results"
 
 # --- killed with SIGKILL, then run again ------------------------------------------------
 if command -v setsid >/dev/null 2>&1; then
-	for delay in 0.1 0.3 0.5 0.7; do
+	# Kills at fixed delays, and one as soon as a new session state is
+	# saved (so at least one kill lands after a save, however slow the
+	# machine: under the sanitizers on a loaded machine 0.7 s may pass
+	# before the first).
+	for delay in 0.1 0.3 saved 0.5 0.7; do
+		saved=$(ls "$T/k/default" 2>/dev/null | grep -c 'state$')
 		SLOW_US=1000 setsid "$BPASS" run -q "$T/idx" "$T/k" -w 2 $SLOW >/dev/null 2>&1 &
 		pid=$!
-		sleep $delay
+		if [ "$delay" = saved ]; then
+			i=0
+			while [ "$(ls "$T/k/default" 2>/dev/null | grep -c 'state$')" -le "$saved" ] &&
+				kill -0 $pid 2>/dev/null && [ $i -lt 600 ]; do
+				sleep 0.05
+				i=$((i + 1))
+			done
+		else
+			sleep $delay
+		fi
 		kill -9 -$pid 2>/dev/null
 		wait $pid 2>/dev/null
 	done
