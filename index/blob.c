@@ -164,21 +164,29 @@ static inline uint8_t *put_varint(uint8_t *p, uint64_t v)
 	return p;
 }
 
-static void put_u(struct buf *o, uint64_t v)
+/* Room for n more bytes in o: the common case (room already there) inline,
+ * the growth out of line. */
+static inline void room(struct buf *o, size_t n)
 {
-	buf_reserve(o, 10);
+	if (__builtin_expect(o->cap - o->len < n, 0))
+		buf_reserve(o, n);
+}
+
+static inline void put_u(struct buf *o, uint64_t v)
+{
+	room(o, 10);
 	uint8_t *p = (uint8_t *)o->data + o->len;
 	o->len = (size_t)(put_varint(p, v) - (uint8_t *)o->data);
 }
 
-static void put_s(struct buf *o, int64_t v)
+static inline void put_s(struct buf *o, int64_t v)
 {
 	put_u(o, zigzag(v));
 }
 
-static void put_b(struct buf *o, uint8_t v)
+static inline void put_b(struct buf *o, uint8_t v)
 {
-	buf_reserve(o, 1);
+	room(o, 1);
 	o->data[o->len++] = (char)v;
 }
 
@@ -228,6 +236,7 @@ struct blob_codec {
 
 	uint64_t *vals;  uint32_t cap_vals;   /* column values */
 	uint64_t *esc;   uint32_t cap_esc;    /* escaped sizes */
+	uint32_t *xi;    uint32_t cap_xi;     /* a column's exception indices */
 
 	struct flow_slot *fh; uint32_t cap_fh;        /* flow id -> first-seen index */
 	int32_t *fdict;  uint32_t cap_fdict;          /* first-seen index -> flow id */
@@ -265,6 +274,7 @@ void blob_codec_free(struct blob_codec *c)
 		return;
 	free(c->vals);
 	free(c->esc);
+	free(c->xi);
 	free(c->fh);
 	free(c->fdict);
 	free(c->fcount);
@@ -294,57 +304,66 @@ static void codec_next_gen(struct blob_codec *c)
 	}
 }
 
-/* Makes a stamped hash table of at least 2 * n slots (a power of two). */
-static void grow_table(void **table, uint32_t *cap, uint64_t n, size_t elem)
+/* Makes a stamped hash table hold at least 2 * n slots (a power of two) and
+ * returns the mask of the slots this call uses: 2 * n of them rounded up,
+ * not the whole table, which a large update may have grown far beyond what
+ * the next small one needs (probing all of it would miss the cache). The
+ * slots past the mask keep their older stamps and are never read. */
+static uint32_t grow_table(void **table, uint32_t *cap, uint64_t n, size_t elem)
 {
 	uint64_t want = 64;
-	while (want < 2 * n)
+	while (want < 2 * n && want < (1u << 31))
 		want *= 2;
-	if (want <= *cap)
-		return;
-	if (want > (1u << 31))
-		want = 1u << 31;
-	free(*table);
-	*table = xcalloc((size_t)want, elem);
-	*cap = (uint32_t)want;
+	if (want > *cap) {
+		free(*table);
+		*table = xcalloc((size_t)want, elem);
+		*cap = (uint32_t)want;
+	}
+	return (uint32_t)want - 1;
 }
 
 /* ---------------------------------------------------------------------------
  * Packed columns, encoding
  */
 
-/* Bits a column of width w costs, exceptions included (an estimate for the
- * exception gaps). h[L] counts the values of bit length L. */
-static uint64_t column_cost(const uint32_t h[65], uint32_t n, unsigned w, unsigned top)
-{
-	uint64_t bits = (uint64_t)n * w, exc = 0, exc_bits = 0;
-	for (unsigned L = w + 1; L <= top; L++) {
-		if (!h[L])
-			continue;
-		exc += h[L];
-		exc_bits += (uint64_t)h[L] * 8 * ((L - w + 6) / 7);
-	}
-	if (exc) {
-		uint64_t gap = n / exc;
-		bits += exc_bits + exc * 8 * varint_len(gap) + 8 * varint_len(exc);
-	}
-	return bits + 8;
-}
-
+/* The width of least cost from min_w up to the longest value (the first
+ * one on ties), h[L] counting the values of bit length L of n. The cost in
+ * bits of width w, exceptions included (an estimate for the exception gaps):
+ *
+ *   8 + n * w, plus when exc = (values longer than w) > 0:
+ *   sum over L > w of h[L] * 8 * ceil((L - w) / 7)     (their high bits)
+ *   + exc * 8 * varint_len(n / exc) + 8 * varint_len(exc)
+ *
+ * With S[x] = the values longer than x, ceil((L - w) / 7) counts the k >= 0
+ * with w + 7k < L, so the first sum is 8 * T[w] where T[x] = S[x] + T[x + 7]:
+ * every width costs O(1), and no division (varint_len(n / exc) compares n
+ * with exc * 128^k). */
 static unsigned column_choose(const uint32_t h[65], uint32_t n, unsigned min_w, uint64_t *cost)
 {
+	uint64_t S[72], T[72];
 	unsigned top = 0;
-	for (unsigned L = 64; L > 0; L--)
-		if (h[L]) {
-			top = L;
-			break;
-		}
+	S[64] = 0;
+	for (unsigned x = 64; x > 0; x--) {
+		S[x - 1] = S[x] + h[x];
+		if (!top && h[x])
+			top = x;
+	}
+	for (unsigned x = 64; x < 72; x++)
+		S[x] = T[x] = 0;
+	for (unsigned x = 64; x-- > 0;)
+		T[x] = S[x] + T[x + 7];
 	if (top < min_w)
 		top = min_w;
 	unsigned best = top;
-	uint64_t best_cost = column_cost(h, n, top, top);
+	uint64_t best_cost = (uint64_t)n * top + 8;   /* no exceptions */
 	for (unsigned w = min_w; w < top; w++) {
-		uint64_t c = column_cost(h, n, w, top);
+		uint64_t exc = S[w], c = (uint64_t)n * w + 8;
+		if (exc) {
+			unsigned gap_len = 1;
+			for (uint64_t lim = exc << 7; gap_len < 10 && n >= lim; lim <<= 7)
+				gap_len++;
+			c += 8 * T[w] + exc * 8 * gap_len + 8 * varint_len(exc);
+		}
 		if (c < best_cost) {
 			best_cost = c;
 			best = w;
@@ -377,8 +396,63 @@ static uint32_t column_histogram(const uint64_t *v, uint32_t n, uint32_t h[65])
 	return m;
 }
 
+/* Packs the 8 values v[0..8) of width w (w <= 56) into the w bytes at q,
+ * LSB-first, and notes the indices (base + j) of those wider than w in xi.
+ * May write up to 8 bytes past the block (zeros, overwritten by the next
+ * block or left in the buffer's slack). Inlined with a constant w, every
+ * shift is a constant and the values do not wait for each other. */
+static inline __attribute__((always_inline)) uint32_t
+pack8(uint8_t *q, const uint64_t *v, unsigned w, uint32_t base, uint32_t *xi, uint32_t nexc)
+{
+	const uint64_t mask = low_mask(w);
+	uint64_t acc = 0;
+	unsigned nb = 0;
+	for (unsigned j = 0; j < 8; j++) {
+		uint64_t x = v[j];
+		xi[nexc] = base + j;
+		nexc += x > mask;
+		x &= mask;
+		acc |= x << nb;
+		if (nb + w >= 64) {
+			store_le64(q, acc);
+			q += 8;
+			acc = nb ? x >> (64 - nb) : 0;
+			nb = nb + w - 64;
+		} else {
+			nb += w;
+		}
+	}
+	if (nb)
+		store_le64(q, acc);
+	return nexc;
+}
+
+/* Packs the first nblocks * 8 values; returns the exception count. */
+static uint32_t pack_blocks(uint8_t *q, const uint64_t *v, uint32_t nblocks, unsigned w,
+			    uint32_t *xi)
+{
+	uint32_t nexc = 0;
+	switch (w) {
+#define PACK_CASE(W)                                                             \
+	case (W):                                                                \
+		for (uint32_t b = 0; b < nblocks; b++)                           \
+			nexc = pack8(q + (size_t)b * (W), v + 8 * (size_t)b, (W), 8 * b, xi, nexc); \
+		break;
+#define PACK_CASE8(W) PACK_CASE(W) PACK_CASE(W + 1) PACK_CASE(W + 2) PACK_CASE(W + 3) \
+	PACK_CASE(W + 4) PACK_CASE(W + 5) PACK_CASE(W + 6) PACK_CASE(W + 7)
+	PACK_CASE8(1) PACK_CASE8(9) PACK_CASE8(17) PACK_CASE8(25) PACK_CASE8(33)
+	PACK_CASE8(41) PACK_CASE8(49)
+#undef PACK_CASE8
+#undef PACK_CASE
+	default:
+		break;
+	}
+	return nexc;
+}
+
 /* Appends a packed column of the n values v (n > 0) of width >= min_w. */
-static void put_column(struct buf *o, const uint64_t *v, uint32_t n, unsigned min_w)
+static void put_column(struct blob_codec *c, struct buf *o, const uint64_t *v, uint32_t n,
+		       unsigned min_w)
 {
 	uint32_t h[65];
 	uint32_t m = column_histogram(v, n, h);
@@ -388,14 +462,20 @@ static void put_column(struct buf *o, const uint64_t *v, uint32_t n, unsigned mi
 	put_b(o, (uint8_t)w);
 
 	size_t nbytes = (size_t)(((uint64_t)n * w + 7) / 8);
-	buf_reserve(o, nbytes + 8);
+	room(o, nbytes + 16);
 	uint8_t *p = (uint8_t *)o->data + o->len;
-	uint64_t mask = low_mask(w), acc = 0;
+	uint64_t mask = low_mask(w);
+	xgrow((void **)&c->xi, &c->cap_xi, n + 1, sizeof(*c->xi));
+	uint32_t *xi = c->xi;
 	if (w && w <= 56) {
-		/* Branch-free: store 8 bytes every time, advance by whole bytes. */
+		/* Blocks of 8 values (w bytes each), then the rest bit by bit. */
+		uint32_t nblocks = n / 8, i = nblocks * 8;
+		nexc = pack_blocks(p, v, nblocks, w, xi);
+		uint8_t *q = p + (size_t)nblocks * w;
+		uint64_t acc = 0;
 		unsigned nb = 0;
-		uint8_t *q = p;
-		for (uint32_t i = 0; i < n; i++) {
+		for (; i < n; i++) {
+			xi[nexc] = i;
 			nexc += v[i] > mask;
 			acc |= (v[i] & mask) << nb;
 			nb += w;
@@ -409,7 +489,9 @@ static void put_column(struct buf *o, const uint64_t *v, uint32_t n, unsigned mi
 	} else if (w) {
 		unsigned nb = 0;
 		uint8_t *q = p;
+		uint64_t acc = 0;
 		for (uint32_t i = 0; i < n; i++) {
+			xi[nexc] = i;
 			nexc += v[i] > mask;
 			uint64_t x = v[i] & mask;
 			acc |= x << nb;
@@ -427,24 +509,22 @@ static void put_column(struct buf *o, const uint64_t *v, uint32_t n, unsigned mi
 			nb = nb > 8 ? nb - 8 : 0;
 		}
 	} else {
-		for (uint32_t i = 0; i < n; i++)
+		for (uint32_t i = 0; i < n; i++) {
+			xi[nexc] = i;
 			nexc += v[i] != 0;
+		}
 	}
 	o->len += nbytes;
 
 	put_u(o, nexc);
-	if (nexc) {
-		uint32_t prev = 0;
-		bool first = true;
-		for (uint32_t i = 0; i < n; i++) {
-			if (v[i] <= mask)
-				continue;
-			put_u(o, first ? i : i - prev - 1);
-			put_u(o, v[i] >> w);
-			prev = i;
-			first = false;
-		}
+	room(o, (size_t)nexc * 20);
+	uint8_t *e = (uint8_t *)o->data + o->len;
+	for (uint32_t k = 0; k < nexc; k++) {
+		uint32_t i = xi[k];
+		e = put_varint(e, k ? i - xi[k - 1] - 1 : i);
+		e = put_varint(e, v[i] >> w);
 	}
+	o->len = (size_t)(e - (uint8_t *)o->data);
 }
 
 /* ---------------------------------------------------------------------------
@@ -683,7 +763,7 @@ static void encode_times(struct blob_codec *c, const struct bpass_update *u, str
 		v[i] = zigzag(u2i(t - prev));
 		prev = t;
 	}
-	put_column(o, v, n, n > BLOB_FREE_PACKETS ? 8 : 0);
+	put_column(c, o, v, n, n > BLOB_FREE_PACKETS ? 8 : 0);
 }
 
 static void encode_sizes(struct blob_codec *c, const struct bpass_update *u, struct buf *o)
@@ -750,7 +830,7 @@ static void encode_sizes(struct blob_codec *c, const struct bpass_update *u, str
 		for (uint32_t i = 0; i < n; i++)
 			v[i] = pk[i].size;
 		put_b(o, 0);
-		put_column(o, v, n, 0);
+		put_column(c, o, v, n, 0);
 		return;
 	}
 	put_b(o, (uint8_t)best_m);
@@ -771,10 +851,10 @@ static void encode_sizes(struct blob_codec *c, const struct bpass_update *u, str
 	}
 	for (uint32_t j = 0; j < best_m; j++)
 		c->size_code[top[j]] = 0xff;
-	put_column(o, v, n, 0);
+	put_column(c, o, v, n, 0);
 	put_u(o, nesc);
 	if (nesc)
-		put_column(o, c->esc, nesc, 0);
+		put_column(c, o, c->esc, nesc, 0);
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -804,8 +884,7 @@ static void sort_u64(uint64_t *v, uint32_t n)
 static void encode_flows_column(struct blob_codec *c, const struct bpass_update *u, struct buf *o)
 {
 	uint32_t n = u->n_packets, ndict = 0;
-	grow_table((void **)&c->fh, &c->cap_fh, n, sizeof(*c->fh));
-	uint32_t mask = c->cap_fh - 1, gen = c->gen;
+	uint32_t mask = grow_table((void **)&c->fh, &c->cap_fh, n, sizeof(*c->fh)), gen = c->gen;
 	uint64_t *v = codec_vals(c, n);
 	int32_t last_id = 0;
 	uint32_t last_idx = UINT32_MAX;
@@ -851,7 +930,7 @@ static void encode_flows_column(struct blob_codec *c, const struct bpass_update 
 	}
 	for (uint32_t i = 0; i < n; i++)
 		v[i] = c->frank[v[i]];
-	put_column(o, v, n, 0);
+	put_column(c, o, v, n, 0);
 }
 
 static inline uint32_t str_hash(const char *s, size_t len)
@@ -874,13 +953,14 @@ static inline uint32_t str_hash(const char *s, size_t len)
 struct str_set {
 	struct blob_codec *c;
 	uint32_t nrefs, nstr;
+	uint32_t mask;    /* of the string table's slots in use (grow_table) */
 };
 
 static void str_ref(struct str_set *ss, const char *s)
 {
 	struct blob_codec *c = ss->c;
 	size_t len = strlen(s);
-	uint32_t h = str_hash(s, len), mask = c->cap_sh - 1, gen = c->gen;
+	uint32_t h = str_hash(s, len), mask = ss->mask, gen = c->gen;
 	uint32_t slot = h & mask;
 	for (;;) {
 		struct str_slot *e = &c->sh[slot];
@@ -908,7 +988,7 @@ static void collect_strings(struct str_set *ss, const struct bpass_update *u)
 	uint64_t nrefs = 3 + (uint64_t)u->n_whitelist + 2ull * u->n_flows +
 			 2ull * u->n_a_records + 2ull * u->n_cname_records +
 			 2ull * u->n_addresses + u->n_http_urls;
-	grow_table((void **)&c->sh, &c->cap_sh, nrefs, sizeof(*c->sh));
+	ss->mask = grow_table((void **)&c->sh, &c->cap_sh, nrefs, sizeof(*c->sh));
 	xgrow((void **)&c->refs, &c->cap_refs, (uint32_t)nrefs, sizeof(*c->refs));
 	xgrow((void **)&c->ustr, &c->cap_ustr, (uint32_t)nrefs, sizeof(*c->ustr));
 	str_ref(ss, u->build_id);
