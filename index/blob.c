@@ -243,6 +243,7 @@ struct blob_codec {
 	uint32_t *fcount; uint32_t cap_fcount;
 	uint64_t *forder; uint32_t cap_forder;        /* (count, index) sort keys */
 	uint32_t *frank; uint32_t cap_frank;          /* first-seen index -> rank */
+	uint32_t *fstart; uint32_t cap_fstart;        /* rank_by_count's buckets */
 
 	uint32_t *size_count;         /* 65536 counters, zero between calls */
 	uint16_t *size_touched;       /* distinct sizes of this call */
@@ -280,6 +281,7 @@ void blob_codec_free(struct blob_codec *c)
 	free(c->fcount);
 	free(c->forder);
 	free(c->frank);
+	free(c->fstart);
 	free(c->size_count);
 	free(c->size_touched);
 	free(c->size_code);
@@ -374,6 +376,10 @@ static unsigned column_choose(const uint32_t h[65], uint32_t n, unsigned min_w, 
 	return best;
 }
 
+/* column_histogram counts every value of a column of up to this many (so a
+ * caller that knows the counts already may pass them instead). */
+#define HIST_ALL 2048u
+
 /* Counts bit lengths over at most about 2048 of the values (evenly spaced):
  * the width is a size heuristic, exceptions are found exactly when packing.
  * Four interleaved counters, so that runs of equal lengths do not chain
@@ -382,7 +388,7 @@ static uint32_t column_histogram(const uint64_t *v, uint32_t n, uint32_t h[65])
 {
 	uint32_t hh[4][65];
 	memset(hh, 0, sizeof(hh));
-	uint32_t step = n > 2048 ? n / 1024 : 1, m = 0, i = 0;
+	uint32_t step = n > HIST_ALL ? n / 1024 : 1, m = 0, i = 0;
 	for (; i + 3 * step < n; i += 4 * step, m += 4) {
 		hh[0][bitlen(v[i])]++;
 		hh[1][bitlen(v[i + step])]++;
@@ -450,12 +456,12 @@ static uint32_t pack_blocks(uint8_t *q, const uint64_t *v, uint32_t nblocks, uns
 	return nexc;
 }
 
-/* Appends a packed column of the n values v (n > 0) of width >= min_w. */
-static void put_column(struct blob_codec *c, struct buf *o, const uint64_t *v, uint32_t n,
-		       unsigned min_w)
+/* Appends a packed column of the n values v (n > 0) of width >= min_w,
+ * whose width is chosen from h, the bit lengths of m of them (those
+ * column_histogram counts). */
+static void put_column_h(struct blob_codec *c, struct buf *o, const uint64_t *v, uint32_t n,
+			 unsigned min_w, const uint32_t h[65], uint32_t m)
 {
-	uint32_t h[65];
-	uint32_t m = column_histogram(v, n, h);
 	unsigned w = column_choose(h, m, min_w, NULL);
 	uint32_t nexc = 0;
 
@@ -525,6 +531,15 @@ static void put_column(struct blob_codec *c, struct buf *o, const uint64_t *v, u
 		e = put_varint(e, v[i] >> w);
 	}
 	o->len = (size_t)(e - (uint8_t *)o->data);
+}
+
+/* Appends a packed column of the n values v (n > 0) of width >= min_w. */
+static void put_column(struct blob_codec *c, struct buf *o, const uint64_t *v, uint32_t n,
+		       unsigned min_w)
+{
+	uint32_t h[65];
+	uint32_t m = column_histogram(v, n, h);
+	put_column_h(c, o, v, n, min_w, h, m);
 }
 
 /* ---------------------------------------------------------------------------
@@ -758,12 +773,45 @@ static void encode_times(struct blob_codec *c, const struct bpass_update *u, str
 	uint32_t n = u->n_packets;
 	uint64_t *v = codec_vals(c, n);
 	uint64_t prev = (uint64_t)u->packets_first_us;
-	for (uint32_t i = 0; i < n; i++) {
-		uint64_t t = (uint64_t)u->packets[i].time_us;
+	const struct bpass_packet *pk = u->packets;
+	unsigned min_w = n > BLOB_FREE_PACKETS ? 8 : 0;
+	if (n > HIST_ALL) {
+		for (uint32_t i = 0; i < n; i++) {
+			uint64_t t = (uint64_t)pk[i].time_us;
+			v[i] = zigzag(u2i(t - prev));
+			prev = t;
+		}
+		put_column(c, o, v, n, min_w);
+		return;
+	}
+	/* The histogram on the way (four counters, see column_histogram). */
+	uint32_t hh[4][65], h[65];
+	memset(hh, 0, sizeof(hh));
+	uint32_t i = 0;
+	for (; i + 4 <= n; i += 4) {
+		uint64_t t0 = (uint64_t)pk[i].time_us, t1 = (uint64_t)pk[i + 1].time_us;
+		uint64_t t2 = (uint64_t)pk[i + 2].time_us, t3 = (uint64_t)pk[i + 3].time_us;
+		uint64_t z0 = zigzag(u2i(t0 - prev)), z1 = zigzag(u2i(t1 - t0));
+		uint64_t z2 = zigzag(u2i(t2 - t1)), z3 = zigzag(u2i(t3 - t2));
+		v[i] = z0;
+		v[i + 1] = z1;
+		v[i + 2] = z2;
+		v[i + 3] = z3;
+		hh[0][bitlen(z0)]++;
+		hh[1][bitlen(z1)]++;
+		hh[2][bitlen(z2)]++;
+		hh[3][bitlen(z3)]++;
+		prev = t3;
+	}
+	for (; i < n; i++) {
+		uint64_t t = (uint64_t)pk[i].time_us;
 		v[i] = zigzag(u2i(t - prev));
+		hh[0][bitlen(v[i])]++;
 		prev = t;
 	}
-	put_column(c, o, v, n, n > BLOB_FREE_PACKETS ? 8 : 0);
+	for (unsigned L = 0; L <= 64; L++)
+		h[L] = hh[0][L] + hh[1][L] + hh[2][L] + hh[3][L];
+	put_column_h(c, o, v, n, min_w, h, n);
 }
 
 static void encode_sizes(struct blob_codec *c, const struct bpass_update *u, struct buf *o)
@@ -830,7 +878,10 @@ static void encode_sizes(struct blob_codec *c, const struct bpass_update *u, str
 		for (uint32_t i = 0; i < n; i++)
 			v[i] = pk[i].size;
 		put_b(o, 0);
-		put_column(c, o, v, n, 0);
+		if (n <= HIST_ALL)   /* h counted every packet */
+			put_column_h(c, o, v, n, 0, h, n);
+		else
+			put_column(c, o, v, n, 0);
 		return;
 	}
 	put_b(o, (uint8_t)best_m);
@@ -851,27 +902,24 @@ static void encode_sizes(struct blob_codec *c, const struct bpass_update *u, str
 	}
 	for (uint32_t j = 0; j < best_m; j++)
 		c->size_code[top[j]] = 0xff;
-	put_column(c, o, v, n, 0);
+	if (n <= HIST_ALL) {
+		/* Every packet was counted: the codes' lengths follow from topc. */
+		memset(h, 0, sizeof(h));
+		for (uint32_t j = 0; j < best_m; j++)
+			h[bitlen(j)] += topc[j];
+		h[bitlen(best_m)] += nesc;
+		put_column_h(c, o, v, n, 0, h, n);
+	} else {
+		put_column(c, o, v, n, 0);
+	}
 	put_u(o, nesc);
 	if (nesc)
 		put_column(c, o, c->esc, nesc, 0);
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return x < y ? -1 : x > y;
-}
-
-/* Sorts v ascending: insertion sort when short (most updates have few
- * flows; glibc's qsort would allocate and call cmp_u64 for each step),
- * qsort otherwise. */
+/* Sorts the short array v ascending (insertion sort: few flows). */
 static void sort_u64(uint64_t *v, uint32_t n)
 {
-	if (n > 48) {
-		qsort(v, n, sizeof(*v), cmp_u64);
-		return;
-	}
 	for (uint32_t i = 1; i < n; i++) {
 		uint64_t x = v[i];
 		uint32_t j = i;
@@ -879,6 +927,30 @@ static void sort_u64(uint64_t *v, uint32_t n)
 			v[j] = v[j - 1];
 		v[j] = x;
 	}
+}
+
+/* Orders the ndict flows by count, highest first, ties in first-seen order
+ * (what sort_u64 gives on the keys (UINT32_MAX - count) << 32 | k), with a
+ * counting sort: O(ndict + the highest count). */
+static void rank_by_count(struct blob_codec *c, uint32_t ndict)
+{
+	uint32_t top = 0;
+	for (uint32_t k = 0; k < ndict; k++)
+		if (c->fcount[k] > top)
+			top = c->fcount[k];
+	xgrow((void **)&c->fstart, &c->cap_fstart, top + 1, sizeof(*c->fstart));
+	uint32_t *start = c->fstart;
+	memset(start, 0, ((size_t)top + 1) * sizeof(*start));
+	for (uint32_t k = 0; k < ndict; k++)
+		start[c->fcount[k]]++;
+	uint32_t at = 0;
+	for (uint32_t cnt = top + 1; cnt-- > 0;) {
+		uint32_t m = start[cnt];
+		start[cnt] = at;
+		at += m;
+	}
+	for (uint32_t k = 0; k < ndict; k++)
+		c->forder[start[c->fcount[k]]++] = k;
 }
 
 static void encode_flows_column(struct blob_codec *c, const struct bpass_update *u, struct buf *o)
@@ -915,22 +987,37 @@ static void encode_flows_column(struct blob_codec *c, const struct bpass_update 
 		last_id = id;
 		last_idx = idx;
 	}
-	/* Rank by frequency so that the busiest flows get the smallest codes. */
+	/* Rank by frequency so that the busiest flows get the smallest codes
+	 * (ties: first seen first); the low 32 bits of forder[r] are the flow
+	 * of rank r. */
 	xgrow((void **)&c->forder, &c->cap_forder, ndict, sizeof(*c->forder));
 	xgrow((void **)&c->frank, &c->cap_frank, ndict, sizeof(*c->frank));
-	for (uint32_t k = 0; k < ndict; k++)
-		c->forder[k] = ((uint64_t)(UINT32_MAX - c->fcount[k]) << 32) | k;
-	if (ndict > 1)
-		sort_u64(c->forder, ndict);
-	put_u(o, ndict);
+	if (ndict <= 48) {
+		for (uint32_t k = 0; k < ndict; k++)
+			c->forder[k] = ((uint64_t)(UINT32_MAX - c->fcount[k]) << 32) | k;
+		if (ndict > 1)
+			sort_u64(c->forder, ndict);
+	} else {
+		rank_by_count(c, ndict);
+	}
+	room(o, 10 + (size_t)ndict * 5);
+	uint8_t *p = (uint8_t *)o->data + o->len;
+	p = put_varint(p, ndict);
+	uint32_t h[65];
+	memset(h, 0, sizeof(h));
 	for (uint32_t r = 0; r < ndict; r++) {
 		uint32_t k = (uint32_t)c->forder[r];
 		c->frank[k] = r;
-		put_s(o, c->fdict[k]);
+		p = put_varint(p, zigzag(c->fdict[k]));
+		h[bitlen(r)] += c->fcount[k];
 	}
+	o->len = (size_t)(p - (uint8_t *)o->data);
 	for (uint32_t i = 0; i < n; i++)
 		v[i] = c->frank[v[i]];
-	put_column(c, o, v, n, 0);
+	if (n <= HIST_ALL)   /* the ranks' lengths follow from the counts */
+		put_column_h(c, o, v, n, 0, h, n);
+	else
+		put_column(c, o, v, n, 0);
 }
 
 static inline uint32_t str_hash(const char *s, size_t len)
