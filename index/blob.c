@@ -73,6 +73,10 @@
 /* Deflate the clear-text strings when there are at least this many bytes. */
 #define BLOB_DEFLATE_MIN_TEXT 256u
 
+/* Flow ids below this (the router's flow table indices) find their entry
+ * by direct indexing (512 KiB per codec); others through a hash table. */
+#define FLOW_MAP_IDS 65536u
+
 /* Sizes dictionary: at most 15 entries; code m (the entry count) escapes. */
 #define SIZE_DICT_MAX 15u
 
@@ -238,7 +242,9 @@ struct blob_codec {
 	uint64_t *esc;   uint32_t cap_esc;    /* escaped sizes */
 	uint32_t *xi;    uint32_t cap_xi;     /* a column's exception indices */
 
-	struct flow_slot *fh; uint32_t cap_fh;        /* flow id -> first-seen index */
+	uint64_t *fmap;                               /* flow id -> gen << 32 | first-seen index,
+						       * for ids 0 to FLOW_MAP_IDS - 1 */
+	struct flow_slot *fh; uint32_t cap_fh;        /* other flow ids -> first-seen index */
 	int32_t *fdict;  uint32_t cap_fdict;          /* first-seen index -> flow id */
 	uint32_t *fcount; uint32_t cap_fcount;
 	uint64_t *forder; uint32_t cap_forder;        /* (count, index) sort keys */
@@ -276,6 +282,7 @@ void blob_codec_free(struct blob_codec *c)
 	free(c->vals);
 	free(c->esc);
 	free(c->xi);
+	free(c->fmap);
 	free(c->fh);
 	free(c->fdict);
 	free(c->fcount);
@@ -300,6 +307,8 @@ static void codec_next_gen(struct blob_codec *c)
 	if (++c->gen == 0) {
 		if (c->fh)
 			memset(c->fh, 0, (size_t)c->cap_fh * sizeof(*c->fh));
+		if (c->fmap)
+			memset(c->fmap, 0, FLOW_MAP_IDS * sizeof(*c->fmap));
 		if (c->sh)
 			memset(c->sh, 0, (size_t)c->cap_sh * sizeof(*c->sh));
 		c->gen = 1;
@@ -343,16 +352,15 @@ static uint32_t grow_table(void **table, uint32_t *cap, uint64_t n, size_t elem)
 static unsigned column_choose(const uint32_t h[65], uint32_t n, unsigned min_w, uint64_t *cost)
 {
 	uint64_t S[72], T[72];
-	unsigned top = 0;
-	S[64] = 0;
-	for (unsigned x = 64; x > 0; x--) {
-		S[x - 1] = S[x] + h[x];
-		if (!top && h[x])
-			top = x;
-	}
-	for (unsigned x = 64; x < 72; x++)
+	unsigned top = 64;
+	while (top > 0 && !h[top])
+		top--;
+	/* S and T of top and above are 0: only the widths below top count. */
+	for (unsigned x = top; x < top + 8; x++)
 		S[x] = T[x] = 0;
-	for (unsigned x = 64; x-- > 0;)
+	for (unsigned x = top; x > 0; x--)
+		S[x - 1] = S[x] + h[x];
+	for (unsigned x = top; x-- > 0;)
 		T[x] = S[x] + T[x + 7];
 	if (top < min_w)
 		top = min_w;
@@ -824,8 +832,8 @@ static void encode_sizes(struct blob_codec *c, const struct bpass_update *u, str
 	uint32_t step = n > 8192 ? n / 4096 : 1, ns = 0;
 	for (uint32_t i = 0; i < n; i += step, ns++) {
 		uint16_t s = pk[i].size;
-		if (c->size_count[s]++ == 0)
-			c->size_touched[ndistinct++] = s;
+		c->size_touched[ndistinct] = s;   /* kept when s is new */
+		ndistinct += c->size_count[s]++ == 0;
 	}
 	for (uint32_t k = 0; k < ndistinct; k++)
 		h[bitlen(c->size_touched[k])] += c->size_count[c->size_touched[k]];
@@ -892,13 +900,13 @@ static void encode_sizes(struct blob_codec *c, const struct bpass_update *u, str
 	uint64_t *v = codec_vals(c, n);
 	xgrow((void **)&c->esc, &c->cap_esc, n, sizeof(*c->esc));
 	uint32_t nesc = 0;
+	uint64_t *esc = c->esc;
 	for (uint32_t i = 0; i < n; i++) {
-		uint8_t code = c->size_code[pk[i].size];
-		if (code == 0xff) {
-			code = (uint8_t)best_m;
-			c->esc[nesc++] = pk[i].size;
-		}
-		v[i] = code;
+		uint16_t size = pk[i].size;
+		uint8_t code = c->size_code[size];
+		esc[nesc] = size;                 /* kept when escaped */
+		nesc += code == 0xff;
+		v[i] = code == 0xff ? best_m : code;
 	}
 	for (uint32_t j = 0; j < best_m; j++)
 		c->size_code[top[j]] = 0xff;
@@ -958,34 +966,46 @@ static void encode_flows_column(struct blob_codec *c, const struct bpass_update 
 	uint32_t n = u->n_packets, ndict = 0;
 	uint32_t mask = grow_table((void **)&c->fh, &c->cap_fh, n, sizeof(*c->fh)), gen = c->gen;
 	uint64_t *v = codec_vals(c, n);
-	int32_t last_id = 0;
-	uint32_t last_idx = UINT32_MAX;
+	/* At most n distinct flows: no growth inside the loop. */
+	xgrow((void **)&c->fdict, &c->cap_fdict, n, sizeof(*c->fdict));
+	xgrow((void **)&c->fcount, &c->cap_fcount, n, sizeof(*c->fcount));
+	if (!c->fmap)
+		c->fmap = xcalloc(FLOW_MAP_IDS, sizeof(*c->fmap));
+	int32_t *fdict = c->fdict;
+	uint32_t *fcount = c->fcount;
+	uint64_t *fmap = c->fmap;
+	const struct bpass_packet *pk = u->packets;
 	for (uint32_t i = 0; i < n; i++) {
-		int32_t id = u->packets[i].flow_id;
-		if (id == last_id && last_idx != UINT32_MAX) {
-			c->fcount[last_idx]++;
-			v[i] = last_idx;
-			continue;
+		int32_t id = pk[i].flow_id;
+		uint32_t idx;
+		if (__builtin_expect((uint32_t)id < FLOW_MAP_IDS, 1)) {
+			/* Usual ids: one stamped slot per id, no probing. */
+			uint64_t e = fmap[id];
+			if (__builtin_expect((uint32_t)(e >> 32) == gen, 1)) {
+				idx = (uint32_t)e;
+			} else {
+				idx = ndict++;
+				fmap[id] = (uint64_t)gen << 32 | idx;
+				fdict[idx] = id;
+				fcount[idx] = 0;
+			}
+		} else {
+			uint32_t hsh = (uint32_t)id * 0x9e3779b1u;
+			uint32_t s = (hsh ^ hsh >> 15) & mask;
+			while (c->fh[s].gen == gen && c->fh[s].key != id)
+				s = (s + 1) & mask;
+			if (c->fh[s].gen != gen) {
+				c->fh[s].gen = gen;
+				c->fh[s].key = id;
+				c->fh[s].idx = ndict;
+				fdict[ndict] = id;
+				fcount[ndict] = 0;
+				ndict++;
+			}
+			idx = c->fh[s].idx;
 		}
-		uint32_t hsh = (uint32_t)id * 0x9e3779b1u;
-		uint32_t s = (hsh ^ hsh >> 15) & mask;
-		while (c->fh[s].gen == gen && c->fh[s].key != id)
-			s = (s + 1) & mask;
-		if (c->fh[s].gen != gen) {
-			c->fh[s].gen = gen;
-			c->fh[s].key = id;
-			c->fh[s].idx = ndict;
-			xgrow((void **)&c->fdict, &c->cap_fdict, ndict + 1, sizeof(*c->fdict));
-			xgrow((void **)&c->fcount, &c->cap_fcount, ndict + 1, sizeof(*c->fcount));
-			c->fdict[ndict] = id;
-			c->fcount[ndict] = 0;
-			ndict++;
-		}
-		uint32_t idx = c->fh[s].idx;
-		c->fcount[idx]++;
+		fcount[idx]++;
 		v[i] = idx;
-		last_id = id;
-		last_idx = idx;
 	}
 	/* Rank by frequency so that the busiest flows get the smallest codes
 	 * (ties: first seen first); the low 32 bits of forder[r] are the flow
