@@ -194,27 +194,81 @@ static inline void put_b(struct buf *o, uint8_t v)
 	o->data[o->len++] = (char)v;
 }
 
-/* 1 for the bytes of lowercase hex, 0 for every other byte. */
-static const uint8_t lower_hex[256] = {
-	['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1,
-	['7'] = 1, ['8'] = 1, ['9'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1,
-	['e'] = 1, ['f'] = 1,
-};
+/* Lowercase hex, 8 bytes at a time ("SWAR"): x holds 8 bytes of a string
+ * (the first in the low byte), of which the bytes set in H_MASK-style mask
+ * (0x80 in each byte to test) count. For a byte b < 0x80, ((b | 0x80) - lo)
+ * has bit 7 set iff b >= lo, and ((hi | 0x80) - b) iff b <= hi; neither
+ * borrows from the next byte. */
+#define ONES 0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
+
+static inline bool hex8(uint64_t x, uint64_t mask)
+{
+	if (x & HIGHS & mask)
+		return false;
+	x &= ~HIGHS;   /* bytes outside the mask may be anything: keep them from borrowing */
+	uint64_t ge0 = (x | HIGHS) - '0' * ONES, le9 = ('9' | 0x80) * ONES - x;
+	uint64_t gea = (x | HIGHS) - 'a' * ONES, lef = ('f' | 0x80) * ONES - x;
+	uint64_t ok = (ge0 & le9) | (gea & lef);
+	return ((ok ^ HIGHS) & mask) == 0;
+}
+
+/* The first n (< 8) bytes of s, zero-padded, as hex8 and hex_pack8 read them. */
+static inline uint64_t load_tail(const char *s, size_t n)
+{
+	uint8_t b[8] = { 0 };
+	memcpy(b, s, n);
+	return load_le64(b);
+}
 
 static inline bool is_lower_hex(const char *s, size_t len)
 {
 	if (!len)
 		return false;
-	const unsigned char *p = (const unsigned char *)s;
-	unsigned all = 1;
-	for (size_t i = 0; i < len; i++)
-		all &= lower_hex[p[i]];
-	return all;
+	size_t i = 0;
+	for (; i + 8 <= len; i += 8)
+		if (!hex8(load_le64((const uint8_t *)s + i), HIGHS))
+			return false;
+	if (i == len)
+		return true;
+	size_t rest = len - i;
+	return hex8(load_tail(s + i, rest), HIGHS >> (8 * (8 - rest)));
 }
 
-static inline unsigned hex_val(unsigned char c)
+/* 8 lowercase hex digits (zero bytes where padded) to their 4 bytes, the
+ * first digit in the high nibble of the first byte, in the low 32 bits
+ * (first byte lowest). '0'-'9' is 0x30-0x39 and 'a'-'f' 0x61-0x66: the low
+ * nibble, plus 9 when bit 6 is set. */
+static inline uint32_t hex_pack8(uint64_t x)
 {
-	return c <= '9' ? (unsigned)(c - '0') : (unsigned)(c - 'a' + 10);
+	uint64_t nib = (x & 0x0f * ONES) + ((x >> 6) & ONES) * 9;
+	uint64_t y = ((nib << 4) | (nib >> 8)) & 0x00ff00ff00ff00ffull;
+	y = (y | (y >> 8)) & 0x0000ffff0000ffffull;
+	return (uint32_t)(y | (y >> 16));
+}
+
+static inline void store_le32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	p[3] = (uint8_t)(v >> 24);
+}
+
+/* Writes the (len + 1) / 2 bytes of the lowercase hex string s at q (an odd
+ * last digit in a high nibble) and returns the end. */
+static inline uint8_t *hex_pack(uint8_t *q, const char *s, size_t len)
+{
+	size_t i = 0;
+	for (; i + 8 <= len; i += 8, q += 4)
+		store_le32(q, hex_pack8(load_le64((const uint8_t *)s + i)));
+	if (i < len) {
+		size_t rest = len - i;
+		uint32_t v = hex_pack8(load_tail(s + i, rest));
+		for (size_t k = 0; k < (rest + 1) / 2; k++, v >>= 8)
+			*q++ = (uint8_t)v;
+	}
+	return q;
 }
 
 /* ---------------------------------------------------------------------------
@@ -368,6 +422,8 @@ static unsigned column_choose(const uint32_t h[65], uint32_t n, unsigned min_w, 
 	uint64_t best_cost = (uint64_t)n * top + 8;   /* no exceptions */
 	for (unsigned w = min_w; w < top; w++) {
 		uint64_t exc = S[w], c = (uint64_t)n * w + 8;
+		if (c >= best_cost)
+			break;   /* so is every wider one: the packed bits alone cost as much */
 		if (exc) {
 			unsigned gap_len = 1;
 			for (uint64_t lim = exc << 7; gap_len < 10 && n >= lim; lim <<= 7)
@@ -419,13 +475,19 @@ static inline __attribute__((always_inline)) uint32_t
 pack8(uint8_t *q, const uint64_t *v, unsigned w, uint32_t base, uint32_t *xi, uint32_t nexc)
 {
 	const uint64_t mask = low_mask(w);
-	uint64_t acc = 0;
+	uint64_t acc = 0, high = 0;
 	unsigned nb = 0;
+	for (unsigned j = 0; j < 8; j++)
+		high |= v[j];
+	if (__builtin_expect(high > mask, 0)) {
+		/* Exceptions are rare: note them only in the blocks that have some. */
+		for (unsigned j = 0; j < 8; j++) {
+			xi[nexc] = base + j;
+			nexc += v[j] > mask;
+		}
+	}
 	for (unsigned j = 0; j < 8; j++) {
-		uint64_t x = v[j];
-		xi[nexc] = base + j;
-		nexc += x > mask;
-		x &= mask;
+		uint64_t x = v[j] & mask;
 		acc |= x << nb;
 		if (nb + w >= 64) {
 			store_le64(q, acc);
@@ -966,9 +1028,12 @@ static void encode_flows_column(struct blob_codec *c, const struct bpass_update 
 	uint32_t n = u->n_packets, ndict = 0;
 	uint32_t mask = grow_table((void **)&c->fh, &c->cap_fh, n, sizeof(*c->fh)), gen = c->gen;
 	uint64_t *v = codec_vals(c, n);
-	/* At most n distinct flows: no growth inside the loop. */
+	/* At most n distinct flows: no growth inside the loop. Each flow has
+	 * four counters, packet i counting in the (i & 3)th, so that a run of
+	 * packets of one flow does not make every increment wait for the one
+	 * before (store to load); fcount[4k] gets their sum. */
 	xgrow((void **)&c->fdict, &c->cap_fdict, n, sizeof(*c->fdict));
-	xgrow((void **)&c->fcount, &c->cap_fcount, n, sizeof(*c->fcount));
+	xgrow((void **)&c->fcount, &c->cap_fcount, 4 * n, sizeof(*c->fcount));
 	if (!c->fmap)
 		c->fmap = xcalloc(FLOW_MAP_IDS, sizeof(*c->fmap));
 	int32_t *fdict = c->fdict;
@@ -987,7 +1052,7 @@ static void encode_flows_column(struct blob_codec *c, const struct bpass_update 
 				idx = ndict++;
 				fmap[id] = (uint64_t)gen << 32 | idx;
 				fdict[idx] = id;
-				fcount[idx] = 0;
+				memset(fcount + 4 * (size_t)idx, 0, 4 * sizeof(*fcount));
 			}
 		} else {
 			uint32_t hsh = (uint32_t)id * 0x9e3779b1u;
@@ -999,14 +1064,16 @@ static void encode_flows_column(struct blob_codec *c, const struct bpass_update 
 				c->fh[s].key = id;
 				c->fh[s].idx = ndict;
 				fdict[ndict] = id;
-				fcount[ndict] = 0;
+				memset(fcount + 4 * (size_t)ndict, 0, 4 * sizeof(*fcount));
 				ndict++;
 			}
 			idx = c->fh[s].idx;
 		}
-		fcount[idx]++;
+		fcount[4 * (size_t)idx + (i & 3)]++;
 		v[i] = idx;
 	}
+	for (uint32_t k = 0; k < ndict; k++)
+		fcount[k] = fcount[4 * k] + fcount[4 * k + 1] + fcount[4 * k + 2] + fcount[4 * k + 3];
 	/* Rank by frequency so that the busiest flows get the smallest codes
 	 * (ties: first seen first); the low 32 bits of forder[r] are the flow
 	 * of rank r. */
@@ -1194,11 +1261,7 @@ static void encode_string_table(struct str_set *ss, struct buf *o)
 		const struct str_slot *e = &c->sh[c->ustr[k]];
 		if (!e->hash)
 			continue;
-		const unsigned char *str = (const unsigned char *)e->s;
-		for (size_t j = 0; j + 1 < e->len; j += 2)
-			*q++ = (uint8_t)(hex_val(str[j]) << 4 | hex_val(str[j + 1]));
-		if (e->len & 1)
-			*q++ = (uint8_t)(hex_val(str[e->len - 1]) << 4);
+		q = hex_pack(q, e->s, e->len);
 	}
 	o->len += hex_bytes;
 	put_u(o, c->tmp.len);
