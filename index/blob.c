@@ -305,7 +305,9 @@ struct blob_codec {
 	uint32_t *frank; uint32_t cap_frank;          /* first-seen index -> rank */
 	uint32_t *fstart; uint32_t cap_fstart;        /* rank_by_count's buckets */
 
-	uint32_t *size_count;         /* 65536 counters, zero between calls */
+	uint32_t *size_stamp;         /* 65536 generation stamps: the size was seen */
+	uint16_t *size_lane;          /* 4 * 65536 counters (size * 4 + lane), zero
+				       * between calls (at most 8192 samples) */
 	uint16_t *size_touched;       /* distinct sizes of this call */
 	uint8_t *size_code;           /* 65536 codes, 0xff = not in the dictionary */
 
@@ -321,7 +323,8 @@ struct blob_codec {
 struct blob_codec *blob_codec_new(void)
 {
 	struct blob_codec *c = xcalloc(1, sizeof(*c));
-	c->size_count = xcalloc(65536, sizeof(*c->size_count));
+	c->size_stamp = xcalloc(65536, sizeof(*c->size_stamp));
+	c->size_lane = xcalloc(4 * 65536, sizeof(*c->size_lane));
 	c->size_touched = xmalloc(65536 * sizeof(*c->size_touched));
 	c->size_code = xmalloc(65536);
 	memset(c->size_code, 0xff, 65536);
@@ -343,7 +346,8 @@ void blob_codec_free(struct blob_codec *c)
 	free(c->forder);
 	free(c->frank);
 	free(c->fstart);
-	free(c->size_count);
+	free(c->size_stamp);
+	free(c->size_lane);
 	free(c->size_touched);
 	free(c->size_code);
 	free(c->sh);
@@ -363,6 +367,7 @@ static void codec_next_gen(struct blob_codec *c)
 			memset(c->fh, 0, (size_t)c->cap_fh * sizeof(*c->fh));
 		if (c->fmap)
 			memset(c->fmap, 0, FLOW_MAP_IDS * sizeof(*c->fmap));
+		memset(c->size_stamp, 0, 65536 * sizeof(*c->size_stamp));
 		if (c->sh)
 			memset(c->sh, 0, (size_t)c->cap_sh * sizeof(*c->sh));
 		c->gen = 1;
@@ -892,19 +897,31 @@ static void encode_sizes(struct blob_codec *c, const struct bpass_update *u, str
 	memset(h, 0, sizeof(h));
 	/* Frequencies from at most about 4096 evenly spaced packets. */
 	uint32_t step = n > 8192 ? n / 4096 : 1, ns = 0;
+	/* A size is new when its stamp is not this call's generation; sample j
+	 * counts in lane j & 3 (so that a run of one size does not make every
+	 * increment wait for the one before). */
+	uint32_t gen = c->gen, *stamp = c->size_stamp;
+	uint16_t *lane = c->size_lane;
 	for (uint32_t i = 0; i < n; i += step, ns++) {
 		uint16_t s = pk[i].size;
 		c->size_touched[ndistinct] = s;   /* kept when s is new */
-		ndistinct += c->size_count[s]++ == 0;
+		ndistinct += stamp[s] != gen;
+		stamp[s] = gen;
+		lane[4 * (size_t)s + (ns & 3)]++;
 	}
-	for (uint32_t k = 0; k < ndistinct; k++)
-		h[bitlen(c->size_touched[k])] += c->size_count[c->size_touched[k]];
+	/* The counts, into the lanes' first counter (the others zeroed). */
+	for (uint32_t k = 0; k < ndistinct; k++) {
+		uint16_t *l = lane + 4 * (size_t)c->size_touched[k];
+		l[0] = (uint16_t)(l[0] + l[1] + l[2] + l[3]);
+		l[1] = l[2] = l[3] = 0;
+		h[bitlen(c->size_touched[k])] += l[0];
+	}
 	/* The most frequent sizes, most frequent first (ties: smaller size). */
 	uint16_t top[SIZE_DICT_MAX];
 	uint32_t topc[SIZE_DICT_MAX], ntop = 0;
 	for (uint32_t k = 0; k < ndistinct; k++) {
 		uint16_t s = c->size_touched[k];
-		uint32_t cnt = c->size_count[s];
+		uint32_t cnt = lane[4 * (size_t)s];
 		if (ntop == SIZE_DICT_MAX && cnt <= topc[ntop - 1])
 			continue;
 		uint32_t j = ntop < SIZE_DICT_MAX ? ntop++ : ntop - 1;
@@ -917,7 +934,7 @@ static void encode_sizes(struct blob_codec *c, const struct bpass_update *u, str
 		topc[j] = cnt;
 	}
 	for (uint32_t k = 0; k < ndistinct; k++)
-		c->size_count[c->size_touched[k]] = 0;
+		lane[4 * (size_t)c->size_touched[k]] = 0;
 
 	/* Choose between the direct column and a dictionary of m = 2^k - 1.
 	 * Costs in bits, estimated on the sample and scaled to n. */
@@ -1272,27 +1289,42 @@ static void encode_string_table(struct str_set *ss, struct buf *o)
 }
 
 /* Two small flags packed in one byte when both are 0 or 1 (bit 7 = escaped). */
-static void put_flag_pair(struct buf *o, uint8_t a, uint8_t b)
+static inline uint8_t *flag_pair(uint8_t *p, uint8_t a, uint8_t b)
 {
 	if (a <= 1 && b <= 1) {
-		put_b(o, (uint8_t)(a | b << 1));
+		*p++ = (uint8_t)(a | b << 1);
 	} else {
-		put_b(o, 0x80);
-		put_b(o, a);
-		put_b(o, b);
+		*p++ = 0x80;
+		*p++ = a;
+		*p++ = b;
 	}
+	return p;
 }
 
-static void put_flag_triple(struct buf *o, uint8_t a, uint8_t b, uint8_t c)
+static inline uint8_t *flag_triple(uint8_t *p, uint8_t a, uint8_t b, uint8_t c)
 {
 	if (a <= 1 && b <= 1 && c <= 1) {
-		put_b(o, (uint8_t)(a | b << 1 | c << 2));
+		*p++ = (uint8_t)(a | b << 1 | c << 2);
 	} else {
-		put_b(o, 0x80);
-		put_b(o, a);
-		put_b(o, b);
-		put_b(o, c);
+		*p++ = 0x80;
+		*p++ = a;
+		*p++ = b;
+		*p++ = c;
 	}
+	return p;
+}
+
+/* A cursor at the end of o with room for n bytes; cursor_end sets o's
+ * length to where the cursor got to. */
+static inline uint8_t *cursor(struct buf *o, size_t n)
+{
+	room(o, n);
+	return (uint8_t *)o->data + o->len;
+}
+
+static inline void cursor_end(struct buf *o, uint8_t *p)
+{
+	o->len = (size_t)(p - (uint8_t *)o->data);
 }
 
 static void encode_payload(struct blob_codec *c, const struct bpass_update *u, struct buf *o)
@@ -1343,49 +1375,60 @@ static void encode_payload(struct blob_codec *c, const struct bpass_update *u, s
 	put_u(o, u->flows_expired);
 	put_u(o, u->flows_dropped);
 	put_u(o, u->n_flows);
+	/* The record loops write through a cursor into room reserved for the
+	 * largest record (bytes: varints of 64 bits 10, of 32 bits 5, a flag
+	 * pair 3, a triple 4), with no check per field. */
 	int64_t prev_id = 0;
+	uint8_t *p = cursor(o, (size_t)u->n_flows * (10 + 3 + 1 + 5 + 5 + 5 + 5));
 	for (uint32_t i = 0; i < u->n_flows; i++) {
 		const struct bpass_flow *f = &u->flows[i];
-		put_s(o, (int64_t)f->flow_id - prev_id);
+		p = put_varint(p, zigzag((int64_t)f->flow_id - prev_id));
 		prev_id = f->flow_id;
-		put_flag_pair(o, f->src_anon, f->dst_anon);
-		put_b(o, f->proto);
-		put_u(o, f->src_port);
-		put_u(o, f->dst_port);
-		put_u(o, *r++);
-		put_u(o, *r++);
+		p = flag_pair(p, f->src_anon, f->dst_anon);
+		*p++ = f->proto;
+		p = put_varint(p, f->src_port);
+		p = put_varint(p, f->dst_port);
+		p = put_varint(p, *r++);
+		p = put_varint(p, *r++);
 	}
+	cursor_end(o, p);
 
 	put_u(o, u->dns_dropped_a);
 	put_u(o, u->dns_dropped_cname);
 	put_u(o, u->n_a_records);
+	p = cursor(o, (size_t)u->n_a_records * (5 + 5 + 1 + 5 + 5 + 5));
 	for (uint32_t i = 0; i < u->n_a_records; i++) {
 		const struct bpass_a_record *a = &u->a_records[i];
-		put_u(o, a->packet_id);
-		put_u(o, a->address_id);
-		put_b(o, a->anonymized);
-		put_s(o, a->ttl);
-		put_u(o, *r++);
-		put_u(o, *r++);
+		p = put_varint(p, a->packet_id);
+		p = put_varint(p, a->address_id);
+		*p++ = a->anonymized;
+		p = put_varint(p, zigzag(a->ttl));
+		p = put_varint(p, *r++);
+		p = put_varint(p, *r++);
 	}
+	cursor_end(o, p);
 	put_u(o, u->n_cname_records);
+	p = cursor(o, (size_t)u->n_cname_records * (5 + 5 + 4 + 5 + 5 + 5));
 	for (uint32_t i = 0; i < u->n_cname_records; i++) {
 		const struct bpass_cname_record *cn = &u->cname_records[i];
-		put_u(o, cn->packet_id);
-		put_u(o, cn->address_id);
-		put_flag_triple(o, cn->domain_anonymized, cn->cname_anonymized, cn->legacy);
-		put_s(o, cn->ttl);
-		put_u(o, *r++);
-		put_u(o, *r++);
+		p = put_varint(p, cn->packet_id);
+		p = put_varint(p, cn->address_id);
+		p = flag_triple(p, cn->domain_anonymized, cn->cname_anonymized, cn->legacy);
+		p = put_varint(p, zigzag(cn->ttl));
+		p = put_varint(p, *r++);
+		p = put_varint(p, *r++);
 	}
+	cursor_end(o, p);
 
 	put_u(o, u->addresses_first_id);
 	put_u(o, u->addresses_capacity);
 	put_u(o, u->n_addresses);
+	p = cursor(o, (size_t)u->n_addresses * (5 + 5));
 	for (uint32_t i = 0; i < u->n_addresses; i++) {
-		put_u(o, *r++);
-		put_u(o, *r++);
+		p = put_varint(p, *r++);
+		p = put_varint(p, *r++);
 	}
+	cursor_end(o, p);
 
 	put_u(o, u->n_drop_stats);
 	for (uint32_t i = 0; i < u->n_drop_stats; i++) {
