@@ -412,6 +412,9 @@ static unsigned column_choose(const uint32_t h[65], uint32_t n, unsigned min_w, 
 {
 	uint64_t S[72], T[72];
 	unsigned top = 64;
+	while (top >= 8 && !(h[top] | h[top - 1] | h[top - 2] | h[top - 3] | h[top - 4] |
+			     h[top - 5] | h[top - 6] | h[top - 7]))
+		top -= 8;
 	while (top > 0 && !h[top])
 		top--;
 	/* S and T of top and above are 0: only the widths below top count. */
@@ -482,6 +485,7 @@ pack8(uint8_t *q, const uint64_t *v, unsigned w, uint32_t base, uint32_t *xi, ui
 	const uint64_t mask = low_mask(w);
 	uint64_t acc = 0, high = 0;
 	unsigned nb = 0;
+#pragma GCC unroll 8
 	for (unsigned j = 0; j < 8; j++)
 		high |= v[j];
 	if (__builtin_expect(high > mask, 0)) {
@@ -491,6 +495,8 @@ pack8(uint8_t *q, const uint64_t *v, unsigned w, uint32_t base, uint32_t *xi, ui
 			nexc += v[j] > mask;
 		}
 	}
+	/* Unrolled, so that nb is a constant at every step. */
+#pragma GCC unroll 8
 	for (unsigned j = 0; j < 8; j++) {
 		uint64_t x = v[j] & mask;
 		acc |= x << nb;
@@ -859,8 +865,21 @@ static void encode_times(struct blob_codec *c, const struct bpass_update *u, str
 		put_column(c, o, v, n, min_w);
 		return;
 	}
-	/* The histogram on the way (four counters, see column_histogram). */
 	uint32_t hh[4][65], h[65];
+	if (n < 256) {
+		/* The histogram on the way; one set of counters (most updates
+		 * are short: clearing and adding four would cost more). */
+		memset(h, 0, sizeof(h));
+		for (uint32_t i = 0; i < n; i++) {
+			uint64_t t = (uint64_t)pk[i].time_us;
+			v[i] = zigzag(u2i(t - prev));
+			h[bitlen(v[i])]++;
+			prev = t;
+		}
+		put_column_h(c, o, v, n, min_w, h, n);
+		return;
+	}
+	/* The histogram on the way (four counters, see column_histogram). */
 	memset(hh, 0, sizeof(hh));
 	uint32_t i = 0;
 	for (; i + 4 <= n; i += 4) {
