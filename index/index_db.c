@@ -54,6 +54,10 @@
  * from open to close; the file holds the pid of the holder for the message of
  * the next one. A second writer gets INDEX_DB_BUSY, or waits with
  * INDEX_OPEN_WAIT.
+ *
+ * A sharded index (index_db.h) is a folder of such files and a manifest;
+ * opened for reading, a struct index_db holds one read-only index_db per
+ * shard and the reader functions below go through them (the last section).
  */
 #include "index_db.h"
 
