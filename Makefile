@@ -69,6 +69,10 @@ FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_HELPERS := $(filter-out $(FUZZ_SRCS) tests/fuzz/replay_main.c,$(wildcard tests/fuzz/*.c))
 FUZZ_HELPER_OBJS := $(FUZZ_HELPERS:%.c=$(BUILD)/%.o)
 REPLAY_BINS := $(FUZZ_SRCS:tests/fuzz/fuzz_%.c=$(BUILD)/tests/replay_%)
+# Micro-benchmarks (make bench runs them through tools/bench; built with the
+# tests so that they stay warning-free).
+BENCH_SRCS := $(wildcard tests/bench/bench_*.c)
+BENCH_BINS := $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/tests/%)
 PLUGIN_SRCS := $(wildcard tests/plugins/*.c processors/example/*.c)
 PLUGIN_SOS  := $(addprefix $(BUILD)/plugins/,$(notdir $(PLUGIN_SRCS:.c=.so)))
 # A C++ plugin (the public headers' extern "C" guards), built with $(CXX).
@@ -121,6 +125,10 @@ $(BUILD)/tests/replay_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/replay
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
+$(BUILD)/tests/bench_%: $(BUILD)/tests/bench/bench_%.o $(FUZZ_HELPER_OBJS) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
 # Plugins use only the public headers and link nothing from bpass.
 $(BUILD)/plugins/%.so: tests/plugins/%.c processors/bpass.h index/bpass_update.h index/session_key.h
 	@mkdir -p $(dir $@)
@@ -136,7 +144,7 @@ $(BUILD)/plugins/%.so: processors/examples/%.c $(SDK_HDRS) $(SDK_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -shared -fPIC $(WARN) -Iprocessors -Iprocessors/sdk -Iindex $(CFLAGS) $(if $(SANITIZE),$(SAN_FLAGS)) $< $(SDK_LIB) -o $@
 
-tests: all $(UNIT_BINS) $(REPLAY_BINS)
+tests: all $(UNIT_BINS) $(REPLAY_BINS) $(BENCH_BINS)
 
 test: tests
 	tests/run.sh $(BUILD)
@@ -147,7 +155,7 @@ check:
 	$(MAKE) tests DEVELOPER=1 BUILD=build-san SANITIZE=address,undefined CFLAGS="-O1 -g"
 	tests/run.sh $(BUILD) build-san
 
-bench: all
+bench: all $(BENCH_BINS)
 	tools/bench $(BUILD)
 	tools/bench-run $(BUILD)
 

@@ -73,6 +73,10 @@
 /* Deflate the clear-text strings when there are at least this many bytes. */
 #define BLOB_DEFLATE_MIN_TEXT 256u
 
+/* Flow ids below this (the router's flow table indices) find their entry
+ * by direct indexing (512 KiB per codec); others through a hash table. */
+#define FLOW_MAP_IDS 65536u
+
 /* Sizes dictionary: at most 15 entries; code m (the entry count) escapes. */
 #define SIZE_DICT_MAX 15u
 
@@ -164,45 +168,107 @@ static inline uint8_t *put_varint(uint8_t *p, uint64_t v)
 	return p;
 }
 
-static void put_u(struct buf *o, uint64_t v)
+/* Room for n more bytes in o: the common case (room already there) inline,
+ * the growth out of line. */
+static inline void room(struct buf *o, size_t n)
 {
-	buf_reserve(o, 10);
+	if (__builtin_expect(o->cap - o->len < n, 0))
+		buf_reserve(o, n);
+}
+
+static inline void put_u(struct buf *o, uint64_t v)
+{
+	room(o, 10);
 	uint8_t *p = (uint8_t *)o->data + o->len;
 	o->len = (size_t)(put_varint(p, v) - (uint8_t *)o->data);
 }
 
-static void put_s(struct buf *o, int64_t v)
+static inline void put_s(struct buf *o, int64_t v)
 {
 	put_u(o, zigzag(v));
 }
 
-static void put_b(struct buf *o, uint8_t v)
+static inline void put_b(struct buf *o, uint8_t v)
 {
-	buf_reserve(o, 1);
+	room(o, 1);
 	o->data[o->len++] = (char)v;
 }
 
-/* 1 for the bytes of lowercase hex, 0 for every other byte. */
-static const uint8_t lower_hex[256] = {
-	['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1,
-	['7'] = 1, ['8'] = 1, ['9'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1,
-	['e'] = 1, ['f'] = 1,
-};
+/* Lowercase hex, 8 bytes at a time ("SWAR"): x holds 8 bytes of a string
+ * (the first in the low byte), of which the bytes set in H_MASK-style mask
+ * (0x80 in each byte to test) count. For a byte b < 0x80, ((b | 0x80) - lo)
+ * has bit 7 set iff b >= lo, and ((hi | 0x80) - b) iff b <= hi; neither
+ * borrows from the next byte. */
+#define ONES 0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
+
+static inline bool hex8(uint64_t x, uint64_t mask)
+{
+	if (x & HIGHS & mask)
+		return false;
+	x &= ~HIGHS;   /* bytes outside the mask may be anything: keep them from borrowing */
+	uint64_t ge0 = (x | HIGHS) - '0' * ONES, le9 = ('9' | 0x80) * ONES - x;
+	uint64_t gea = (x | HIGHS) - 'a' * ONES, lef = ('f' | 0x80) * ONES - x;
+	uint64_t ok = (ge0 & le9) | (gea & lef);
+	return ((ok ^ HIGHS) & mask) == 0;
+}
+
+/* The first n (< 8) bytes of s, zero-padded, as hex8 and hex_pack8 read them. */
+static inline uint64_t load_tail(const char *s, size_t n)
+{
+	uint8_t b[8] = { 0 };
+	memcpy(b, s, n);
+	return load_le64(b);
+}
 
 static inline bool is_lower_hex(const char *s, size_t len)
 {
 	if (!len)
 		return false;
-	const unsigned char *p = (const unsigned char *)s;
-	unsigned all = 1;
-	for (size_t i = 0; i < len; i++)
-		all &= lower_hex[p[i]];
-	return all;
+	size_t i = 0;
+	for (; i + 8 <= len; i += 8)
+		if (!hex8(load_le64((const uint8_t *)s + i), HIGHS))
+			return false;
+	if (i == len)
+		return true;
+	size_t rest = len - i;
+	return hex8(load_tail(s + i, rest), HIGHS >> (8 * (8 - rest)));
 }
 
-static inline unsigned hex_val(unsigned char c)
+/* 8 lowercase hex digits (zero bytes where padded) to their 4 bytes, the
+ * first digit in the high nibble of the first byte, in the low 32 bits
+ * (first byte lowest). '0'-'9' is 0x30-0x39 and 'a'-'f' 0x61-0x66: the low
+ * nibble, plus 9 when bit 6 is set. */
+static inline uint32_t hex_pack8(uint64_t x)
 {
-	return c <= '9' ? (unsigned)(c - '0') : (unsigned)(c - 'a' + 10);
+	uint64_t nib = (x & 0x0f * ONES) + ((x >> 6) & ONES) * 9;
+	uint64_t y = ((nib << 4) | (nib >> 8)) & 0x00ff00ff00ff00ffull;
+	y = (y | (y >> 8)) & 0x0000ffff0000ffffull;
+	return (uint32_t)(y | (y >> 16));
+}
+
+static inline void store_le32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	p[3] = (uint8_t)(v >> 24);
+}
+
+/* Writes the (len + 1) / 2 bytes of the lowercase hex string s at q (an odd
+ * last digit in a high nibble) and returns the end. */
+static inline uint8_t *hex_pack(uint8_t *q, const char *s, size_t len)
+{
+	size_t i = 0;
+	for (; i + 8 <= len; i += 8, q += 4)
+		store_le32(q, hex_pack8(load_le64((const uint8_t *)s + i)));
+	if (i < len) {
+		size_t rest = len - i;
+		uint32_t v = hex_pack8(load_tail(s + i, rest));
+		for (size_t k = 0; k < (rest + 1) / 2; k++, v >>= 8)
+			*q++ = (uint8_t)v;
+	}
+	return q;
 }
 
 /* ---------------------------------------------------------------------------
@@ -228,14 +294,20 @@ struct blob_codec {
 
 	uint64_t *vals;  uint32_t cap_vals;   /* column values */
 	uint64_t *esc;   uint32_t cap_esc;    /* escaped sizes */
+	uint32_t *xi;    uint32_t cap_xi;     /* a column's exception indices */
 
-	struct flow_slot *fh; uint32_t cap_fh;        /* flow id -> first-seen index */
+	uint64_t *fmap;                               /* flow id -> gen << 32 | first-seen index,
+						       * for ids 0 to FLOW_MAP_IDS - 1 */
+	struct flow_slot *fh; uint32_t cap_fh;        /* other flow ids -> first-seen index */
 	int32_t *fdict;  uint32_t cap_fdict;          /* first-seen index -> flow id */
 	uint32_t *fcount; uint32_t cap_fcount;
 	uint64_t *forder; uint32_t cap_forder;        /* (count, index) sort keys */
 	uint32_t *frank; uint32_t cap_frank;          /* first-seen index -> rank */
+	uint32_t *fstart; uint32_t cap_fstart;        /* rank_by_count's buckets */
 
-	uint32_t *size_count;         /* 65536 counters, zero between calls */
+	uint32_t *size_stamp;         /* 65536 generation stamps: the size was seen */
+	uint16_t *size_lane;          /* 4 * 65536 counters (size * 4 + lane), zero
+				       * between calls (at most 8192 samples) */
 	uint16_t *size_touched;       /* distinct sizes of this call */
 	uint8_t *size_code;           /* 65536 codes, 0xff = not in the dictionary */
 
@@ -251,7 +323,8 @@ struct blob_codec {
 struct blob_codec *blob_codec_new(void)
 {
 	struct blob_codec *c = xcalloc(1, sizeof(*c));
-	c->size_count = xcalloc(65536, sizeof(*c->size_count));
+	c->size_stamp = xcalloc(65536, sizeof(*c->size_stamp));
+	c->size_lane = xcalloc(4 * 65536, sizeof(*c->size_lane));
 	c->size_touched = xmalloc(65536 * sizeof(*c->size_touched));
 	c->size_code = xmalloc(65536);
 	memset(c->size_code, 0xff, 65536);
@@ -265,12 +338,16 @@ void blob_codec_free(struct blob_codec *c)
 		return;
 	free(c->vals);
 	free(c->esc);
+	free(c->xi);
+	free(c->fmap);
 	free(c->fh);
 	free(c->fdict);
 	free(c->fcount);
 	free(c->forder);
 	free(c->frank);
-	free(c->size_count);
+	free(c->fstart);
+	free(c->size_stamp);
+	free(c->size_lane);
 	free(c->size_touched);
 	free(c->size_code);
 	free(c->sh);
@@ -288,63 +365,79 @@ static void codec_next_gen(struct blob_codec *c)
 	if (++c->gen == 0) {
 		if (c->fh)
 			memset(c->fh, 0, (size_t)c->cap_fh * sizeof(*c->fh));
+		if (c->fmap)
+			memset(c->fmap, 0, FLOW_MAP_IDS * sizeof(*c->fmap));
+		memset(c->size_stamp, 0, 65536 * sizeof(*c->size_stamp));
 		if (c->sh)
 			memset(c->sh, 0, (size_t)c->cap_sh * sizeof(*c->sh));
 		c->gen = 1;
 	}
 }
 
-/* Makes a stamped hash table of at least 2 * n slots (a power of two). */
-static void grow_table(void **table, uint32_t *cap, uint64_t n, size_t elem)
+/* Makes a stamped hash table hold at least 2 * n slots (a power of two) and
+ * returns the mask of the slots this call uses: 2 * n of them rounded up,
+ * not the whole table, which a large update may have grown far beyond what
+ * the next small one needs (probing all of it would miss the cache). The
+ * slots past the mask keep their older stamps and are never read. */
+static uint32_t grow_table(void **table, uint32_t *cap, uint64_t n, size_t elem)
 {
 	uint64_t want = 64;
-	while (want < 2 * n)
+	while (want < 2 * n && want < (1u << 31))
 		want *= 2;
-	if (want <= *cap)
-		return;
-	if (want > (1u << 31))
-		want = 1u << 31;
-	free(*table);
-	*table = xcalloc((size_t)want, elem);
-	*cap = (uint32_t)want;
+	if (want > *cap) {
+		free(*table);
+		*table = xcalloc((size_t)want, elem);
+		*cap = (uint32_t)want;
+	}
+	return (uint32_t)want - 1;
 }
 
 /* ---------------------------------------------------------------------------
  * Packed columns, encoding
  */
 
-/* Bits a column of width w costs, exceptions included (an estimate for the
- * exception gaps). h[L] counts the values of bit length L. */
-static uint64_t column_cost(const uint32_t h[65], uint32_t n, unsigned w, unsigned top)
-{
-	uint64_t bits = (uint64_t)n * w, exc = 0, exc_bits = 0;
-	for (unsigned L = w + 1; L <= top; L++) {
-		if (!h[L])
-			continue;
-		exc += h[L];
-		exc_bits += (uint64_t)h[L] * 8 * ((L - w + 6) / 7);
-	}
-	if (exc) {
-		uint64_t gap = n / exc;
-		bits += exc_bits + exc * 8 * varint_len(gap) + 8 * varint_len(exc);
-	}
-	return bits + 8;
-}
-
+/* The width of least cost from min_w up to the longest value (the first
+ * one on ties), h[L] counting the values of bit length L of n. The cost in
+ * bits of width w, exceptions included (an estimate for the exception gaps):
+ *
+ *   8 + n * w, plus when exc = (values longer than w) > 0:
+ *   sum over L > w of h[L] * 8 * ceil((L - w) / 7)     (their high bits)
+ *   + exc * 8 * varint_len(n / exc) + 8 * varint_len(exc)
+ *
+ * With S[x] = the values longer than x, ceil((L - w) / 7) counts the k >= 0
+ * with w + 7k < L, so the first sum is 8 * T[w] where T[x] = S[x] + T[x + 7]:
+ * every width costs O(1), and no division (varint_len(n / exc) compares n
+ * with exc * 128^k). */
 static unsigned column_choose(const uint32_t h[65], uint32_t n, unsigned min_w, uint64_t *cost)
 {
-	unsigned top = 0;
-	for (unsigned L = 64; L > 0; L--)
-		if (h[L]) {
-			top = L;
-			break;
-		}
+	uint64_t S[72], T[72];
+	unsigned top = 64;
+	while (top >= 8 && !(h[top] | h[top - 1] | h[top - 2] | h[top - 3] | h[top - 4] |
+			     h[top - 5] | h[top - 6] | h[top - 7]))
+		top -= 8;
+	while (top > 0 && !h[top])
+		top--;
+	/* S and T of top and above are 0: only the widths below top count. */
+	for (unsigned x = top; x < top + 8; x++)
+		S[x] = T[x] = 0;
+	for (unsigned x = top; x > 0; x--)
+		S[x - 1] = S[x] + h[x];
+	for (unsigned x = top; x-- > 0;)
+		T[x] = S[x] + T[x + 7];
 	if (top < min_w)
 		top = min_w;
 	unsigned best = top;
-	uint64_t best_cost = column_cost(h, n, top, top);
+	uint64_t best_cost = (uint64_t)n * top + 8;   /* no exceptions */
 	for (unsigned w = min_w; w < top; w++) {
-		uint64_t c = column_cost(h, n, w, top);
+		uint64_t exc = S[w], c = (uint64_t)n * w + 8;
+		if (c >= best_cost)
+			break;   /* so is every wider one: the packed bits alone cost as much */
+		if (exc) {
+			unsigned gap_len = 1;
+			for (uint64_t lim = exc << 7; gap_len < 10 && n >= lim; lim <<= 7)
+				gap_len++;
+			c += 8 * T[w] + exc * 8 * gap_len + 8 * varint_len(exc);
+		}
 		if (c < best_cost) {
 			best_cost = c;
 			best = w;
@@ -355,6 +448,10 @@ static unsigned column_choose(const uint32_t h[65], uint32_t n, unsigned min_w, 
 	return best;
 }
 
+/* column_histogram counts every value of a column of up to this many (so a
+ * caller that knows the counts already may pass them instead). */
+#define HIST_ALL 2048u
+
 /* Counts bit lengths over at most about 2048 of the values (evenly spaced):
  * the width is a size heuristic, exceptions are found exactly when packing.
  * Four interleaved counters, so that runs of equal lengths do not chain
@@ -363,7 +460,7 @@ static uint32_t column_histogram(const uint64_t *v, uint32_t n, uint32_t h[65])
 {
 	uint32_t hh[4][65];
 	memset(hh, 0, sizeof(hh));
-	uint32_t step = n > 2048 ? n / 1024 : 1, m = 0, i = 0;
+	uint32_t step = n > HIST_ALL ? n / 1024 : 1, m = 0, i = 0;
 	for (; i + 3 * step < n; i += 4 * step, m += 4) {
 		hh[0][bitlen(v[i])]++;
 		hh[1][bitlen(v[i + step])]++;
@@ -377,25 +474,95 @@ static uint32_t column_histogram(const uint64_t *v, uint32_t n, uint32_t h[65])
 	return m;
 }
 
-/* Appends a packed column of the n values v (n > 0) of width >= min_w. */
-static void put_column(struct buf *o, const uint64_t *v, uint32_t n, unsigned min_w)
+/* Packs the 8 values v[0..8) of width w (w <= 56) into the w bytes at q,
+ * LSB-first, and notes the indices (base + j) of those wider than w in xi.
+ * May write up to 8 bytes past the block (zeros, overwritten by the next
+ * block or left in the buffer's slack). Inlined with a constant w, every
+ * shift is a constant and the values do not wait for each other. */
+static inline __attribute__((always_inline)) uint32_t
+pack8(uint8_t *q, const uint64_t *v, unsigned w, uint32_t base, uint32_t *xi, uint32_t nexc)
 {
-	uint32_t h[65];
-	uint32_t m = column_histogram(v, n, h);
+	const uint64_t mask = low_mask(w);
+	uint64_t acc = 0, high = 0;
+	unsigned nb = 0;
+#pragma GCC unroll 8
+	for (unsigned j = 0; j < 8; j++)
+		high |= v[j];
+	if (__builtin_expect(high > mask, 0)) {
+		/* Exceptions are rare: note them only in the blocks that have some. */
+		for (unsigned j = 0; j < 8; j++) {
+			xi[nexc] = base + j;
+			nexc += v[j] > mask;
+		}
+	}
+	/* Unrolled, so that nb is a constant at every step. */
+#pragma GCC unroll 8
+	for (unsigned j = 0; j < 8; j++) {
+		uint64_t x = v[j] & mask;
+		acc |= x << nb;
+		if (nb + w >= 64) {
+			store_le64(q, acc);
+			q += 8;
+			acc = nb ? x >> (64 - nb) : 0;
+			nb = nb + w - 64;
+		} else {
+			nb += w;
+		}
+	}
+	if (nb)
+		store_le64(q, acc);
+	return nexc;
+}
+
+/* Packs the first nblocks * 8 values; returns the exception count. */
+static uint32_t pack_blocks(uint8_t *q, const uint64_t *v, uint32_t nblocks, unsigned w,
+			    uint32_t *xi)
+{
+	uint32_t nexc = 0;
+	switch (w) {
+#define PACK_CASE(W)                                                             \
+	case (W):                                                                \
+		for (uint32_t b = 0; b < nblocks; b++)                           \
+			nexc = pack8(q + (size_t)b * (W), v + 8 * (size_t)b, (W), 8 * b, xi, nexc); \
+		break;
+#define PACK_CASE8(W) PACK_CASE(W) PACK_CASE(W + 1) PACK_CASE(W + 2) PACK_CASE(W + 3) \
+	PACK_CASE(W + 4) PACK_CASE(W + 5) PACK_CASE(W + 6) PACK_CASE(W + 7)
+	PACK_CASE8(1) PACK_CASE8(9) PACK_CASE8(17) PACK_CASE8(25) PACK_CASE8(33)
+	PACK_CASE8(41) PACK_CASE8(49)
+#undef PACK_CASE8
+#undef PACK_CASE
+	default:
+		break;
+	}
+	return nexc;
+}
+
+/* Appends a packed column of the n values v (n > 0) of width >= min_w,
+ * whose width is chosen from h, the bit lengths of m of them (those
+ * column_histogram counts). */
+static void put_column_h(struct blob_codec *c, struct buf *o, const uint64_t *v, uint32_t n,
+			 unsigned min_w, const uint32_t h[65], uint32_t m)
+{
 	unsigned w = column_choose(h, m, min_w, NULL);
 	uint32_t nexc = 0;
 
 	put_b(o, (uint8_t)w);
 
 	size_t nbytes = (size_t)(((uint64_t)n * w + 7) / 8);
-	buf_reserve(o, nbytes + 8);
+	room(o, nbytes + 16);
 	uint8_t *p = (uint8_t *)o->data + o->len;
-	uint64_t mask = low_mask(w), acc = 0;
+	uint64_t mask = low_mask(w);
+	xgrow((void **)&c->xi, &c->cap_xi, n + 1, sizeof(*c->xi));
+	uint32_t *xi = c->xi;
 	if (w && w <= 56) {
-		/* Branch-free: store 8 bytes every time, advance by whole bytes. */
+		/* Blocks of 8 values (w bytes each), then the rest bit by bit. */
+		uint32_t nblocks = n / 8, i = nblocks * 8;
+		nexc = pack_blocks(p, v, nblocks, w, xi);
+		uint8_t *q = p + (size_t)nblocks * w;
+		uint64_t acc = 0;
 		unsigned nb = 0;
-		uint8_t *q = p;
-		for (uint32_t i = 0; i < n; i++) {
+		for (; i < n; i++) {
+			xi[nexc] = i;
 			nexc += v[i] > mask;
 			acc |= (v[i] & mask) << nb;
 			nb += w;
@@ -409,7 +576,9 @@ static void put_column(struct buf *o, const uint64_t *v, uint32_t n, unsigned mi
 	} else if (w) {
 		unsigned nb = 0;
 		uint8_t *q = p;
+		uint64_t acc = 0;
 		for (uint32_t i = 0; i < n; i++) {
+			xi[nexc] = i;
 			nexc += v[i] > mask;
 			uint64_t x = v[i] & mask;
 			acc |= x << nb;
@@ -427,24 +596,31 @@ static void put_column(struct buf *o, const uint64_t *v, uint32_t n, unsigned mi
 			nb = nb > 8 ? nb - 8 : 0;
 		}
 	} else {
-		for (uint32_t i = 0; i < n; i++)
+		for (uint32_t i = 0; i < n; i++) {
+			xi[nexc] = i;
 			nexc += v[i] != 0;
+		}
 	}
 	o->len += nbytes;
 
 	put_u(o, nexc);
-	if (nexc) {
-		uint32_t prev = 0;
-		bool first = true;
-		for (uint32_t i = 0; i < n; i++) {
-			if (v[i] <= mask)
-				continue;
-			put_u(o, first ? i : i - prev - 1);
-			put_u(o, v[i] >> w);
-			prev = i;
-			first = false;
-		}
+	room(o, (size_t)nexc * 20);
+	uint8_t *e = (uint8_t *)o->data + o->len;
+	for (uint32_t k = 0; k < nexc; k++) {
+		uint32_t i = xi[k];
+		e = put_varint(e, k ? i - xi[k - 1] - 1 : i);
+		e = put_varint(e, v[i] >> w);
 	}
+	o->len = (size_t)(e - (uint8_t *)o->data);
+}
+
+/* Appends a packed column of the n values v (n > 0) of width >= min_w. */
+static void put_column(struct blob_codec *c, struct buf *o, const uint64_t *v, uint32_t n,
+		       unsigned min_w)
+{
+	uint32_t h[65];
+	uint32_t m = column_histogram(v, n, h);
+	put_column_h(c, o, v, n, min_w, h, m);
 }
 
 /* ---------------------------------------------------------------------------
@@ -678,12 +854,58 @@ static void encode_times(struct blob_codec *c, const struct bpass_update *u, str
 	uint32_t n = u->n_packets;
 	uint64_t *v = codec_vals(c, n);
 	uint64_t prev = (uint64_t)u->packets_first_us;
-	for (uint32_t i = 0; i < n; i++) {
-		uint64_t t = (uint64_t)u->packets[i].time_us;
+	const struct bpass_packet *pk = u->packets;
+	unsigned min_w = n > BLOB_FREE_PACKETS ? 8 : 0;
+	if (n > HIST_ALL) {
+		for (uint32_t i = 0; i < n; i++) {
+			uint64_t t = (uint64_t)pk[i].time_us;
+			v[i] = zigzag(u2i(t - prev));
+			prev = t;
+		}
+		put_column(c, o, v, n, min_w);
+		return;
+	}
+	uint32_t hh[4][65], h[65];
+	if (n < 256) {
+		/* The histogram on the way; one set of counters (most updates
+		 * are short: clearing and adding four would cost more). */
+		memset(h, 0, sizeof(h));
+		for (uint32_t i = 0; i < n; i++) {
+			uint64_t t = (uint64_t)pk[i].time_us;
+			v[i] = zigzag(u2i(t - prev));
+			h[bitlen(v[i])]++;
+			prev = t;
+		}
+		put_column_h(c, o, v, n, min_w, h, n);
+		return;
+	}
+	/* The histogram on the way (four counters, see column_histogram). */
+	memset(hh, 0, sizeof(hh));
+	uint32_t i = 0;
+	for (; i + 4 <= n; i += 4) {
+		uint64_t t0 = (uint64_t)pk[i].time_us, t1 = (uint64_t)pk[i + 1].time_us;
+		uint64_t t2 = (uint64_t)pk[i + 2].time_us, t3 = (uint64_t)pk[i + 3].time_us;
+		uint64_t z0 = zigzag(u2i(t0 - prev)), z1 = zigzag(u2i(t1 - t0));
+		uint64_t z2 = zigzag(u2i(t2 - t1)), z3 = zigzag(u2i(t3 - t2));
+		v[i] = z0;
+		v[i + 1] = z1;
+		v[i + 2] = z2;
+		v[i + 3] = z3;
+		hh[0][bitlen(z0)]++;
+		hh[1][bitlen(z1)]++;
+		hh[2][bitlen(z2)]++;
+		hh[3][bitlen(z3)]++;
+		prev = t3;
+	}
+	for (; i < n; i++) {
+		uint64_t t = (uint64_t)pk[i].time_us;
 		v[i] = zigzag(u2i(t - prev));
+		hh[0][bitlen(v[i])]++;
 		prev = t;
 	}
-	put_column(o, v, n, n > BLOB_FREE_PACKETS ? 8 : 0);
+	for (unsigned L = 0; L <= 64; L++)
+		h[L] = hh[0][L] + hh[1][L] + hh[2][L] + hh[3][L];
+	put_column_h(c, o, v, n, min_w, h, n);
 }
 
 static void encode_sizes(struct blob_codec *c, const struct bpass_update *u, struct buf *o)
@@ -694,19 +916,31 @@ static void encode_sizes(struct blob_codec *c, const struct bpass_update *u, str
 	memset(h, 0, sizeof(h));
 	/* Frequencies from at most about 4096 evenly spaced packets. */
 	uint32_t step = n > 8192 ? n / 4096 : 1, ns = 0;
+	/* A size is new when its stamp is not this call's generation; sample j
+	 * counts in lane j & 3 (so that a run of one size does not make every
+	 * increment wait for the one before). */
+	uint32_t gen = c->gen, *stamp = c->size_stamp;
+	uint16_t *lane = c->size_lane;
 	for (uint32_t i = 0; i < n; i += step, ns++) {
 		uint16_t s = pk[i].size;
-		if (c->size_count[s]++ == 0)
-			c->size_touched[ndistinct++] = s;
+		c->size_touched[ndistinct] = s;   /* kept when s is new */
+		ndistinct += stamp[s] != gen;
+		stamp[s] = gen;
+		lane[4 * (size_t)s + (ns & 3)]++;
 	}
-	for (uint32_t k = 0; k < ndistinct; k++)
-		h[bitlen(c->size_touched[k])] += c->size_count[c->size_touched[k]];
+	/* The counts, into the lanes' first counter (the others zeroed). */
+	for (uint32_t k = 0; k < ndistinct; k++) {
+		uint16_t *l = lane + 4 * (size_t)c->size_touched[k];
+		l[0] = (uint16_t)(l[0] + l[1] + l[2] + l[3]);
+		l[1] = l[2] = l[3] = 0;
+		h[bitlen(c->size_touched[k])] += l[0];
+	}
 	/* The most frequent sizes, most frequent first (ties: smaller size). */
 	uint16_t top[SIZE_DICT_MAX];
 	uint32_t topc[SIZE_DICT_MAX], ntop = 0;
 	for (uint32_t k = 0; k < ndistinct; k++) {
 		uint16_t s = c->size_touched[k];
-		uint32_t cnt = c->size_count[s];
+		uint32_t cnt = lane[4 * (size_t)s];
 		if (ntop == SIZE_DICT_MAX && cnt <= topc[ntop - 1])
 			continue;
 		uint32_t j = ntop < SIZE_DICT_MAX ? ntop++ : ntop - 1;
@@ -719,7 +953,7 @@ static void encode_sizes(struct blob_codec *c, const struct bpass_update *u, str
 		topc[j] = cnt;
 	}
 	for (uint32_t k = 0; k < ndistinct; k++)
-		c->size_count[c->size_touched[k]] = 0;
+		lane[4 * (size_t)c->size_touched[k]] = 0;
 
 	/* Choose between the direct column and a dictionary of m = 2^k - 1.
 	 * Costs in bits, estimated on the sample and scaled to n. */
@@ -750,7 +984,10 @@ static void encode_sizes(struct blob_codec *c, const struct bpass_update *u, str
 		for (uint32_t i = 0; i < n; i++)
 			v[i] = pk[i].size;
 		put_b(o, 0);
-		put_column(o, v, n, 0);
+		if (n <= HIST_ALL)   /* h counted every packet */
+			put_column_h(c, o, v, n, 0, h, n);
+		else
+			put_column(c, o, v, n, 0);
 		return;
 	}
 	put_b(o, (uint8_t)best_m);
@@ -761,37 +998,34 @@ static void encode_sizes(struct blob_codec *c, const struct bpass_update *u, str
 	uint64_t *v = codec_vals(c, n);
 	xgrow((void **)&c->esc, &c->cap_esc, n, sizeof(*c->esc));
 	uint32_t nesc = 0;
+	uint64_t *esc = c->esc;
 	for (uint32_t i = 0; i < n; i++) {
-		uint8_t code = c->size_code[pk[i].size];
-		if (code == 0xff) {
-			code = (uint8_t)best_m;
-			c->esc[nesc++] = pk[i].size;
-		}
-		v[i] = code;
+		uint16_t size = pk[i].size;
+		uint8_t code = c->size_code[size];
+		esc[nesc] = size;                 /* kept when escaped */
+		nesc += code == 0xff;
+		v[i] = code == 0xff ? best_m : code;
 	}
 	for (uint32_t j = 0; j < best_m; j++)
 		c->size_code[top[j]] = 0xff;
-	put_column(o, v, n, 0);
+	if (n <= HIST_ALL) {
+		/* Every packet was counted: the codes' lengths follow from topc. */
+		memset(h, 0, sizeof(h));
+		for (uint32_t j = 0; j < best_m; j++)
+			h[bitlen(j)] += topc[j];
+		h[bitlen(best_m)] += nesc;
+		put_column_h(c, o, v, n, 0, h, n);
+	} else {
+		put_column(c, o, v, n, 0);
+	}
 	put_u(o, nesc);
 	if (nesc)
-		put_column(o, c->esc, nesc, 0);
+		put_column(c, o, c->esc, nesc, 0);
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return x < y ? -1 : x > y;
-}
-
-/* Sorts v ascending: insertion sort when short (most updates have few
- * flows; glibc's qsort would allocate and call cmp_u64 for each step),
- * qsort otherwise. */
+/* Sorts the short array v ascending (insertion sort: few flows). */
 static void sort_u64(uint64_t *v, uint32_t n)
 {
-	if (n > 48) {
-		qsort(v, n, sizeof(*v), cmp_u64);
-		return;
-	}
 	for (uint32_t i = 1; i < n; i++) {
 		uint64_t x = v[i];
 		uint32_t j = i;
@@ -801,57 +1035,112 @@ static void sort_u64(uint64_t *v, uint32_t n)
 	}
 }
 
+/* Orders the ndict flows by count, highest first, ties in first-seen order
+ * (what sort_u64 gives on the keys (UINT32_MAX - count) << 32 | k), with a
+ * counting sort: O(ndict + the highest count). */
+static void rank_by_count(struct blob_codec *c, uint32_t ndict)
+{
+	uint32_t top = 0;
+	for (uint32_t k = 0; k < ndict; k++)
+		if (c->fcount[k] > top)
+			top = c->fcount[k];
+	xgrow((void **)&c->fstart, &c->cap_fstart, top + 1, sizeof(*c->fstart));
+	uint32_t *start = c->fstart;
+	memset(start, 0, ((size_t)top + 1) * sizeof(*start));
+	for (uint32_t k = 0; k < ndict; k++)
+		start[c->fcount[k]]++;
+	uint32_t at = 0;
+	for (uint32_t cnt = top + 1; cnt-- > 0;) {
+		uint32_t m = start[cnt];
+		start[cnt] = at;
+		at += m;
+	}
+	for (uint32_t k = 0; k < ndict; k++)
+		c->forder[start[c->fcount[k]]++] = k;
+}
+
 static void encode_flows_column(struct blob_codec *c, const struct bpass_update *u, struct buf *o)
 {
 	uint32_t n = u->n_packets, ndict = 0;
-	grow_table((void **)&c->fh, &c->cap_fh, n, sizeof(*c->fh));
-	uint32_t mask = c->cap_fh - 1, gen = c->gen;
+	uint32_t mask = grow_table((void **)&c->fh, &c->cap_fh, n, sizeof(*c->fh)), gen = c->gen;
 	uint64_t *v = codec_vals(c, n);
-	int32_t last_id = 0;
-	uint32_t last_idx = UINT32_MAX;
+	/* At most n distinct flows: no growth inside the loop. Each flow has
+	 * four counters, packet i counting in the (i & 3)th, so that a run of
+	 * packets of one flow does not make every increment wait for the one
+	 * before (store to load); fcount[4k] gets their sum. */
+	xgrow((void **)&c->fdict, &c->cap_fdict, n, sizeof(*c->fdict));
+	xgrow((void **)&c->fcount, &c->cap_fcount, 4 * n, sizeof(*c->fcount));
+	if (!c->fmap)
+		c->fmap = xcalloc(FLOW_MAP_IDS, sizeof(*c->fmap));
+	int32_t *fdict = c->fdict;
+	uint32_t *fcount = c->fcount;
+	uint64_t *fmap = c->fmap;
+	const struct bpass_packet *pk = u->packets;
 	for (uint32_t i = 0; i < n; i++) {
-		int32_t id = u->packets[i].flow_id;
-		if (id == last_id && last_idx != UINT32_MAX) {
-			c->fcount[last_idx]++;
-			v[i] = last_idx;
-			continue;
+		int32_t id = pk[i].flow_id;
+		uint32_t idx;
+		if (__builtin_expect((uint32_t)id < FLOW_MAP_IDS, 1)) {
+			/* Usual ids: one stamped slot per id, no probing. */
+			uint64_t e = fmap[id];
+			if (__builtin_expect((uint32_t)(e >> 32) == gen, 1)) {
+				idx = (uint32_t)e;
+			} else {
+				idx = ndict++;
+				fmap[id] = (uint64_t)gen << 32 | idx;
+				fdict[idx] = id;
+				memset(fcount + 4 * (size_t)idx, 0, 4 * sizeof(*fcount));
+			}
+		} else {
+			uint32_t hsh = (uint32_t)id * 0x9e3779b1u;
+			uint32_t s = (hsh ^ hsh >> 15) & mask;
+			while (c->fh[s].gen == gen && c->fh[s].key != id)
+				s = (s + 1) & mask;
+			if (c->fh[s].gen != gen) {
+				c->fh[s].gen = gen;
+				c->fh[s].key = id;
+				c->fh[s].idx = ndict;
+				fdict[ndict] = id;
+				memset(fcount + 4 * (size_t)ndict, 0, 4 * sizeof(*fcount));
+				ndict++;
+			}
+			idx = c->fh[s].idx;
 		}
-		uint32_t hsh = (uint32_t)id * 0x9e3779b1u;
-		uint32_t s = (hsh ^ hsh >> 15) & mask;
-		while (c->fh[s].gen == gen && c->fh[s].key != id)
-			s = (s + 1) & mask;
-		if (c->fh[s].gen != gen) {
-			c->fh[s].gen = gen;
-			c->fh[s].key = id;
-			c->fh[s].idx = ndict;
-			xgrow((void **)&c->fdict, &c->cap_fdict, ndict + 1, sizeof(*c->fdict));
-			xgrow((void **)&c->fcount, &c->cap_fcount, ndict + 1, sizeof(*c->fcount));
-			c->fdict[ndict] = id;
-			c->fcount[ndict] = 0;
-			ndict++;
-		}
-		uint32_t idx = c->fh[s].idx;
-		c->fcount[idx]++;
+		fcount[4 * (size_t)idx + (i & 3)]++;
 		v[i] = idx;
-		last_id = id;
-		last_idx = idx;
 	}
-	/* Rank by frequency so that the busiest flows get the smallest codes. */
+	for (uint32_t k = 0; k < ndict; k++)
+		fcount[k] = fcount[4 * k] + fcount[4 * k + 1] + fcount[4 * k + 2] + fcount[4 * k + 3];
+	/* Rank by frequency so that the busiest flows get the smallest codes
+	 * (ties: first seen first); the low 32 bits of forder[r] are the flow
+	 * of rank r. */
 	xgrow((void **)&c->forder, &c->cap_forder, ndict, sizeof(*c->forder));
 	xgrow((void **)&c->frank, &c->cap_frank, ndict, sizeof(*c->frank));
-	for (uint32_t k = 0; k < ndict; k++)
-		c->forder[k] = ((uint64_t)(UINT32_MAX - c->fcount[k]) << 32) | k;
-	if (ndict > 1)
-		sort_u64(c->forder, ndict);
-	put_u(o, ndict);
+	if (ndict <= 48) {
+		for (uint32_t k = 0; k < ndict; k++)
+			c->forder[k] = ((uint64_t)(UINT32_MAX - c->fcount[k]) << 32) | k;
+		if (ndict > 1)
+			sort_u64(c->forder, ndict);
+	} else {
+		rank_by_count(c, ndict);
+	}
+	room(o, 10 + (size_t)ndict * 5);
+	uint8_t *p = (uint8_t *)o->data + o->len;
+	p = put_varint(p, ndict);
+	uint32_t h[65];
+	memset(h, 0, sizeof(h));
 	for (uint32_t r = 0; r < ndict; r++) {
 		uint32_t k = (uint32_t)c->forder[r];
 		c->frank[k] = r;
-		put_s(o, c->fdict[k]);
+		p = put_varint(p, zigzag(c->fdict[k]));
+		h[bitlen(r)] += c->fcount[k];
 	}
+	o->len = (size_t)(p - (uint8_t *)o->data);
 	for (uint32_t i = 0; i < n; i++)
 		v[i] = c->frank[v[i]];
-	put_column(o, v, n, 0);
+	if (n <= HIST_ALL)   /* the ranks' lengths follow from the counts */
+		put_column_h(c, o, v, n, 0, h, n);
+	else
+		put_column(c, o, v, n, 0);
 }
 
 static inline uint32_t str_hash(const char *s, size_t len)
@@ -874,13 +1163,14 @@ static inline uint32_t str_hash(const char *s, size_t len)
 struct str_set {
 	struct blob_codec *c;
 	uint32_t nrefs, nstr;
+	uint32_t mask;    /* of the string table's slots in use (grow_table) */
 };
 
 static void str_ref(struct str_set *ss, const char *s)
 {
 	struct blob_codec *c = ss->c;
 	size_t len = strlen(s);
-	uint32_t h = str_hash(s, len), mask = c->cap_sh - 1, gen = c->gen;
+	uint32_t h = str_hash(s, len), mask = ss->mask, gen = c->gen;
 	uint32_t slot = h & mask;
 	for (;;) {
 		struct str_slot *e = &c->sh[slot];
@@ -908,7 +1198,7 @@ static void collect_strings(struct str_set *ss, const struct bpass_update *u)
 	uint64_t nrefs = 3 + (uint64_t)u->n_whitelist + 2ull * u->n_flows +
 			 2ull * u->n_a_records + 2ull * u->n_cname_records +
 			 2ull * u->n_addresses + u->n_http_urls;
-	grow_table((void **)&c->sh, &c->cap_sh, nrefs, sizeof(*c->sh));
+	ss->mask = grow_table((void **)&c->sh, &c->cap_sh, nrefs, sizeof(*c->sh));
 	xgrow((void **)&c->refs, &c->cap_refs, (uint32_t)nrefs, sizeof(*c->refs));
 	xgrow((void **)&c->ustr, &c->cap_ustr, (uint32_t)nrefs, sizeof(*c->ustr));
 	str_ref(ss, u->build_id);
@@ -1007,11 +1297,7 @@ static void encode_string_table(struct str_set *ss, struct buf *o)
 		const struct str_slot *e = &c->sh[c->ustr[k]];
 		if (!e->hash)
 			continue;
-		const unsigned char *str = (const unsigned char *)e->s;
-		for (size_t j = 0; j + 1 < e->len; j += 2)
-			*q++ = (uint8_t)(hex_val(str[j]) << 4 | hex_val(str[j + 1]));
-		if (e->len & 1)
-			*q++ = (uint8_t)(hex_val(str[e->len - 1]) << 4);
+		q = hex_pack(q, e->s, e->len);
 	}
 	o->len += hex_bytes;
 	put_u(o, c->tmp.len);
@@ -1022,27 +1308,42 @@ static void encode_string_table(struct str_set *ss, struct buf *o)
 }
 
 /* Two small flags packed in one byte when both are 0 or 1 (bit 7 = escaped). */
-static void put_flag_pair(struct buf *o, uint8_t a, uint8_t b)
+static inline uint8_t *flag_pair(uint8_t *p, uint8_t a, uint8_t b)
 {
 	if (a <= 1 && b <= 1) {
-		put_b(o, (uint8_t)(a | b << 1));
+		*p++ = (uint8_t)(a | b << 1);
 	} else {
-		put_b(o, 0x80);
-		put_b(o, a);
-		put_b(o, b);
+		*p++ = 0x80;
+		*p++ = a;
+		*p++ = b;
 	}
+	return p;
 }
 
-static void put_flag_triple(struct buf *o, uint8_t a, uint8_t b, uint8_t c)
+static inline uint8_t *flag_triple(uint8_t *p, uint8_t a, uint8_t b, uint8_t c)
 {
 	if (a <= 1 && b <= 1 && c <= 1) {
-		put_b(o, (uint8_t)(a | b << 1 | c << 2));
+		*p++ = (uint8_t)(a | b << 1 | c << 2);
 	} else {
-		put_b(o, 0x80);
-		put_b(o, a);
-		put_b(o, b);
-		put_b(o, c);
+		*p++ = 0x80;
+		*p++ = a;
+		*p++ = b;
+		*p++ = c;
 	}
+	return p;
+}
+
+/* A cursor at the end of o with room for n bytes; cursor_end sets o's
+ * length to where the cursor got to. */
+static inline uint8_t *cursor(struct buf *o, size_t n)
+{
+	room(o, n);
+	return (uint8_t *)o->data + o->len;
+}
+
+static inline void cursor_end(struct buf *o, uint8_t *p)
+{
+	o->len = (size_t)(p - (uint8_t *)o->data);
 }
 
 static void encode_payload(struct blob_codec *c, const struct bpass_update *u, struct buf *o)
@@ -1093,49 +1394,60 @@ static void encode_payload(struct blob_codec *c, const struct bpass_update *u, s
 	put_u(o, u->flows_expired);
 	put_u(o, u->flows_dropped);
 	put_u(o, u->n_flows);
+	/* The record loops write through a cursor into room reserved for the
+	 * largest record (bytes: varints of 64 bits 10, of 32 bits 5, a flag
+	 * pair 3, a triple 4), with no check per field. */
 	int64_t prev_id = 0;
+	uint8_t *p = cursor(o, (size_t)u->n_flows * (10 + 3 + 1 + 5 + 5 + 5 + 5));
 	for (uint32_t i = 0; i < u->n_flows; i++) {
 		const struct bpass_flow *f = &u->flows[i];
-		put_s(o, (int64_t)f->flow_id - prev_id);
+		p = put_varint(p, zigzag((int64_t)f->flow_id - prev_id));
 		prev_id = f->flow_id;
-		put_flag_pair(o, f->src_anon, f->dst_anon);
-		put_b(o, f->proto);
-		put_u(o, f->src_port);
-		put_u(o, f->dst_port);
-		put_u(o, *r++);
-		put_u(o, *r++);
+		p = flag_pair(p, f->src_anon, f->dst_anon);
+		*p++ = f->proto;
+		p = put_varint(p, f->src_port);
+		p = put_varint(p, f->dst_port);
+		p = put_varint(p, *r++);
+		p = put_varint(p, *r++);
 	}
+	cursor_end(o, p);
 
 	put_u(o, u->dns_dropped_a);
 	put_u(o, u->dns_dropped_cname);
 	put_u(o, u->n_a_records);
+	p = cursor(o, (size_t)u->n_a_records * (5 + 5 + 1 + 5 + 5 + 5));
 	for (uint32_t i = 0; i < u->n_a_records; i++) {
 		const struct bpass_a_record *a = &u->a_records[i];
-		put_u(o, a->packet_id);
-		put_u(o, a->address_id);
-		put_b(o, a->anonymized);
-		put_s(o, a->ttl);
-		put_u(o, *r++);
-		put_u(o, *r++);
+		p = put_varint(p, a->packet_id);
+		p = put_varint(p, a->address_id);
+		*p++ = a->anonymized;
+		p = put_varint(p, zigzag(a->ttl));
+		p = put_varint(p, *r++);
+		p = put_varint(p, *r++);
 	}
+	cursor_end(o, p);
 	put_u(o, u->n_cname_records);
+	p = cursor(o, (size_t)u->n_cname_records * (5 + 5 + 4 + 5 + 5 + 5));
 	for (uint32_t i = 0; i < u->n_cname_records; i++) {
 		const struct bpass_cname_record *cn = &u->cname_records[i];
-		put_u(o, cn->packet_id);
-		put_u(o, cn->address_id);
-		put_flag_triple(o, cn->domain_anonymized, cn->cname_anonymized, cn->legacy);
-		put_s(o, cn->ttl);
-		put_u(o, *r++);
-		put_u(o, *r++);
+		p = put_varint(p, cn->packet_id);
+		p = put_varint(p, cn->address_id);
+		p = flag_triple(p, cn->domain_anonymized, cn->cname_anonymized, cn->legacy);
+		p = put_varint(p, zigzag(cn->ttl));
+		p = put_varint(p, *r++);
+		p = put_varint(p, *r++);
 	}
+	cursor_end(o, p);
 
 	put_u(o, u->addresses_first_id);
 	put_u(o, u->addresses_capacity);
 	put_u(o, u->n_addresses);
+	p = cursor(o, (size_t)u->n_addresses * (5 + 5));
 	for (uint32_t i = 0; i < u->n_addresses; i++) {
-		put_u(o, *r++);
-		put_u(o, *r++);
+		p = put_varint(p, *r++);
+		p = put_varint(p, *r++);
 	}
+	cursor_end(o, p);
 
 	put_u(o, u->n_drop_stats);
 	for (uint32_t i = 0; i < u->n_drop_stats; i++) {

@@ -54,6 +54,10 @@
  * from open to close; the file holds the pid of the holder for the message of
  * the next one. A second writer gets INDEX_DB_BUSY, or waits with
  * INDEX_OPEN_WAIT.
+ *
+ * A sharded index (index_db.h) is a folder of such files and a manifest;
+ * opened for reading, a struct index_db holds one read-only index_db per
+ * shard and the reader functions below go through them (the last section).
  */
 #include "index_db.h"
 
@@ -226,7 +230,9 @@ struct index_update_iter {
 };
 
 struct index_db {
-	sqlite3 *db;
+	sqlite3 *db;                  /* NULL for a sharded index (the shards have theirs) */
+	struct index_db **shard;      /* a sharded index's shards, opened read-only */
+	uint32_t nshards;             /* 0: an ordinary index file */
 	char *path;
 	int lock_fd;
 	bool writer;
@@ -479,6 +485,21 @@ fail:
 	return -1;
 }
 
+static int open_shards(struct index_db *db, const char *dir, uint32_t n)
+{
+	struct buf p;
+	buf_init(&p);
+	db->shard = xcalloc(n, sizeof(*db->shard));
+	db->nshards = n;
+	int rc = 0;
+	for (uint32_t k = 0; k < n && rc == 0; k++) {
+		index_db_shard_path(dir, k, &p);
+		rc = index_db_open(&db->shard[k], p.data, INDEX_OPEN_READ) == INDEX_DB_OK ? 0 : -1;
+	}
+	buf_release(&p);
+	return rc;
+}
+
 int index_db_open(struct index_db **out, const char *path, int flags)
 {
 	*out = NULL;
@@ -504,8 +525,13 @@ int index_db_open(struct index_db **out, const char *path, int flags)
 			goto fail;
 		}
 		if (S_ISDIR(st.st_mode)) {
-			log_error("could not open index \"%s\": %s", path, strerror(EISDIR));
-			goto fail;
+			int n = index_db_shards_read(path);
+			if (n == 0)
+				log_error("could not open index \"%s\": %s", path, strerror(EISDIR));
+			if (n <= 0 || open_shards(db, path, (uint32_t)n))
+				goto fail;
+			*out = db;
+			return INDEX_DB_OK;
 		}
 		oflags = SQLITE_OPEN_READONLY;
 	}
@@ -561,6 +587,9 @@ void index_db_close(struct index_db *db)
 		sqlite3_finalize(db->st[i]);
 	if (db->db)
 		sqlite3_close(db->db);
+	for (uint32_t k = 0; k < db->nshards; k++)
+		index_db_close(db->shard[k]);
+	free(db->shard);
 	if (db->lock_fd >= 0) {
 		/* No stale pid for the next one's messages; closing releases the flock. */
 		if (ftruncate(db->lock_fd, 0) != 0) {
@@ -596,9 +625,75 @@ static void session_of_row(sqlite3_stmt *st, struct index_session *s)
 	s->last_timestamp_s = sqlite3_column_int64(st, 11);
 }
 
+/* Orders sessions as ST_SESSIONS does (BINARY collation: byte order). */
+static int cmp_session_key(const struct index_session *a, const struct index_session *b)
+{
+	int c = strcmp(a->node_id, b->node_id);
+	if (!c)
+		c = strcmp(a->context, b->context);
+	if (!c)
+		c = a->session_id < b->session_id ? -1 : a->session_id > b->session_id;
+	return c;
+}
+
+/* The shards' listings merged in key order (a node lives in one shard, so
+ * no key is listed twice); ids tell the shard (see index_db.h). */
+static int sharded_sessions(struct index_db *db,
+			    int (*cb)(void *arg, const struct index_session *s), void *arg)
+{
+	uint32_t n = db->nshards;
+	struct index_session *cur = xcalloc(n, sizeof(*cur));
+	sqlite3_stmt **st = xcalloc(n, sizeof(*st));
+	bool *live = xcalloc(n, sizeof(*live));
+	int ret = 0;
+	for (uint32_t k = 0; k < n && !ret; k++) {
+		/* Their own statements: each shard's ST_SESSIONS stays free. */
+		if (sqlite3_prepare_v2(db->shard[k]->db, stmt_sql[ST_SESSIONS], -1, &st[k],
+				       NULL) != SQLITE_OK) {
+			ret = db_fail(db->shard[k], "prepare a statement on");
+			break;
+		}
+		int rc = sqlite3_step(st[k]);
+		if (rc == SQLITE_ROW) {
+			session_of_row(st[k], &cur[k]);
+			live[k] = true;
+		} else if (rc != SQLITE_DONE) {
+			ret = db_fail(db->shard[k], "read sessions of");
+		}
+	}
+	while (!ret) {
+		uint32_t best = n;
+		for (uint32_t k = 0; k < n; k++)
+			if (live[k] && (best == n || cmp_session_key(&cur[k], &cur[best]) < 0))
+				best = k;
+		if (best == n)
+			break;
+		struct index_session s = cur[best];
+		s.id = s.id * INDEX_SHARDS_MAX + best;
+		if ((ret = cb(arg, &s)) != 0)
+			break;
+		int rc = sqlite3_step(st[best]);
+		if (rc == SQLITE_ROW) {
+			session_of_row(st[best], &cur[best]);
+		} else {
+			live[best] = false;
+			if (rc != SQLITE_DONE)
+				ret = db_fail(db->shard[best], "read sessions of");
+		}
+	}
+	for (uint32_t k = 0; k < n; k++)
+		sqlite3_finalize(st[k]);
+	free(st);
+	free(cur);
+	free(live);
+	return ret;
+}
+
 int index_db_sessions(struct index_db *db,
 		      int (*cb)(void *arg, const struct index_session *s), void *arg)
 {
+	if (db->nshards)
+		return sharded_sessions(db, cb, arg);
 	sqlite3_stmt *st = stmt(db, ST_SESSIONS);
 	if (!st)
 		return -1;
@@ -618,6 +713,16 @@ int index_db_sessions(struct index_db *db,
 int index_db_find_session(struct index_db *db, const struct bpass_session_key *key,
 			  struct index_session *out)
 {
+	if (db->nshards) {
+		for (uint32_t k = 0; k < db->nshards; k++) {
+			int r = index_db_find_session(db->shard[k], key, out);
+			if (r == INDEX_FOUND)
+				out->id = out->id * INDEX_SHARDS_MAX + k;
+			if (r != INDEX_NOT_FOUND)
+				return r;
+		}
+		return INDEX_NOT_FOUND;
+	}
 	sqlite3_stmt *st = stmt(db, ST_FIND);
 	if (!st)
 		return INDEX_FIND_ERROR;
@@ -643,6 +748,16 @@ int index_db_updates_begin(struct index_db *db, int64_t session_row_id, int32_t 
 			   struct index_update_iter **out)
 {
 	*out = NULL;
+	if (db->nshards) {
+		uint32_t k = (uint32_t)(session_row_id % INDEX_SHARDS_MAX);
+		if (session_row_id < 0 || k >= db->nshards) {
+			log_error("could not read updates of index \"%s\": no session %lld",
+				  db->path, (long long)session_row_id);
+			return -1;
+		}
+		return index_db_updates_begin(db->shard[k], session_row_id / INDEX_SHARDS_MAX,
+					      after_seq, out);
+	}
 	struct index_update_iter *it;
 	if (!db->iter_busy) {
 		/* The common case: one iterator at a time, one statement for the run. */
@@ -701,6 +816,12 @@ void index_db_updates_end(struct index_update_iter *it)
 int index_db_tarballs(struct index_db *db,
 		      int (*cb)(void *arg, const struct index_tarball *t), void *arg)
 {
+	if (db->nshards) {
+		int r = 0;
+		for (uint32_t k = 0; k < db->nshards && !r; k++)
+			r = index_db_tarballs(db->shard[k], cb, arg);
+		return r;
+	}
 	sqlite3_stmt *st = stmt(db, ST_TARBALLS);
 	if (!st)
 		return -1;
@@ -735,6 +856,12 @@ int index_db_tarballs(struct index_db *db,
 int index_db_rejects(struct index_db *db,
 		     int (*cb)(void *arg, const struct index_reject *r), void *arg)
 {
+	if (db->nshards) {
+		int ret = 0;
+		for (uint32_t k = 0; k < db->nshards && !ret; k++)
+			ret = index_db_rejects(db->shard[k], cb, arg);
+		return ret;
+	}
 	sqlite3_stmt *st = stmt(db, ST_REJECTS);
 	if (!st)
 		return -1;
@@ -1271,4 +1398,90 @@ void index_db_checkpointer_stop(struct index_db *db)
 uint64_t index_db_checkpoints(const struct index_db *db)
 {
 	return db->checkpoints;
+}
+
+/* ---------------------------------------------------------------------------
+ * Sharded indexes (index_db.h)
+ */
+
+uint32_t index_shard_of(const char *tarball_name, uint32_t shards)
+{
+	uint32_t h = 2166136261u;
+	for (const unsigned char *p = (const unsigned char *)tarball_name; *p && *p != '_'; p++)
+		h = (h ^ *p) * 16777619u;
+	return shards ? h % shards : 0;
+}
+
+void index_db_shard_path(const char *dir, uint32_t k, struct buf *out)
+{
+	buf_reset(out);
+	buf_printf(out, "%s/shard-%u.sqlite", dir, k);
+}
+
+int index_db_shards_read(const char *dir)
+{
+	struct buf p;
+	buf_init(&p);
+	buf_printf(&p, "%s/%s", dir, INDEX_SHARDS_MANIFEST);
+	FILE *f = fopen(p.data, "r");
+	int n = -1;
+	if (!f) {
+		if (errno == ENOENT)
+			n = 0;
+		else
+			log_error("could not read index manifest \"%s\": %s", p.data, strerror(errno));
+		buf_release(&p);
+		return n;
+	}
+	char line[64];
+	unsigned v = 0;
+	char *end;
+	if (fgets(line, sizeof(line), f) && !strncmp(line, "bpass index shards ", 19)) {
+		v = (unsigned)strtoul(line + 19, &end, 10);
+		if ((*end == '\n' || !*end) && v >= 2 && v <= INDEX_SHARDS_MAX)
+			n = (int)v;
+	}
+	if (n < 0)
+		log_error("could not read index manifest \"%s\": expected \"bpass index shards N\" "
+			  "with N from 2 to %d", p.data, INDEX_SHARDS_MAX);
+	fclose(f);
+	buf_release(&p);
+	return n;
+}
+
+int index_db_shards_create(const char *dir, uint32_t shards)
+{
+	if (mkdir(dir, 0777) != 0 && errno != EEXIST)
+		return log_error("could not create index folder \"%s\": %s", dir, strerror(errno));
+	int have = index_db_shards_read(dir);
+	if (have < 0)
+		return -1;
+	if (have > 0) {
+		if ((uint32_t)have != shards)
+			return log_error("cannot index into \"%s\" with %u shards: it has %d", dir,
+					 shards, have);
+		return 0;
+	}
+	struct buf p, tmp;
+	buf_init(&p);
+	buf_init(&tmp);
+	buf_printf(&p, "%s/%s", dir, INDEX_SHARDS_MANIFEST);
+	buf_printf(&tmp, "%s.tmp", p.data);
+	char text[64];
+	int len = snprintf(text, sizeof(text), "bpass index shards %u\n", shards);
+	int fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	int rc = -1;
+	if (fd >= 0 && write(fd, text, (size_t)len) == len && fsync(fd) == 0 &&
+	    close(fd) == 0 && rename(tmp.data, p.data) == 0) {
+		fd = -1;
+		rc = 0;
+	} else {
+		rc = log_error("could not write index manifest \"%s\": %s", p.data, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		unlink(tmp.data);
+	}
+	buf_release(&p);
+	buf_release(&tmp);
+	return rc;
 }

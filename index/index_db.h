@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "session_key.h"
 
 struct index_db;
@@ -251,5 +252,39 @@ uint64_t index_db_checkpoints(const struct index_db *db);
 
 /* The lock file's path for an index path (INDEX.lock), into out. */
 void index_db_lock_path(const char *index_path, char *out, size_t size);
+
+/* ---------------------------------------------------------------------------
+ * Sharded indexes (`bpass index --shards N`): a folder INDEX holding the
+ * manifest INDEX/shards (one line: "bpass index shards N") and N index
+ * files INDEX/shard-K.sqlite, K = 0 .. N-1, each an ordinary index with all
+ * of its guarantees, written by its own indexer. The tarballs of one node
+ * all go to one shard: index_shard_of hashes the node id of the tarball's
+ * name (the part before the first '_', as collect names them).
+ *
+ * index_db_open(READ) on such a folder opens every shard and reads them as
+ * one index: index_db_sessions merges their listings in key order, session
+ * ids carry their shard (row id * INDEX_SHARDS_MAX + K, so updates_begin
+ * finds it), find_session asks each shard; index_db_tarballs and
+ * index_db_rejects go through the shards in turn (each in name order).
+ * Writing goes to each shard file directly.
+ */
+#define INDEX_SHARDS_MAX 256
+#define INDEX_SHARDS_MANIFEST "shards"
+
+/* The shard (0 .. shards - 1) of a tarball name: FNV-1a of its node id. */
+uint32_t index_shard_of(const char *tarball_name, uint32_t shards);
+
+/* The path of shard k of the sharded index dir, into out (emptied first). */
+void index_db_shard_path(const char *dir, uint32_t k, struct buf *out);
+
+/* Reads dir's manifest: returns the shard count (2 .. INDEX_SHARDS_MAX),
+ * 0 when dir has no manifest (errno ENOENT: not a sharded index), or -1
+ * after printing why (unreadable or malformed manifest). */
+int index_db_shards_read(const char *dir);
+
+/* Makes dir a sharded index of shards shards: creates the folder and the
+ * manifest, or checks that an existing one says the same count. Returns 0,
+ * or -1 after printing why. */
+int index_db_shards_create(const char *dir, uint32_t shards);
 
 #endif

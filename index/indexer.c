@@ -87,9 +87,12 @@ static int cmp_known(const void *a, const void *b)
 	return strcmp(((const struct known *)a)->name, ((const struct known *)b)->name);
 }
 
+/* A tarball's name, of this indexer's shard (arg: the options). */
 static bool is_tarball_name(const char *n, void *arg)
 {
-	(void)arg;
+	const struct indexer_options *o = arg;
+	if (o->shards > 1 && index_shard_of(n, o->shards) != o->shard)
+		return false;
 	return n[0] != '.' && ((fs_has_suffix(n, ".tar") && strlen(n) > 4) ||
 			       (fs_has_suffix(n, ".tar.gz") && strlen(n) > 7));
 }
@@ -821,7 +824,7 @@ int indexer_run(const char *dir, const char *index_path, const struct indexer_op
 		if (known.n)
 			qsort(known.v, known.n, sizeof(*known.v), cmp_known);
 	}
-	int listed = fs_list(dir, is_tarball_name, NULL, &names);
+	int listed = fs_list(dir, is_tarball_name, (void *)o, &names);
 	if (listed < 0) {
 		int e0 = errno;
 		log_error("could not read updates folder \"%s\": %s", escape_str(&esc, dir),

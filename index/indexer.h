@@ -51,6 +51,8 @@ struct indexer_options {
 	bool sync_normal;   /* synchronous=NORMAL instead of FULL (see index_db.c) */
 	bool progress;      /* draw a progress line (log_progress, terminals only) */
 	int jobs;           /* reader threads; 1: everything on the calling thread */
+	uint32_t shards;    /* > 1: index only the tarballs of shard `shard` of this many */
+	uint32_t shard;     /* (index_shard_of, index_db.h); the others are not even counted */
 };
 
 struct indexer_stats {

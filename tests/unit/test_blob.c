@@ -432,6 +432,44 @@ static void test_strings(void **state)
 	free(bighex);
 }
 
+/* The encoder tells lowercase hex from other strings 8 bytes at a time:
+ * every byte value (the ones next to '0'-'9' and 'a'-'f' in particular, and
+ * those of bit 7 set) at the start, middle and end of strings of every
+ * length up to 17 (two words and a tail), must come back as it was. */
+static void test_hex_edges(void **state)
+{
+	(void)state;
+	enum { MAXLEN = 17, N = MAXLEN * 3 * 255 + MAXLEN };
+	char *pool = malloc((size_t)N * (MAXLEN + 1));
+	const char **wl = malloc(N * sizeof(*wl));
+	uint32_t n = 0;
+	for (int len = 1; len <= MAXLEN; len++) {
+		char base[MAXLEN + 1];
+		for (int j = 0; j < len; j++)
+			base[j] = "0123456789abcdef"[(len * 5 + j * 7) % 16];
+		base[len] = 0;
+		char *s = pool + (size_t)n * (MAXLEN + 1);
+		memcpy(s, base, (size_t)len + 1);
+		wl[n++] = s;
+		const int at[3] = { 0, len / 2, len - 1 };
+		for (int k = 0; k < 3; k++)
+			for (int b = 1; b < 256; b++) {
+				s = pool + (size_t)n * (MAXLEN + 1);
+				memcpy(s, base, (size_t)len + 1);
+				s[at[k]] = (char)b;
+				wl[n++] = s;
+			}
+	}
+	assert_true(n <= N);
+	struct bpass_update u;
+	empty_update(&u);
+	u.whitelist = wl;
+	u.n_whitelist = n;
+	round_trip(&u);
+	free(wl);
+	free(pool);
+}
+
 static void make_packets(struct bpass_packet *pk, uint32_t n, uint64_t seed, int kind)
 {
 	uint64_t x = seed * 2654435761u + 1;
@@ -1157,6 +1195,7 @@ int main(void)
 		cmocka_unit_test(test_unanonymized),
 		cmocka_unit_test(test_extremes),
 		cmocka_unit_test(test_strings),
+		cmocka_unit_test(test_hex_edges),
 		cmocka_unit_test(test_many_packets),
 		cmocka_unit_test(test_many_distinct_strings),
 		cmocka_unit_test(test_wide_columns),

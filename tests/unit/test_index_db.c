@@ -779,6 +779,20 @@ static void test_many_sessions(void **state)
 	index_db_close(db);
 }
 
+/* The shard of a tarball is FNV-1a (32 bits) of its node id, the name up to
+ * the first '_': pinned values (a sharded index written by one version must
+ * be extended by the next), the same shard for every tarball of a node. */
+static void test_shard_of(void **state)
+{
+	(void)state;
+	assert_int_equal(index_shard_of("OW0123456789AB", 1u << 31), 0x83259033u % (1u << 31));
+	assert_int_equal(index_shard_of("OW0123456789AB_2012-05-15_18-00-00.tar", 7), 6);
+	assert_int_equal(index_shard_of("OW0123456789AB_2013-01-01_00-00-00_abc.tar.gz", 7), 6);
+	assert_int_equal(index_shard_of("OWC43DC7FC820E_x.tar", 256), 239);
+	assert_int_equal(index_shard_of("", 5), 2166136261u % 5);
+	assert_int_equal(index_shard_of("anything", 1), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -794,6 +808,7 @@ int main(void)
 		cmocka_unit_test(test_lock),
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_many_sessions),
+		cmocka_unit_test(test_shard_of),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
