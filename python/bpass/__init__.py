@@ -167,6 +167,16 @@ def _format_exception(exc):
         head, where, ": " + line if line else "")
 
 
+def _class_names(codes):
+    """The column of class names of a column of class codes (view.class_name)."""
+    if numpy is None:
+        return [CLASS_NAMES[c] for c in codes]
+    return _CLASS_ARRAY[codes]
+
+
+_CLASS_ARRAY = None if numpy is None else numpy.array(CLASS_NAMES, dtype=object)
+
+
 def _objects(items):
     """A list as a column: a numpy object array when numpy is there."""
     if numpy is None:

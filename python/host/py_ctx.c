@@ -189,7 +189,7 @@ static PyObject *ctx_state_of(CtxObject *o, PyObject *name)
 
 /* ---- ctx.add ------------------------------------------------------------------ */
 
-enum cell_kind { CELL_SCALAR, CELL_BUFFER, CELL_SEQ };
+enum cell_kind { CELL_SCALAR, CELL_BUFFER, CELL_SEQ, CELL_OBJECTS };
 
 struct cell {
 	enum cell_kind kind;
@@ -197,8 +197,46 @@ struct cell {
 	Py_buffer view;            /* CELL_BUFFER */
 	bool is_signed;
 	PyObject *seq;             /* CELL_SEQ: a list or tuple (owned) */
+	const char *objs;          /* CELL_OBJECTS: a numpy object array's PyObject *s */
+	Py_ssize_t stride;
 	Py_ssize_t n;
 };
+
+/* A one-dimensional numpy array of objects (strings), read in place through
+ * its __array_interface__ (no list made of it). Returns 1 when a is one
+ * (c filled), 0 when it is not, -1 on error. */
+static int object_array(struct cell *c, PyObject *a)
+{
+	static PyObject *attr;
+	if (!attr && !(attr = PyUnicode_InternFromString("__array_interface__")))
+		return -1;
+	PyObject *ai = PyObject_GetAttr(a, attr);
+	if (!ai) {
+		PyErr_Clear();
+		return 0;
+	}
+	int rc = 0;
+	PyObject *ts = PyDict_Check(ai) ? PyDict_GetItemString(ai, "typestr") : NULL;
+	PyObject *shape = ts ? PyDict_GetItemString(ai, "shape") : NULL;
+	PyObject *data = shape ? PyDict_GetItemString(ai, "data") : NULL;
+	PyObject *strides = data ? PyDict_GetItemString(ai, "strides") : NULL;
+	if (ts && PyUnicode_Check(ts) && !PyUnicode_CompareWithASCIIString(ts, "|O") &&
+	    PyTuple_Check(shape) && PyTuple_GET_SIZE(shape) == 1 && PyTuple_Check(data) &&
+	    PyTuple_GET_SIZE(data) >= 1) {
+		c->n = PyLong_AsSsize_t(PyTuple_GET_ITEM(shape, 0));
+		c->objs = PyLong_AsVoidPtr(PyTuple_GET_ITEM(data, 0));
+		c->stride = strides && PyTuple_Check(strides) ?
+			PyLong_AsSsize_t(PyTuple_GET_ITEM(strides, 0)) : (Py_ssize_t)sizeof(PyObject *);
+		if (PyErr_Occurred()) {
+			rc = -1;
+		} else {
+			c->kind = CELL_OBJECTS;
+			rc = 1;
+		}
+	}
+	Py_DECREF(ai);
+	return rc;
+}
 
 static bool int_format(const char *f, bool *is_signed)
 {
@@ -282,6 +320,11 @@ static int cell_open(struct cell *c, PyObject *a, bool is_str, const char *col)
 			return -1;
 		}
 	}
+	if (is_str) {
+		int r = object_array(c, a);
+		if (r)
+			return r < 0 ? -1 : 0;
+	}
 	if (!is_str && PyIndex_Check(a)) {   /* a numpy integer */
 		c->v.i = PyLong_AsLongLong(a);
 		return c->v.i == -1 && PyErr_Occurred() ? -1 : 0;
@@ -309,7 +352,15 @@ static void cell_close(struct cell *c)
 
 static int seq_item(struct cell *c, Py_ssize_t i, bool is_str, const char *col, union bpass_cell *out)
 {
-	PyObject *x = PySequence_Fast_ITEMS(c->seq)[i];
+	PyObject *x;
+	if (c->kind == CELL_OBJECTS)
+		memcpy(&x, c->objs + i * c->stride, sizeof(x));
+	else
+		x = PySequence_Fast_ITEMS(c->seq)[i];
+	if (!x) {
+		PyErr_Format(PyExc_TypeError, "column \"%s\", row %zd: empty", col, i);
+		return -1;
+	}
 	if (is_str) {
 		if (!PyUnicode_Check(x)) {
 			PyErr_Format(PyExc_TypeError, "column \"%s\", row %zd: a str is needed, not %s",
@@ -387,7 +438,7 @@ static PyObject *ctx_add(CtxObject *o, PyObject *const *args, Py_ssize_t nargs)
 			struct cell *x = &cells[j];
 			if (x->kind == CELL_BUFFER)
 				row[j].i = buffer_int(x, i);
-			else if (x->kind == CELL_SEQ &&
+			else if ((x->kind == CELL_SEQ || x->kind == CELL_OBJECTS) &&
 				 seq_item(x, i, pt->cell_is_str[j], pt->cell_name[j], &row[j]))
 				goto out;
 		}

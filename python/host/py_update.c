@@ -108,8 +108,12 @@ typedef struct {
 	struct bpass_ctx *c;                 /* NULL once the call has returned */
 	const struct bpass_update *u;
 	PyObject *dict;                      /* fields and tables made so far */
-	struct bpass_packet_view *views;     /* update.view, when used */
 } UpdateObject;
+
+/* The views of the update being processed: one buffer, grown and reused
+ * (one update is alive at a time; a dead one makes no new columns). */
+static struct bpass_packet_view *views;
+static size_t cap_views;
 
 typedef struct {
 	PyObject_HEAD
@@ -268,7 +272,6 @@ static PyObject *domain_tuple(struct strmap *m, const struct bpass_packet_view *
 
 static PyObject *strings(const char *base, size_t stride, uint32_t n, size_t off, enum col_kind k)
 {
-	static const char *const class_names[] = BPASS_CLASS_NAMES;
 	PyObject *list = PyList_New(n);
 	struct strmap m = {0};
 	PyObject *last_t = NULL;
@@ -276,11 +279,7 @@ static PyObject *strings(const char *base, size_t stride, uint32_t n, size_t off
 	for (uint32_t i = 0; list && i < n; i++) {
 		const char *p = base + (size_t)i * stride;
 		PyObject *s;
-		if (k == K_CLASS_NAME) {
-			enum bpass_proto_class e;
-			memcpy(&e, p + off, sizeof(e));
-			s = str_of(&m, (unsigned)e < 7 ? class_names[e] : "unknown");
-		} else if (k == K_DOMAINS || k == K_WHITELISTED) {
+		if (k == K_DOMAINS || k == K_WHITELISTED) {
 			const struct bpass_packet_view *v = (const void *)p;
 			/* Packets of one flow share their domain list. */
 			if (last_t && v->domains == last_d && v->n_domains) {
@@ -312,6 +311,13 @@ static PyObject *strings(const char *base, size_t stride, uint32_t n, size_t off
 
 static PyObject *make_column(const char *base, size_t stride, uint32_t n, const struct col_spec *s)
 {
+	if (s->kind == K_CLASS_NAME) {
+		/* The names by class, in one indexing of the class codes. */
+		PyObject *codes = numeric(base, stride, n, s->off, K_ENUM);
+		PyObject *r = codes ? PyObject_CallMethod(py_bpass, "_class_names", "O", codes) : NULL;
+		Py_XDECREF(codes);
+		return r;
+	}
 	if (s->kind >= K_STR)
 		return strings(base, stride, n, s->off, s->kind);
 	return numeric(base, stride, n, s->off, s->kind);
@@ -412,7 +418,6 @@ PyObject *py_update_new(struct bpass_ctx *ctx, const struct bpass_update *u)
 		return NULL;
 	o->c = ctx;
 	o->u = u;
-	o->views = NULL;
 	o->dict = PyDict_New();
 	if (!o->dict) {
 		Py_DECREF(o);
@@ -425,28 +430,31 @@ void py_update_kill(PyObject *p)
 {
 	UpdateObject *o = (UpdateObject *)p;
 	o->c = NULL;
-	free(o->views);
-	o->views = NULL;
 	Py_DECREF(p);
 }
 
 static void update_dealloc(UpdateObject *o)
 {
 	Py_XDECREF(o->dict);
-	free(o->views);
 	PyObject_Free(o);
 }
 
 static PyObject *make_view(UpdateObject *o)
 {
 	const struct bpass_update *u = o->u;
-	o->views = calloc(u->n_packets ? u->n_packets : 1, sizeof(*o->views));
-	if (!o->views)
-		return PyErr_NoMemory();
+	if (u->n_packets > cap_views) {
+		free(views);
+		cap_views = u->n_packets + u->n_packets / 2;
+		views = malloc(cap_views * sizeof(*views));
+		if (!views) {
+			cap_views = 0;
+			return PyErr_NoMemory();
+		}
+	}
 	for (uint32_t i = 0; i < u->n_packets; i++)
-		if (o->c->packet_view(o->c, u, i, &o->views[i], sizeof(o->views[i])))
+		if (o->c->packet_view(o->c, u, i, &views[i], sizeof(views[i])))
 			return PyErr_Format(error_type, "could not compute the view of packet %u", i);
-	return columns_new(o, view_cols, o->views, sizeof(*o->views), u->n_packets);
+	return columns_new(o, view_cols, views, sizeof(*views), u->n_packets);
 }
 
 static PyObject *update_getattro(UpdateObject *o, PyObject *name)
