@@ -69,10 +69,12 @@ static PyObject *call(struct bpass_ctx *ctx, const void *eph, enum py_cb cb,
 		args[n++] = a2;
 	if (a3)
 		args[n++] = a3;
+	PY_LSAN_OFF();
 	PyObject *r = PyObject_Vectorcall(pp->cb[cb], args, n, NULL);
 	py_ctx_leave(pp);
 	if (!r)
 		py_fail(ctx);
+	PY_LSAN_ON();
 	return r;
 }
 

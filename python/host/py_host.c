@@ -136,10 +136,25 @@ static void host_dir(char *out, size_t size)
 	}
 }
 
+/* Why the interpreter could not start (it is tried once per process). */
+static char start_error[2048];
+
+static int start_once(char *err, size_t errlen);
+
 static int start(char *err, size_t errlen)
 {
-	if (started)
-		return 0;
+	if (!started && !start_error[0] && start_once(start_error, sizeof(start_error)) &&
+	    !start_error[0])
+		snprintf(start_error, sizeof(start_error), "could not start Python");
+	if (start_error[0]) {
+		set_err(err, errlen, "%s", start_error);
+		return -1;
+	}
+	return 0;
+}
+
+static int start_once(char *err, size_t errlen)
+{
 	/* Extension modules (numpy's) are not linked with libpython: they find
 	 * its symbols in the global scope, as in the python command. */
 	Dl_info info;
@@ -365,9 +380,19 @@ fail:
  */
 const struct bpass_processor *const *bpass_python_load(const char *path, char *err,
 						      size_t errlen);
+static const struct bpass_processor *const *load(const char *path, char *err, size_t errlen);
+
 __attribute__((visibility("default")))
 const struct bpass_processor *const *bpass_python_load(const char *path, char *err,
 						      size_t errlen)
+{
+	PY_LSAN_OFF();
+	const struct bpass_processor *const *list = load(path, err, errlen);
+	PY_LSAN_ON();
+	return list;
+}
+
+static const struct bpass_processor *const *load(const char *path, char *err, size_t errlen)
 {
 	if (start(err, errlen))
 		return NULL;
