@@ -6,8 +6,8 @@
 # table) on the hand-written updates of tests/fixtures/protocols/ (see
 # t0406): its tables against the packet series, the same with -w 0, 1 and 2,
 # in two runs as in one, under --verify=all, with another option value and
-# after a version bump; and the loading rules (BPASS_PLUGIN_PATH, a bare
-# name, the same file twice).
+# after a version bump; the loading rules (BPASS_PLUGIN_PATH, a bare name,
+# the same file twice); and the processor docs/python.md and README.md show.
 . "$TOP/tests/e2e/lib.sh"
 
 F="$TOP/tests/fixtures/protocols"
@@ -115,4 +115,15 @@ check_eq "another file with the same processor: exit 1" "$?" "1"
 check_grep "another file with the same processor: named" "^bpass: error: could not load Python \
 processor \"$T/v2/py_counter.py\": ValueError: duplicate processor \"py-counter\": already \
 registered by plugin \"$P\"\$" "$T/err"
+
+# --- the processor of docs/python.md and README.md, as written there ---------------------
+min=0
+for doc in docs/python.md README.md; do
+	awk '/^```python$/ { f++; next } /^```$/ { if (f == 1) exit } f == 1' "$TOP/$doc" >"$T/sizes.py"
+	rm -rf "$T/sz"
+	check_status "$doc: its processor runs" 0 "$BPASS" run -q "$T/idx" "$T/sz" -w 1 --plugin "$T/sizes.py" -p sizes
+	check_eq "$doc: its table counts every packet" \
+		"$(tail -n +2 "$T/sz/default/results/sizes_per_hour.csv" | awk -F, '{ p += $3; b += $4 } END { print p "," b }')" \
+		"$(series "$F/a-0.txt" "$F/a-1.txt" "$F/c-0.txt" "$F/b-0.txt")"
+done
 done_testing
