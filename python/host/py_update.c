@@ -161,7 +161,7 @@ static PyObject *numeric(const char *base, size_t stride, uint32_t n, size_t off
 	if (!ba)
 		return NULL;
 	char *d = PyByteArray_AS_STRING(ba);
-	const char *s = base + off;
+	const char *s = n ? base + off : NULL;   /* an empty section may have no array */
 	switch (k) {
 	case K_I64:
 		for (uint32_t i = 0; i < n; i++, s += stride, d += 8)
