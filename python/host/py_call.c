@@ -288,10 +288,23 @@ static int cb_init(struct bpass_ctx *ctx)
 	return r ? 0 : -1;
 }
 
+/* exit cannot fail: an exception is a warning. */
 static void cb_exit(struct bpass_ctx *ctx)
 {
-	PyObject *r = call(ctx, NULL, PY_CB_EXIT, NULL, NULL, NULL);
+	struct py_proc *pp = py_find(ctx->processor);
+	if (!pp)
+		return;
+	PyObject *arg = py_ctx_enter(pp, ctx, NULL);
+	PY_LSAN_OFF();
+	PyObject *r = PyObject_Vectorcall(pp->cb[PY_CB_EXIT], &arg, 1, NULL);
+	py_ctx_leave(pp);
+	if (!r) {
+		char *text = py_exception_text();
+		ctx->warn(ctx, "exit failed: %s", text);
+		free(text);
+	}
 	Py_XDECREF(r);
+	PY_LSAN_ON();
 }
 
 void py_call_fill(struct py_proc *pp)

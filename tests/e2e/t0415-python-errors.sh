@@ -73,6 +73,11 @@ check_eq "a set in the state: exit 1" "$?" "1"
 check_grep "a set in the state: cannot be saved" "^bpass: error: processor \"py-raise\" could not save \
 the state of session $B/$CTX/$SB.*TypeError: cannot save a set in a state" "$T/err"
 
+PY_RAISE_IN=exit "$BPASS" run "$T/idx" "$T/x" -w 1 --plugin "$PR" -p py-raise >"$T/out" 2>"$T/err"
+check_eq "exit raises: the run is done (exit 0)" "$?" "0"
+check_grep "exit raises: a warning says so" "^bpass: warning: processor \"py-raise\": exit failed: \
+ZeroDivisionError: division by zero \(traceback, most recent call last: py_raise.py:[0-9]+ in exit, " "$T/err"
+
 # --- a segfault in extension code -----------------------------------------------------------
 for w in 1 2; do
 	PY_CRASH_SESSION=$SB "$BPASS" run "$T/idx" "$T/c$w" -w $w --plugin "$PC" --plugin "$PR" \

@@ -1,6 +1,6 @@
 """tests/plugins/py_raise.py: a Python processor that raises (t0415): in the
 callback named by $PY_RAISE_IN (process by default) of the session whose id
-is $PY_RAISE_SESSION; $PY_RAISE_KIND=arity makes process call ctx.add with a
+is $PY_RAISE_SESSION (exit: in every process); $PY_RAISE_KIND=arity makes process call ctx.add with a
 cell too many, =state makes the state unsaveable (a set). Otherwise it counts
 packets and bytes per node in a kept table.
 """
@@ -18,6 +18,11 @@ def helper(n):
 def here(ctx, callback):
     return (os.environ.get("PY_RAISE_IN", "process") == callback and
             str(ctx.key.session_id) == os.environ.get("PY_RAISE_SESSION"))
+
+
+def exit(ctx):
+    if os.environ.get("PY_RAISE_IN") == "exit":
+        helper(0)
 
 
 def session_new(ctx):
