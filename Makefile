@@ -36,7 +36,8 @@ WARN     := -Wall -Wextra -Wshadow -Wvla -Wstrict-prototypes \
 ifeq ($(DEVELOPER),1)
 WARN     += -Werror
 endif
-INCLUDES := -Icommon -Iindex -Iprocessors -Iprocessors/sdk -Istate -Iharness -Iplot -Igen -Iops
+INCLUDES := -Icommon -Iindex -Iprocessors -Iprocessors/sdk -Istate -Iharness -Iplot -Igen -Iops \
+            -Ipython
 CFLAGS   ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -fPIC -MMD -MP $(WARN) $(INCLUDES) \
              $(shell pkg-config --cflags $(PKGS)) $(CFLAGS)
@@ -47,7 +48,7 @@ ALL_CFLAGS += $(SAN_FLAGS)
 LDFLAGS  += $(SAN_FLAGS)
 endif
 
-MODULES   := common index state processors harness plot gen ops
+MODULES   := common index state processors harness plot gen ops python
 # The processor SDK: its own static library for plugins (libbpass-sdk.a,
 # position-independent like everything here), and part of libbpass.a so the
 # bpass command and the built-ins use the same objects.
@@ -91,6 +92,21 @@ EXAMPLE_SRCS := $(wildcard processors/examples/*.c)
 EXAMPLE_SOS  := $(addprefix $(BUILD)/plugins/,$(notdir $(EXAMPLE_SRCS:.c=.so)))
 
 LIB := $(BUILD)/libbpass.a
+# Python processors (docs/python.md): the host embedding CPython (Debian's
+# libpython3-dev), a shared object bpass dlopens when it loads a .py
+# processor, so that bpass itself does not link libpython; beside it the
+# bpass module's pure-Python part. Both in $(BUILD)/python/ (where the
+# built bpass finds them) and PREFIX/lib/bpass/python/ when installed.
+PY_EMBED     := python3-embed
+PY_CFLAGS    := $(shell pkg-config --cflags $(PY_EMBED))
+PY_LIBS      := $(shell pkg-config --libs $(PY_EMBED))
+PY_HOME      := $(shell pkg-config --variable=prefix $(PY_EMBED))
+PY_HOST_SRCS := $(wildcard python/host/*.c)
+PY_HOST_OBJS := $(PY_HOST_SRCS:%.c=$(BUILD)/%.o)
+PY_HOST      := $(BUILD)/python/bpass_python.so
+PY_MOD_SRCS  := $(wildcard python/bpass/*.py)
+PY_MOD       := $(PY_MOD_SRCS:%=$(BUILD)/%)
+PY_EXAMPLES  := $(wildcard processors/examples/*.py)
 # The headers a plugin builds against (installed under include/bpass).
 PUBLIC_HEADERS := processors/bpass.h index/bpass_update.h index/session_key.h \
                   processors/sdk/bpass_sdk.h
@@ -98,11 +114,22 @@ PUBLIC_HEADERS := processors/bpass.h index/bpass_update.h index/session_key.h \
 .PHONY: all tests check test bench fuzz demo install uninstall clean browser-test
 # Keep test objects between builds (they are intermediate files of the test binaries).
 .SECONDARY:
-all: $(BUILD)/bpass $(SDK_LIB) $(PLUGIN_SOS) $(EXAMPLE_SOS)
+all: $(BUILD)/bpass $(SDK_LIB) $(PLUGIN_SOS) $(EXAMPLE_SOS) $(PY_HOST) $(PY_MOD)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(BANNED_FLAGS) -c $< -o $@
+
+# The host: the public headers and libpython, nothing else from bpass.
+$(BUILD)/python/host/%.o: python/host/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(PY_CFLAGS) -fvisibility=hidden -DPY_HOME='"$(PY_HOME)"' -c $< -o $@
+$(PY_HOST): $(PY_HOST_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) -shared $(LDFLAGS) $^ $(PY_LIBS) -lmsgpackc -lpthread -ldl -o $@
+$(BUILD)/python/bpass/%.py: python/bpass/%.py
+	@mkdir -p $(dir $@)
+	cp $< $@
 
 $(LIB): $(LIB_OBJS)
 	@mkdir -p $(dir $@)
@@ -199,6 +226,10 @@ install: all
 		$(DESTDIR)$(PREFIX)/share/bpass/examples/
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(BPASS_VERSION)|' \
 		tools/bpass.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/bpass.pc
+	install -d $(DESTDIR)$(PREFIX)/lib/bpass/python/bpass
+	install -m 644 $(PY_HOST) $(DESTDIR)$(PREFIX)/lib/bpass/python/
+	install -m 644 $(PY_MOD_SRCS) $(DESTDIR)$(PREFIX)/lib/bpass/python/bpass/
+	$(if $(PY_EXAMPLES),install -m 644 $(PY_EXAMPLES) $(DESTDIR)$(PREFIX)/share/bpass/examples/)
 
 # Removes exactly what install put there (and include/bpass once empty).
 uninstall:
@@ -208,8 +239,13 @@ uninstall:
 		$(addprefix $(DESTDIR)$(PREFIX)/share/doc/bpass/,$(notdir $(PLUGIN_DOCS))) \
 		$(addprefix $(DESTDIR)$(PREFIX)/share/bpass/examples/,$(notdir $(EXAMPLE_SRCS)) \
 			byte_count_plugin.c) \
-		$(DESTDIR)$(PREFIX)/lib/pkgconfig/bpass.pc
-	for d in include/bpass lib/bpass/plugins lib/bpass share/doc/bpass \
+		$(DESTDIR)$(PREFIX)/lib/pkgconfig/bpass.pc \
+		$(DESTDIR)$(PREFIX)/lib/bpass/python/$(notdir $(PY_HOST)) \
+		$(addprefix $(DESTDIR)$(PREFIX)/lib/bpass/python/bpass/,$(notdir $(PY_MOD_SRCS))) \
+		$(addprefix $(DESTDIR)$(PREFIX)/share/bpass/examples/,$(notdir $(PY_EXAMPLES)))
+	rm -rf $(DESTDIR)$(PREFIX)/lib/bpass/python/bpass/__pycache__
+	for d in include/bpass lib/bpass/plugins lib/bpass/python/bpass lib/bpass/python \
+		lib/bpass share/doc/bpass \
 		share/bpass/examples share/bpass; do \
 		if [ -d $(DESTDIR)$(PREFIX)/$$d ]; then \
 			rmdir $(DESTDIR)$(PREFIX)/$$d 2>/dev/null || true; fi; done

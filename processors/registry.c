@@ -18,6 +18,7 @@
 #include "builtin.h"
 #include "log.h"
 #include "proc_tables.h"
+#include "py_loader.h"
 
 void registry_init(struct registry *r)
 {
@@ -189,15 +190,54 @@ static void unregister_from(struct registry *r, uint32_t n)
 	}
 }
 
+/* Marks the processors of plugin i requested. */
+static void request_plugin(struct registry *r, uint32_t i)
+{
+	for (uint32_t j = 0; j < r->n; j++)
+		if (r->procs[j].plugin == i)
+			r->procs[j].requested = true;
+}
+
+/* Opens a Python processor file through the Python host (py_loader.h):
+ * sets *list to its descriptors and *h to the host's handle and returns 0;
+ * returns 1 when the file is loaded already, -1 after a message. */
+static int open_python(struct registry *r, const char *path, bool requested,
+		       const struct bpass_processor *const **list, void **h)
+{
+	char *real = realpath(path, NULL);
+	for (uint32_t i = 0; real && i < r->n_plugins; i++) {
+		char *other = realpath(r->plugins[i].path, NULL);
+		bool same = other && !strcmp(other, real);
+		free(other);
+		if (same) {
+			free(real);
+			if (requested)
+				request_plugin(r, i);
+			return 1;
+		}
+	}
+	free(real);
+	*list = py_loader_load(path, h);
+	return *list ? 0 : -1;
+}
+
 int registry_load_plugin(struct registry *r, const char *path, bool requested)
 {
+	const struct bpass_processor *const *list = NULL;
+	void *h;
+	if (py_loader_is_py(path)) {
+		int st = open_python(r, path, requested, &list, &h);
+		if (st)
+			return st < 0 ? -1 : 0;
+		goto loaded;
+	}
 	/* dlopen searches the library path for names without a slash. */
 	struct buf full;
 	buf_init(&full);
 	if (!strchr(path, '/'))
 		buf_puts(&full, "./");
 	buf_puts(&full, path);
-	void *h = dlopen(full.data, RTLD_NOW | RTLD_LOCAL);
+	h = dlopen(full.data, RTLD_NOW | RTLD_LOCAL);
 	buf_release(&full);
 	if (!h)
 		return log_error("could not load processor plugin \"%s\": %s", path, dlerror());
@@ -207,9 +247,7 @@ int registry_load_plugin(struct registry *r, const char *path, bool requested)
 		/* Already loaded (dlopen counted a reference: give it back). */
 		dlclose(h);
 		if (requested)
-			for (uint32_t j = 0; j < r->n; j++)
-				if (r->procs[j].plugin == i)
-					r->procs[j].requested = true;
+			request_plugin(r, i);
 		return 0;
 	}
 	bpass_plugin_entry_fn entry;
@@ -219,10 +257,11 @@ int registry_load_plugin(struct registry *r, const char *path, bool requested)
 		return log_error("could not load processor plugin \"%s\": no entry point \"%s\"",
 				 path, BPASS_PLUGIN_ENTRY);
 	}
+	list = entry();
+loaded:
 	xgrow((void **)&r->plugins, &r->cap_plugins, r->n_plugins + 1, sizeof(*r->plugins));
 	uint32_t idx = r->n_plugins;
 	uint32_t first = r->n;
-	const struct bpass_processor *const *list = entry();
 	int rc = 0;
 	if (!list || !list[0]) {
 		rc = log_error("could not load processor plugin \"%s\": it lists no processors", path);
@@ -244,7 +283,8 @@ int registry_load_plugin(struct registry *r, const char *path, bool requested)
 static int so_filter(const struct dirent *de)
 {
 	size_t n = strlen(de->d_name);
-	return de->d_name[0] != '.' && n > 3 && !strcmp(de->d_name + n - 3, ".so");
+	return de->d_name[0] != '.' && n > 3 &&
+	       (!strcmp(de->d_name + n - 3, ".so") || py_loader_is_py(de->d_name));
 }
 
 static int load_folders(struct registry *r, const char *list, const char *from);
@@ -276,7 +316,7 @@ static void resolve_bare_name(const char *name, const char *plugindir, struct bu
 {
 	buf_reset(out);
 	bool has_so = strlen(name) > 3 && !strcmp(name + strlen(name) - 3, ".so");
-	const char *suffix = has_so ? "" : ".so";
+	const char *suffix = has_so || py_loader_is_py(name) ? "" : ".so";
 	if (strchr(name, '/') || access(name, F_OK) == 0) {
 		buf_puts(out, name);
 		return;
