@@ -39,7 +39,7 @@ struct lpd_answer {
 
 static struct bpass_vec lpd_scratch = BPASS_VEC_INIT(struct lpd_answer);
 
-/* Frees the scratch vector (a later process would allocate it again). */
+/* Frees the scratch vector (a later call of process would allocate it again). */
 static void lpd_exit(struct bpass_ctx *ctx)
 {
 	(void)ctx;
