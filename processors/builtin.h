@@ -20,5 +20,8 @@ extern const struct bpass_processor proc_update_statistics;
 extern const struct bpass_processor proc_availability;
 extern const struct bpass_processor proc_meta_statistics;
 extern const struct bpass_processor proc_throughput;
+extern const struct bpass_processor proc_bytes_per_device;
+extern const struct bpass_processor proc_bytes_per_domain;
+extern const struct bpass_processor proc_lookups_per_device;
 
 #endif

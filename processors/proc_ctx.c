@@ -137,7 +137,9 @@ const char *proc_ctx_why(struct proc_ctx *x)
 static struct {
 	pid_t pid;                    /* the process the counts belong to */
 	struct hook_count {
-		const struct bpass_processor *p;   /* a registry's copy: compared by name */
+		/* The processor's name (the registry refuses longer ones), copied:
+		 * the registry whose descriptor it came from may be gone. */
+		char name[65];
 		uint32_t users;
 	} *v;
 	uint32_t n, cap;
@@ -151,10 +153,11 @@ static struct hook_count *hook_count(const struct bpass_processor *p)
 		hooks.n = 0;
 	}
 	for (uint32_t i = 0; i < hooks.n; i++)
-		if (!strcmp(hooks.v[i].p->name, p->name))
+		if (!strcmp(hooks.v[i].name, p->name))
 			return &hooks.v[i];
 	xgrow((void **)&hooks.v, &hooks.cap, hooks.n + 1, sizeof(*hooks.v));
-	hooks.v[hooks.n] = (struct hook_count){.p = p};
+	hooks.v[hooks.n] = (struct hook_count){.users = 0};
+	snprintf(hooks.v[hooks.n].name, sizeof(hooks.v[hooks.n].name), "%s", p->name);
 	return &hooks.v[hooks.n++];
 }
 

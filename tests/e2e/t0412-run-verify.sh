@@ -53,7 +53,7 @@ FORGETFUL_REMEMBERS=1 "$BPASS" run -q "$T/idx" "$T/first-rem" $F 2>/dev/null
 cp -r "$T/first" "$T/again"
 "$BPASS" run "$T/idx" "$T/again" $F --verify=all >"$T/out" 2>"$T/err"
 check_eq "first step: --verify=all: exit 0" "$?" "0"
-check_grep "first step: no difference" " 11 processors, 0 differences$" "$T/out"
+check_grep "first step: no difference" " 14 processors, 0 differences$" "$T/out"
 
 # The sample starts with the largest session (stored bytes) and ends with
 # the smallest: crashy crashes on the one named, which a run with nothing
@@ -125,7 +125,7 @@ done <"$T/figs"
 check_eq "forgetful: figure values are the incremental and the recomputed ones" "$bad" "0"
 diffs=$(grep -c '^bpass: error: verify: processor ' "$T/err")
 check_eq "forgetful: the summary counts them" "$(summary "$T/out")" \
-	"verify: $whole sessions, 11 processors, $diffs differences"
+	"verify: $whole sessions, 14 processors, $diffs differences"
 
 # In one process (-w 0): the same differences.
 "$BPASS" run "$T/idx" "$T/w0" $F -w 0 --verify=all >"$T/out0" 2>"$T/err0"
@@ -138,11 +138,11 @@ check "forgetful: -w 0: the scratch folder is gone" no_scratch "$T/w0"
 FORGETFUL_REMEMBERS=1 "$BPASS" run "$T/idx" "$T/first-rem" $F --verify=all >"$T/out" 2>"$T/err"
 check_eq "remembering forgetful: exit 0" "$?" "0"
 check_eq "remembering forgetful: no difference" "$(summary "$T/out")" \
-	"verify: $whole sessions, 11 processors, 0 differences"
+	"verify: $whole sessions, 14 processors, 0 differences"
 "$BPASS" run "$T/idx" "$T/first-ex" $EX --verify=all >"$T/out" 2>"$T/err"
 check_eq "built-ins and the example plugins: exit 0" "$?" "0"
 check_eq "built-ins and the example plugins: no difference" "$(summary "$T/out")" \
-	"verify: $whole sessions, 12 processors, 0 differences"
+	"verify: $whole sessions, 15 processors, 0 differences"
 check_eq "built-ins and the example plugins: no error" "$(grep -c '^bpass: error' "$T/err")" "0"
 check "built-ins and the example plugins: the scratch folder is gone" no_scratch "$T/first-ex"
 
@@ -150,13 +150,13 @@ check "built-ins and the example plugins: the scratch folder is gone" no_scratch
 "$BPASS" run "$T/idx" "$T/first-ex" $EX --verify >"$T/out" 2>"$T/err"
 check_eq "--verify: exit 0" "$?" "0"
 check_eq "--verify: three sessions" "$(summary "$T/out")" \
-	"verify: 3 sessions, 12 processors, 0 differences"
+	"verify: 3 sessions, 15 processors, 0 differences"
 "$BPASS" run -q "$T/idx" "$T/first-ex" $EX --verify=2 >"$T/out" 2>"$T/err"
 check_eq "--verify=2 -q: two sessions" "$(summary "$T/out")" \
-	"verify: 2 sessions, 12 processors, 0 differences"
+	"verify: 2 sessions, 15 processors, 0 differences"
 "$BPASS" run "$T/idx" "$T/first-ex" $EX --verify=100000 >"$T/out" 2>"$T/err"
 check_eq "--verify=100000: every session" "$(summary "$T/out")" \
-	"verify: $whole sessions, 12 processors, 0 differences"
+	"verify: $whole sessions, 15 processors, 0 differences"
 # Sessions not processed to the end are skipped, with a note.
 other=$(awk -F, 'NR > 1 && !($6 == 0 && $8 == "")' "$T/sessions" | wc -l)
 check "some sessions cannot be verified" test "$other" -gt 0
