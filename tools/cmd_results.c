@@ -14,6 +14,7 @@
 #include "commands.h"
 #include "log.h"
 #include "results_cached.h"
+#include "sink.h"
 
 static void usage(FILE *f)
 {
@@ -22,7 +23,10 @@ static void usage(FILE *f)
 	      "Writes the result tables of a global result cached by\n"
 	      "`bpass run --cache-global FILE`, without reading the sessions.\n"
 	      "\n"
-	      "      --out DIR            folder of the tables (required)\n"
+	      "      --out DIR|FILE.sqlite|postgresql://...\n"
+	      "                           where the tables go (required): a folder, one\n"
+	      "                           SQLite file or a PostgreSQL schema (?schema=NAME,\n"
+	      "                           default bpass), as for bpass run\n"
 	      "      --json               JSON Lines tables instead of CSV\n"
 	      "  -p, --processors LIST    only these processors (default: every processor\n"
 	      "                           in the cache that is available)\n"
@@ -56,6 +60,11 @@ int cmd_results(int argc, char **argv)
 	buf_init(&sel);
 	bool json = false;
 	int c, rc = EXIT_USAGE;
+	/* The command line as given, for the provenance (getopt reorders argv;
+	 * argv[-1] is the bpass command itself: tools/bpass.c). */
+	char **cmdline = xcalloc((size_t)argc + 2, sizeof(*cmdline));
+	for (int i = -1; i < argc; i++)
+		cmdline[i + 1] = argv[i];
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "p:h", opts, NULL)) != -1) {
 		switch (c) {
@@ -78,24 +87,32 @@ int cmd_results(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			free(plugins);
+			free(cmdline);
 			buf_release(&sel);
 			return EXIT_OK;
 		default:
 			usage(stderr);
 			free(plugins);
+			free(cmdline);
 			buf_release(&sel);
 			return EXIT_USAGE;
 		}
 	}
 	if (argc - optind != 1 || !out) {
 		free(plugins);
+		free(cmdline);
 		buf_release(&sel);
 		return bad_usage(argc - optind != 1 ? "expected one FILE" : "missing --out DIR");
 	}
 	struct results_cached_options o = {.out = out, .json = json, .select = select,
-					   .plugins = plugins, .n_plugins = n_plugins};
-	rc = results_cached_write(argv[optind], &o) < 0 ? EXIT_FAILURES : EXIT_OK;
+					   .plugins = plugins, .n_plugins = n_plugins,
+					   .argv = cmdline, .argc = (uint32_t)argc + 1};
+	if (sink_check(out))
+		rc = EXIT_FAILURES;
+	else
+		rc = results_cached_write(argv[optind], &o) < 0 ? EXIT_FAILURES : EXIT_OK;
 	buf_release(&sel);
 	free(plugins);
+	free(cmdline);
 	return rc;
 }

@@ -16,6 +16,7 @@
 #include "proc_options.h"
 #include "registry.h"
 #include "run.h"
+#include "sink.h"
 #include "timeutil.h"
 #include "verify.h"
 
@@ -47,8 +48,13 @@ static void usage(FILE *f)
 	      "      --run-name NAME      the state folder under STATE_DIR (default \"default\")\n"
 	      "      --recompute[=LIST]   start these processors (default: all selected) again\n"
 	      "                           from update 0 in every session\n"
-	      "      --out DIR            result tables folder (default STATE_DIR/NAME/results,\n"
-	      "                           where tables this run did not write are removed)\n"
+	      "      --out DIR|FILE.sqlite|postgresql://...\n"
+	      "                           where the tables go: a folder (default\n"
+	      "                           STATE_DIR/NAME/results, where the tables of\n"
+	      "                           processors not in this run are kept, with a\n"
+	      "                           warning), one SQLite file (also .sqlite3, .db)\n"
+	      "                           or a PostgreSQL schema (?schema=NAME, default\n"
+	      "                           bpass); with manifest.json or a provenance table\n"
 	      "      --json               JSON Lines tables instead of CSV\n"
 	      "      --cache-global FILE  also save the global result, for `bpass results`\n"
 	      "      --session-timeout S  a session that takes longer than S seconds in a\n"
@@ -196,6 +202,11 @@ int cmd_run(int argc, char **argv)
 	proc_options_init(&popts);
 	int rc = EXIT_USAGE, c;
 	char *end;
+	/* The command line as given, for the provenance (getopt reorders argv;
+	 * argv[-1] is the bpass command itself: tools/bpass.c). */
+	char **cmdline = xcalloc((size_t)argc + 2, sizeof(*cmdline));
+	for (int i = -1; i < argc; i++)
+		cmdline[i + 1] = argv[i];
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "p:o:w:qh", opts, NULL)) != -1) {
 		switch (c) {
@@ -312,8 +323,14 @@ int cmd_run(int argc, char **argv)
 	o.plugins = plugins;
 	o.n_plugins = n_plugins;
 	o.options = &popts;
+	o.argv = cmdline;
+	o.argc = (uint32_t)argc + 1;
 	if (popts.n && options_unknown(plugins, n_plugins, &popts)) {
 		usage(stderr);
+		goto out;
+	}
+	if (o.out_dir && sink_check(o.out_dir)) {
+		rc = EXIT_FAILURES;
 		goto out;
 	}
 	rc = harness_run(&o);
@@ -321,5 +338,6 @@ out:
 	proc_options_release(&popts);
 	buf_release(&sel);
 	free(plugins);
+	free(cmdline);
 	return rc;
 }
