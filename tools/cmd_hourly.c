@@ -18,7 +18,7 @@ static void usage(FILE *f)
 {
 	fputs("usage: bpass hourly [CONFIG] [--KEY VALUE...] [--wait] [--force] [-q]\n"
 	      "\n"
-	      "Runs collect -> anonymize -> index -> run -> plot, for cron. CONFIG is a file of\n"
+	      "Runs collect -> anonymize -> index -> run (-> database) -> plot, for cron. CONFIG is a file of\n"
 	      "\"key = value\" lines ('#' starts a comment); the same keys are options, which\n"
 	      "override the file. Relative paths in CONFIG are relative to its folder.\n"
 	      "\n"
@@ -28,6 +28,9 @@ static void usage(FILE *f)
 	      "  state DIR        saved session states (required)\n"
 	      "  results DIR      result tables (required)\n"
 	      "  plots DIR        plots and index.html (required)\n"
+	      "  database FILE.sqlite|postgresql://...\n"
+	      "                   also publish the tables into one SQLite file or a\n"
+	      "                   PostgreSQL schema, as bpass run --out does (optional)\n"
 	      "  processors LIST  processors to run, comma or space separated (default: all)\n"
 	      "  plugins LIST     processor plugins (.so) to load, comma or space separated\n"
 	      "  options LIST     processor options PROCESSOR.NAME=VALUE, as run -o, space\n"
