@@ -3,7 +3,6 @@
  */
 #include "jsonl.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 struct cursor {
@@ -135,8 +134,6 @@ int jsonl_parse(const char *line, size_t len, struct buf *scratch, struct jsonl_
 		uint32_t max, uint32_t *n, const char **err)
 {
 	struct cursor c = {line, line + len, NULL};
-	/* Offsets into scratch while it may still move. */
-	size_t *at = NULL;
 	*n = 0;
 	buf_reset(scratch);
 	skip_ws(&c);
@@ -146,7 +143,6 @@ int jsonl_parse(const char *line, size_t len, struct buf *scratch, struct jsonl_
 	}
 	c.p++;
 	skip_ws(&c);
-	at = xcalloc((size_t)max * 2 + 2, sizeof(*at));
 	if (c.p < c.end && *c.p == '}') {
 		c.p++;
 	} else {
@@ -161,7 +157,7 @@ int jsonl_parse(const char *line, size_t len, struct buf *scratch, struct jsonl_
 				goto out;
 			}
 			struct jsonl_member *m = &members[*n];
-			at[2 * *n] = scratch->len;
+			m->key_off = scratch->len;   /* scratch may still move */
 			if (string(&c, scratch))
 				goto out;
 			buf_putc(scratch, 0);
@@ -171,7 +167,7 @@ int jsonl_parse(const char *line, size_t len, struct buf *scratch, struct jsonl_
 				goto out;
 			}
 			skip_ws(&c);
-			at[2 * *n + 1] = scratch->len;
+			m->value_off = scratch->len;
 			size_t start = scratch->len;
 			if (c.p >= c.end) {
 				fail(&c, "expected a value");
@@ -220,10 +216,9 @@ int jsonl_parse(const char *line, size_t len, struct buf *scratch, struct jsonl_
 out:
 	if (!c.err)
 		for (uint32_t i = 0; i < *n; i++) {
-			members[i].key = scratch->data + at[2 * i];
-			members[i].value = scratch->data + at[2 * i + 1];
+			members[i].key = scratch->data + members[i].key_off;
+			members[i].value = scratch->data + members[i].value_off;
 		}
-	free(at);
 	*err = c.err;
 	return c.err ? -1 : 0;
 }

@@ -33,6 +33,7 @@ struct jsonl_member {
 	const char *value;
 	size_t value_len;
 	enum jsonl_kind kind;
+	size_t key_off, value_off;   /* private: offsets into scratch while parsing */
 };
 
 /*

@@ -10,12 +10,17 @@
 #include <string.h>
 
 #include "buf.h"
+#include "cli.h"
 #include "commands.h"
 #include "hourly.h"
 #include "log.h"
 
 static void usage(FILE *f)
 {
+	if (f == stderr) {	/* a usage error: its message is out; say where help is */
+		cli_usage_hint("hourly");
+		return;
+	}
 	fputs("usage: bpass hourly [CONFIG] [--KEY VALUE...] [--wait] [--force] [-q]\n"
 	      "\n"
 	      "Runs collect -> anonymize -> index -> run (-> database) -> plot, for cron. CONFIG is a file of\n"
@@ -68,7 +73,8 @@ int cmd_hourly(int argc, char **argv)
 	struct hourly_options o = {0};
 	int ch, rc = EXIT_USAGE;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":qh", opts, NULL)) != -1) {
 		if (ch >= 0 && ch < HOURLY_KEY_COUNT) {
 			hourly_config_set(&c, ch, optarg);
 		} else if (ch == O_WAIT) {
@@ -83,6 +89,7 @@ int cmd_hourly(int argc, char **argv)
 			rc = EXIT_OK;
 			goto out;
 		} else {
+			cli_bad_option(ch, argv);
 			usage(stderr);
 			goto out;
 		}

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "cli.h"
 #include "commands.h"
 #include "log.h"
 #include "results_cached.h"
@@ -18,6 +19,10 @@
 
 static void usage(FILE *f)
 {
+	if (f == stderr) {	/* a usage error: its message is out; say where help is */
+		cli_usage_hint("results");
+		return;
+	}
 	fputs("usage: bpass results FILE --out DIR [--json] [-p LIST] [--plugin PATH.so]...\n"
 	      "\n"
 	      "Writes the result tables of a global result cached by\n"
@@ -37,7 +42,7 @@ static void usage(FILE *f)
 
 static int bad_usage(const char *msg)
 {
-	fprintf(stderr, "bpass: %s\n", msg);
+	log_error("%s", msg);
 	usage(stderr);
 	return EXIT_USAGE;
 }
@@ -66,7 +71,8 @@ int cmd_results(int argc, char **argv)
 	for (int i = -1; i < argc; i++)
 		cmdline[i + 1] = argv[i];
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "p:h", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":p:h", opts, NULL)) != -1) {
 		switch (c) {
 		case O_OUT:
 			out = optarg;
@@ -91,6 +97,7 @@ int cmd_results(int argc, char **argv)
 			buf_release(&sel);
 			return EXIT_OK;
 		default:
+			cli_bad_option(c, argv);
 			usage(stderr);
 			free(plugins);
 			free(cmdline);

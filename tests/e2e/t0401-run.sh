@@ -84,7 +84,7 @@ check_status "run --cache-global: exit 0" 0 "$BPASS" run -q "$T/idx" "$T/c" -w 2
 check_status "results: exit 0" 0 "$BPASS" results "$T/global.cache" --out "$T/again"
 check "results: same tables as the run" diff -r -x manifest.json -x .owners "$T/c/default/results" "$T/again"
 check_status "results -p byte-count: exit 0" 0 "$BPASS" results "$T/global.cache" --out "$T/bc" -p byte-count
-check_eq "results -p byte-count: its table and sessions.csv" "$(ls "$T/bc" | tr '\n' ' ')" "bytes_per_node.csv sessions.csv "
+check_eq "results -p byte-count: its table, sessions.csv and the manifest" "$(ls "$T/bc" | tr '\n' ' ')" "bytes_per_node.csv manifest.json sessions.csv "
 check_status "results: a state file is not a cache" 1 "$BPASS" results "$T/s0/default/$(ls "$T/s0/default" | grep state$ | head -1)" --out "$T/x"
 check_status "results: --out is required" 2 "$BPASS" results "$T/global.cache"
 
