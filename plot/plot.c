@@ -887,7 +887,8 @@ int plot_run(const struct plot_options *o)
 	plugin_series(&c);
 
 	/* Every node gets every kind: sessions and domains now, "no data" for the rest. */
-	qsort(c.nodes, c.n, sizeof(*c.nodes), cmp_node);
+	if (c.n)   /* no node: c.nodes is NULL, which qsort may not be given */
+		qsort(c.nodes, c.n, sizeof(*c.nodes), cmp_node);
 	for (uint32_t i = 0; i < c.n; i++) {
 		struct node *n = c.nodes[i];
 		draw(&c, n, K_SESSIONS, draw_sessions, NULL);
