@@ -26,7 +26,7 @@ CC       ?= cc
 SANITIZE ?=
 FUZZ_SECONDS ?= 30
 
-PKGS     := sqlite3 zlib libdeflate libarchive hwloc msgpack cairo libmd
+PKGS     := sqlite3 zlib libdeflate libarchive hwloc msgpack cairo libmd libpq
 # make test and make check are for developers and CI: warnings are errors.
 ifneq ($(filter test check,$(MAKECMDGOALS)),)
 DEVELOPER := 1

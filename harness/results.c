@@ -26,6 +26,7 @@ struct bpass_table {
 	char **columns;
 	uint32_t n_columns;
 	uint32_t cell;            /* cells written in the current row */
+	uint8_t *kinds;           /* per column: the RESULTS_KIND_* of its cells */
 	bool failed;
 	struct buf row;           /* the current row */
 	struct bpass_table *next; /* in res->open */
@@ -63,10 +64,17 @@ static bool cell_begin(struct bpass_table *t)
 	return true;
 }
 
+/* Records the kind of the cell cell_begin has just started. */
+static void cell_kind(struct bpass_table *t, uint8_t kind)
+{
+	t->kinds[t->cell - 1] |= kind;
+}
+
 static void t_str(struct bpass_table *t, const char *s)
 {
 	if (!cell_begin(t))
 		return;
+	cell_kind(t, RESULTS_KIND_STR);
 	if (t->res->json)
 		buf_put_json_str(&t->row, s);
 	else
@@ -75,20 +83,25 @@ static void t_str(struct bpass_table *t, const char *s)
 
 static void t_i64(struct bpass_table *t, int64_t v)
 {
-	if (cell_begin(t))
-		buf_put_i64(&t->row, v);
+	if (!cell_begin(t))
+		return;
+	cell_kind(t, RESULTS_KIND_I64);
+	buf_put_i64(&t->row, v);
 }
 
 static void t_u64(struct bpass_table *t, uint64_t v)
 {
-	if (cell_begin(t))
-		buf_put_u64(&t->row, v);
+	if (!cell_begin(t))
+		return;
+	cell_kind(t, v > INT64_MAX ? RESULTS_KIND_U64_BIG : RESULTS_KIND_I64);
+	buf_put_u64(&t->row, v);
 }
 
 static void t_f64(struct bpass_table *t, double v)
 {
 	if (!cell_begin(t))
 		return;
+	cell_kind(t, RESULTS_KIND_F64);
 	if (t->res->json && !isfinite(v))
 		buf_puts(&t->row, "null");
 	else
@@ -105,6 +118,7 @@ static void t_iso(struct bpass_table *t, int64_t v, bool us)
 {
 	if (!cell_begin(t))
 		return;
+	cell_kind(t, us ? RESULTS_KIND_ISO_US : RESULTS_KIND_ISO_S);
 	bool json = t->res->json;
 	if (json)
 		buf_putc(&t->row, '"');
@@ -149,6 +163,51 @@ static int t_row_end(struct bpass_table *t)
 	return 0;
 }
 
+/* The column types file of a table: .NAME.types beside it (see results.h). */
+static int write_types(struct bpass_table *t)
+{
+	struct buf path, text;
+	buf_init(&path);
+	buf_init(&text);
+	buf_printf(&path, "%s/." "%s" RESULTS_TYPES_SUFFIX, t->res->dir, t->name);
+	for (uint32_t i = 0; i < t->n_columns; i++) {
+		results_kinds_format(&text, t->kinds[i]);
+		buf_printf(&text, "\t%s\n", t->columns[i]);
+	}
+	int rc = atomic_file_write(path.data, text.data, text.len, "results table types",
+				   ATOMIC_FILE_DEFER_DIRSYNC | ATOMIC_FILE_NO_FSYNC);
+	buf_release(&path);
+	buf_release(&text);
+	return rc;
+}
+
+static const char kind_letters[] = "iUfstT";
+
+void results_kinds_format(struct buf *out, uint8_t kinds)
+{
+	if (!kinds)
+		buf_putc(out, '-');
+	for (int b = 0; kind_letters[b]; b++)
+		if (kinds & (1u << b))
+			buf_putc(out, kind_letters[b]);
+}
+
+int results_kinds_parse(const char *s, size_t len, uint8_t *kinds)
+{
+	*kinds = 0;
+	if (len == 1 && s[0] == '-')
+		return 0;
+	if (len == 0)
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		const char *at = memchr(kind_letters, s[i], sizeof(kind_letters) - 1);
+		if (!at)
+			return -1;
+		*kinds |= (uint8_t)(1u << (at - kind_letters));
+	}
+	return 0;
+}
+
 static int t_close(struct bpass_table *t)
 {
 	if (!t)
@@ -167,12 +226,15 @@ static int t_close(struct bpass_table *t)
 		rc = -1;
 	} else {
 		rc = atomic_file_commit(&t->af);
+		if (rc == 0)
+			rc = write_types(t);
 		if (rc)
 			t->res->failed = true;
 	}
 	for (uint32_t i = 0; i < t->n_columns; i++)
 		free(t->columns[i]);
 	free(t->columns);
+	free(t->kinds);
 	free(t->name);
 	buf_release(&t->row);
 	free(t);
@@ -232,6 +294,7 @@ static struct bpass_table *r_table(struct bpass_results *r, const char *name,
 	t->name = xstrdup(name);
 	t->n_columns = n;
 	t->columns = xcalloc(n, sizeof(*t->columns));
+	t->kinds = xcalloc(n, sizeof(*t->kinds));
 	buf_init(&t->row);
 	for (uint32_t i = 0; i < n; i++) {
 		t->columns[i] = xstrdup(columns[i]);

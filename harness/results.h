@@ -11,6 +11,13 @@
  * A table is written under a temporary name and renamed when closed, so a
  * reader never sees half a table.
  *
+ * Beside each table NAME goes its column types, .NAME.types (hidden, so it
+ * is never published with the tables): one line per column, in order, the
+ * letters of the kinds of cell written into it (RESULTS_KIND_*: i integer,
+ * U unsigned integer above INT64_MAX, f f64, s string, t iso_us, T iso_s;
+ * "-": only nulls, or no rows), a tab and the column's name. The database
+ * sinks (harness/sink.h) type their columns from it.
+ *
  * Errors (I/O, a row with the wrong number of cells, a bad or repeated table
  * name) are printed once, make row_end/close return -1 and mark the whole
  * results object failed (results_failed).
@@ -32,6 +39,21 @@ struct results {
 	struct buf names;          /* names of the tables opened, each followed by '\n' */
 	struct bpass_table *open;  /* tables not closed yet (dropped by results_release) */
 };
+
+/* The kinds of cell a column held (bits; see .NAME.types above). */
+enum results_kind {
+	RESULTS_KIND_I64 = 1 << 0,     /* i64, or u64 up to INT64_MAX */
+	RESULTS_KIND_U64_BIG = 1 << 1, /* u64 above INT64_MAX */
+	RESULTS_KIND_F64 = 1 << 2,
+	RESULTS_KIND_STR = 1 << 3,
+	RESULTS_KIND_ISO_US = 1 << 4,
+	RESULTS_KIND_ISO_S = 1 << 5,
+};
+#define RESULTS_TYPES_SUFFIX ".types"
+/* Appends the letters of kinds ("-" for none). */
+void results_kinds_format(struct buf *out, uint8_t kinds);
+/* Reads len letters at s back. Returns 0, or -1 for an unknown letter. */
+int results_kinds_parse(const char *s, size_t len, uint8_t *kinds);
 
 /* Creates dir (and its parents) when missing. Returns 0, or -1 after a message. */
 int results_init(struct results *res, const char *dir, bool json);

@@ -3,7 +3,9 @@
  * result cached by `bpass run --cache-global FILE` (the engine of
  * `bpass results`), without reading any session: each processor loads its
  * cached global result (global_load, told the version that saved it) and
- * writes its tables; sessions.csv comes from the cache too.
+ * writes its tables; sessions.csv comes from the cache too. They are
+ * staged and published like a run's (harness/sink.h), with a provenance
+ * that has no index.
  */
 #ifndef HARNESS_RESULTS_CACHED_H
 #define HARNESS_RESULTS_CACHED_H
@@ -12,13 +14,16 @@
 #include <stdint.h>
 
 struct results_cached_options {
-	const char *out;            /* folder of the tables (created when missing) */
+	const char *out;            /* folder of the tables (created when missing),
+				     * FILE.sqlite or a postgresql:// URL (sink.h) */
 	bool json;                  /* JSON Lines instead of CSV */
 	const char *select;         /* processors, comma separated; NULL: every processor
 				     * of the cache that is available (others are warned
 				     * about and skipped) */
 	char *const *plugins;       /* plugin paths to load (borrowed) */
 	uint32_t n_plugins;
+	char *const *argv;          /* the command line, for the provenance */
+	uint32_t argc;
 };
 
 /*

@@ -21,9 +21,11 @@
 #include "log.h"
 #include "merge.h"
 #include "pool.h"
+#include "provenance.h"
 #include "proto.h"
 #include "registry.h"
 #include "results.h"
+#include "sink.h"
 #include "state_file.h"
 #include "timeutil.h"
 #include "verify.h"
@@ -798,55 +800,64 @@ static int setup(struct run *r)
  */
 static int finish(struct run *r)
 {
-	struct buf out, stage, sub;
+	struct buf out, stage, sub, base;
 	buf_init(&out);
 	buf_init(&stage);
 	buf_init(&sub);
+	buf_init(&base);
 	if (r->o->out_dir)
 		buf_puts(&out, r->o->out_dir);
 	else
 		buf_printf(&out, "%s/results", r->state_dir.data);
-	int rc = results_stage(out.data, &stage);
+	/* A database's tables are staged in the state folder, as JSON Lines. */
+	buf_printf(&base, "%s/.out", r->state_dir.data);
+	bool json = r->o->json || sink_is_database(out.data);
+	int rc = results_stage(sink_stage_base(out.data, base.data), &stage);
 	if (rc == 0) {
 		r->finished = true;
-		if (merge_finish(&r->m, stage.data, r->o->json, r->o->cache_global != NULL))
+		if (merge_finish(&r->m, stage.data, json, r->o->cache_global != NULL))
 			rc = -1;
 		/* sessions.csv first, then each processor's tables in run order. */
 		char **dirs = xcalloc(r->n + 2, sizeof(*dirs));
-		const char **owners = xcalloc(r->n + 2, sizeof(*owners));
-		char **names = xcalloc(r->n + 2, sizeof(*names));
+		const char **procs = xcalloc(r->n + 2, sizeof(*procs));
 		uint32_t n = 0;
 		dirs[n] = xstrdup(stage.data);
-		owners[n++] = "bpass";
+		procs[n++] = NULL;
 		for (uint32_t i = 0; i < r->n; i++) {
 			if (!r->m.mg[i].p || r->m.mg[i].dead)
 				continue;
 			buf_reset(&sub);
 			buf_printf(&sub, "%s/%s", stage.data, r->names[i]);
 			dirs[n] = xstrdup(sub.data);
-			buf_reset(&sub);
-			buf_printf(&sub, "processor \"%s\"", r->names[i]);
-			names[n] = xstrdup(sub.data);
-			owners[n] = names[n];
-			n++;
+			procs[n++] = r->names[i];
 		}
-		/* The default folder is ours: drop tables this run did not write
-		 * (processors selected before, one that failed, the other format). */
-		if (results_publish(out.data, (const char *const *)dirs, owners, n, r->o->json,
-				    !r->o->out_dir))
+		/* The hook of harness/sink.h: the folder, SQLite file or
+		 * PostgreSQL schema, with the provenance. */
+		struct provenance prov;
+		provenance_init(&prov, r->o->argv, r->o->argc);
+		provenance_set_index(&prov, r->o->index_path);
+		for (uint32_t i = 0; i < r->n; i++)
+			provenance_add_processor(&prov, &r->reg, r->order[i], r->o->options);
+		struct sink_publication pub = {
+			.out = out.data, .default_folder = !r->o->out_dir, .json = json,
+			.dirs = (const char *const *)dirs, .procs = procs, .n = n,
+			.selected = (const char *const *)r->names, .n_selected = r->n, .prov = &prov,
+		};
+		if (sink_publish(&pub))
 			rc = -1;
-		for (uint32_t k = 0; k < n; k++) {
+		provenance_release(&prov);
+		for (uint32_t k = 0; k < n; k++)
 			free(dirs[k]);
-			free(names[k]);
-		}
 		free(dirs);
-		free(owners);
-		free(names);
+		free(procs);
 		results_unstage(stage.data);
+		if (sink_is_database(out.data))
+			rmdir(base.data);
 	}
 	buf_release(&out);
 	buf_release(&stage);
 	buf_release(&sub);
+	buf_release(&base);
 	if (r->o->cache_global && merge_save(&r->m, r->o->cache_global))
 		rc = -1;
 	return rc;

@@ -54,7 +54,9 @@ struct run_options {
 	int64_t since_us;             /* sessions starting at or after (INT64_MIN: any) */
 	int64_t until_us;             /* sessions starting before; INT64_MAX: any (that
 				       * session id included) */
-	const char *out_dir;          /* NULL: STATE_DIR/<run-name>/results */
+	const char *out_dir;          /* NULL: STATE_DIR/<run-name>/results; a folder,
+				       * FILE.sqlite or a postgresql:// URL
+				       * (harness/sink.h) */
 	bool json;                    /* JSON Lines tables instead of CSV */
 	const char *cache_global;     /* file to save the completed global result to, or NULL */
 	bool stats;                   /* print peak memory of the parent and workers (even
@@ -63,6 +65,8 @@ struct run_options {
 	uint32_t session_timeout_s;   /* a worker busy with one session longer is killed
 				       * and the session fails; 0: no limit (with -w 0
 				       * there is none either) */
+	char *const *argv;            /* the command line, for the provenance */
+	uint32_t argc;
 	uint32_t verify;              /* --verify: 0 none; else recompute this many sessions
 				       * from update 0 after the run and compare
 				       * (VERIFY_ALL: every one; harness/verify.h) */

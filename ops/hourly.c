@@ -29,7 +29,7 @@
 static const char *const key_names[HOURLY_KEY_COUNT] = {
 	"uploads", "updates", "index", "state", "results", "plots", "processors", "plugins",
 	"workers", "anonymized", "lock", "svg", "quiet-period", "anonymize-key",
-	"anonymize-manifest", "stale-lock", "options",
+	"anonymize-manifest", "stale-lock", "options", "database",
 };
 
 /* Keys naming paths: relative ones in a config file are taken from the config's folder. */
@@ -139,7 +139,10 @@ int hourly_config_read(struct hourly_config *c, const char *path)
 			if (!c->val[k] && *value) {
 				struct buf v;
 				buf_init(&v);
-				if (key_is_path[k] && value[0] != '/')
+				/* database: a path unless it is a URL. */
+				bool is_path = key_is_path[k] ||
+					       (k == HOURLY_DATABASE && !strstr(value, "://"));
+				if (is_path && value[0] != '/')
 					buf_puts(&v, dir.data);
 				buf_puts(&v, value);
 				c->val[k] = v.data;
@@ -299,6 +302,7 @@ static void stamp_of(const struct hourly *h, char out[33])
 	}
 	if (n > 0)
 		fs_names_free(names, n);
+	buf_printf(&s, "database %s\n", h->val[HOURLY_DATABASE] ? h->val[HOURLY_DATABASE] : "");
 	buf_printf(&s, "processors %s\noptions %s\nworkers %s\nsvg %s\n",
 		   h->val[HOURLY_PROCESSORS] ? h->val[HOURLY_PROCESSORS] : "",
 		   h->val[HOURLY_OPTIONS] ? h->val[HOURLY_OPTIONS] : "",
@@ -513,8 +517,40 @@ static int pipeline(struct hourly *h)
 		arg(&a, "--workers");
 		arg(&a, h->val[HOURLY_WORKERS]);
 	}
+	struct buf cache;
+	buf_init(&cache);
+	buf_printf(&cache, "%s/.hourly-global", h->val[HOURLY_STATE]);
+	if (h->val[HOURLY_DATABASE]) {
+		unlink(cache.data);   /* an earlier hour's is not this run's */
+		arg(&a, "--cache-global");
+		arg(&a, cache.data);
+	}
 	int run_rc = run_step(h, "run", a.v);
 	args_free(&a);
+
+	/* The same tables into the database, from the global result the run
+	 * cached (a run that failed may still have written it: its tables
+	 * are what it published). */
+	int db_rc = 0;
+	if (h->val[HOURLY_DATABASE]) {
+		if (access(cache.data, F_OK) == 0) {
+			arg(&a, "results");
+			arg(&a, cache.data);
+			arg(&a, "--out");
+			arg(&a, h->val[HOURLY_DATABASE]);
+			if (h->val[HOURLY_PLUGINS])
+				list_args(&a, "--plugin", h->val[HOURLY_PLUGINS]);
+			db_rc = run_step(h, "database", a.v);
+			args_free(&a);
+		} else {
+			log_error("database step skipped: the run saved no global result \"%s\"",
+				  cache.data);
+			db_rc = -1;
+			h->failed_steps++;
+			buf_printf(&h->failed, "%sdatabase", h->failed.len ? ", " : "");
+		}
+	}
+	buf_release(&cache);
 
 	arg(&a, "plot");
 	if (h->quiet)
@@ -529,7 +565,7 @@ static int pipeline(struct hourly *h)
 	args_free(&a);
 
 	/* Remember what these results were computed from, once they all are. */
-	if (index_rc == 0 && run_rc == 0 && plot_rc == 0)
+	if (index_rc == 0 && run_rc == 0 && plot_rc == 0 && db_rc == 0)
 		stamp_save(h, stamp);
 	if (h->failed_steps)
 		say("done with failures (%s) in %.2f s", h->failed.data, time_monotonic() - t0);

@@ -1,7 +1,9 @@
 /*
  * ops/hourly.h: the whole pipeline in one call for cron or a systemd timer
  * (the engine of `bpass hourly`): collect -> anonymize (optional) -> index
- * -> run (writing the result tables) -> plot.
+ * -> run (writing the result tables) -> database (with "database" set: the
+ * same tables into an SQLite file or a PostgreSQL schema, by `bpass results`
+ * of the global result the run cached in STATE/.hourly-global) -> plot.
  *
  * Each step runs the bpass binary itself (options.exe: /proc/self/exe, or a
  * stand-in in tests) in a child process, so a crash in one step cannot take
@@ -46,6 +48,9 @@ enum hourly_key {
 	HOURLY_ANONYMIZE_MANIFEST, /* anonymize's manifest (clear name -> copy) */
 	HOURLY_STALE_LOCK,   /* a lock held longer is a hung run (duration.h; 0: never) */
 	HOURLY_OPTIONS,      /* processor options PROCESSOR.NAME=VALUE (run -o), space separated */
+	HOURLY_DATABASE,     /* also publish the tables into FILE.sqlite or a postgresql://
+			      * URL (optional; a relative file is taken from the config's
+			      * folder) */
 	HOURLY_KEY_COUNT
 };
 

@@ -676,21 +676,33 @@ done:
 /* ---- plugin series ---- */
 
 /* Plugin series tables: series_NAME.csv with a non-empty NAME. */
+/* series_NAME.csv, or series_NAME.jsonl when there is no series_NAME.csv
+ * (arg: the results folder). */
 static bool is_series_table(const char *name, void *arg)
 {
-	(void)arg;
-	return !strncmp(name, "series_", 7) && fs_has_suffix(name, ".csv") && strlen(name) > 11;
+	if (strncmp(name, "series_", 7))
+		return false;
+	if (fs_has_suffix(name, ".csv"))
+		return strlen(name) > 11;
+	if (!fs_has_suffix(name, ".jsonl") || strlen(name) <= 13)
+		return false;
+	struct buf csv;
+	buf_init(&csv);
+	buf_printf(&csv, "%s/%.*s.csv", (const char *)arg, (int)(strlen(name) - 6), name);
+	bool only_jsonl = access(csv.data, F_OK) != 0;
+	buf_release(&csv);
+	return only_jsonl;
 }
 
 static void plugin_series(struct ctx *c)
 {
 	char **files;
-	int listed = fs_list(c->o->results_dir, is_series_table, NULL, &files);
+	int listed = fs_list(c->o->results_dir, is_series_table, (void *)c->o->results_dir, &files);
 	if (listed < 0)
 		return;
 	uint32_t nfiles = (uint32_t)listed;
 	for (uint32_t f = 0; f < nfiles; f++) {
-		size_t len = strlen(files[f]) - 11;
+		size_t len = strlen(files[f]) - 7 - (fs_has_suffix(files[f], ".csv") ? 4 : 6);
 		char *raw = xmalloc(len + 1);
 		memcpy(raw, files[f] + 7, len);
 		raw[len] = 0;
@@ -814,12 +826,26 @@ static void report(struct ctx *c)
 	free(rows);
 }
 
+static bool is_result_table(const char *name, void *arg)
+{
+	(void)arg;
+	return name[0] != '.' && (fs_has_suffix(name, ".csv") || fs_has_suffix(name, ".jsonl"));
+}
+
 int plot_run(const struct plot_options *o)
 {
 	struct stat st;
 	if (stat(o->results_dir, &st) < 0 || !S_ISDIR(st.st_mode))
 		return log_error("could not read results \"%s\": %s", o->results_dir,
 				 stat(o->results_dir, &st) < 0 ? strerror(errno) : "Not a directory");
+	/* No silent success: a folder without any result table is an error. */
+	char **tables;
+	int n_tables = fs_list(o->results_dir, is_result_table, NULL, &tables);
+	if (n_tables > 0)
+		fs_names_free(tables, n_tables);
+	if (n_tables <= 0)
+		return log_error("could not plot results \"%s\": it holds no result table "
+				 "(NAME.csv or NAME.jsonl)", o->results_dir);
 	if (fs_mkdirs(o->out_dir) < 0)
 		return log_error("could not create plot folder \"%s\": %s", o->out_dir,
 				 strerror(errno));
@@ -861,7 +887,8 @@ int plot_run(const struct plot_options *o)
 	plugin_series(&c);
 
 	/* Every node gets every kind: sessions and domains now, "no data" for the rest. */
-	qsort(c.nodes, c.n, sizeof(*c.nodes), cmp_node);
+	if (c.n)   /* no node: c.nodes is NULL, which qsort may not be given */
+		qsort(c.nodes, c.n, sizeof(*c.nodes), cmp_node);
 	for (uint32_t i = 0; i < c.n; i++) {
 		struct node *n = c.nodes[i];
 		draw(&c, n, K_SESSIONS, draw_sessions, NULL);
@@ -877,6 +904,9 @@ int plot_run(const struct plot_options *o)
 		}
 	}
 	report(&c);
+	if (!c.n)
+		log_warn("no node in the result tables of \"%s\": the report is empty",
+			 o->results_dir);
 	log_info("plotted %u node%s, %u kind%s each, into \"%s\"%s", c.n, c.n == 1 ? "" : "s",
 		 c.nkinds, c.nkinds == 1 ? "" : "s", o->out_dir,
 		 c.failures ? " (with errors)" : "");

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fs.h"
 #include "log.h"
 
 static void add_field_start(struct plot_csv *c)
@@ -117,18 +118,106 @@ static char *trimmed_copy(const char *s)
 	return r;
 }
 
+/* JSON Lines: reads the next non-blank line and parses it into c->members.
+ * Returns the member count + 1, 0 at the end, -1 after a message. */
+static int jsonl_read(struct plot_csv *c, uint32_t *n)
+{
+	int ch;
+	do {
+		buf_reset(&c->text);
+		while ((ch = getc_unlocked(c->f)) != EOF && ch != '\n')
+			buf_putc(&c->text, (char)ch);
+		if (ch == EOF && !c->text.len) {
+			if (ferror(c->f))
+				return log_error("could not read \"%s\": %s", c->path, strerror(errno));
+			return 0;
+		}
+		c->line = c->next_line++;
+		if (c->text.len && c->text.data[c->text.len - 1] == '\r')
+			c->text.data[--c->text.len] = 0;
+	} while (!c->text.len);
+	for (;;) {
+		const char *err;
+		if (jsonl_parse(c->text.data, c->text.len, &c->scratch, c->members, c->cap_members, n,
+				&err) == 0)
+			return 1;
+		if (strcmp(err, "too many members") || c->cap_members > 100000)
+			return log_error("could not read \"%s\": line %llu: %s", c->path,
+					 (unsigned long long)c->line, err);
+		xgrow((void **)&c->members, &c->cap_members, c->cap_members * 2 + 16,
+		      sizeof(*c->members));
+	}
+}
+
+/* JSON Lines: the current members as a record of the header's columns. */
+static void jsonl_record(struct plot_csv *c, uint32_t n)
+{
+	buf_reset(&c->rec);
+	c->nfields = 0;
+	for (uint32_t i = 0; i < c->ncols; i++) {
+		add_field_start(c);
+		/* bpass writes the keys in column order: look there first. */
+		uint32_t k = i < n && !strcmp(c->members[i].key, c->names[i]) ? i : n;
+		for (uint32_t j = 0; k == n && j < n; j++)
+			if (!strcmp(c->members[j].key, c->names[i]))
+				k = j;
+		if (k < n && c->members[k].kind != JSONL_NULL)
+			buf_append(&c->rec, c->members[k].value, c->members[k].value_len);
+		buf_putc(&c->rec, '\0');
+	}
+}
+
+static int jsonl_open(struct plot_csv *c)
+{
+	c->jsonl = true;
+	buf_init(&c->text);
+	buf_init(&c->scratch);
+	xgrow((void **)&c->members, &c->cap_members, 64, sizeof(*c->members));
+	uint32_t n;
+	int r = jsonl_read(c, &n);
+	if (r <= 0) {
+		/* No rows: nothing to draw, as when the table is absent. */
+		plot_csv_close(c);
+		return r == 0 ? PLOT_CSV_MISSING : PLOT_CSV_ERROR;
+	}
+	c->ncols = n;
+	c->names = xcalloc(n ? n : 1, sizeof(*c->names));
+	for (uint32_t i = 0; i < n; i++)
+		c->names[i] = xstrdup(c->members[i].key);
+	jsonl_record(c, n);
+	c->pending = true;
+	return PLOT_CSV_OPEN;
+}
+
 int plot_csv_open(struct plot_csv *c, const char *path)
 {
 	memset(c, 0, sizeof(*c));
 	buf_init(&c->rec);
 	c->next_line = 1;
 	c->f = fopen(path, "rb");
+	if (!c->f && errno == ENOENT && fs_has_suffix(path, ".csv")) {
+		/* NAME.jsonl instead of NAME.csv: a run with --json. */
+		struct buf j;
+		buf_init(&j);
+		buf_append(&j, path, strlen(path) - 4);
+		buf_puts(&j, ".jsonl");
+		c->f = fopen(j.data, "rb");
+		if (c->f) {
+			c->path = xstrdup(j.data);
+			buf_release(&j);
+			return jsonl_open(c);
+		}
+		buf_release(&j);
+		errno = ENOENT;
+	}
 	if (!c->f) {
 		if (errno == ENOENT)
 			return PLOT_CSV_MISSING;
 		return log_error("could not open \"%s\": %s", path, strerror(errno));
 	}
 	c->path = xstrdup(path);
+	if (fs_has_suffix(path, ".jsonl"))
+		return jsonl_open(c);
 	/* Skip a UTF-8 byte-order mark. */
 	int b0 = getc_unlocked(c->f);
 	if (b0 == 0xEF) {
@@ -157,7 +246,18 @@ int plot_csv_next(struct plot_csv *c)
 {
 	if (!c->f)
 		return 0;
-	return read_record(c);
+	if (!c->jsonl)
+		return read_record(c);
+	if (c->pending) {
+		c->pending = false;
+		return 1;
+	}
+	uint32_t n;
+	int r = jsonl_read(c, &n);
+	if (r == 1) {
+		jsonl_record(c, n);
+	}
+	return r;
 }
 
 int plot_csv_column(const struct plot_csv *c, const char *name)
@@ -236,4 +336,12 @@ void plot_csv_close(struct plot_csv *c)
 	free(c->names);
 	c->names = NULL;
 	c->ncols = 0;
+	if (c->jsonl) {
+		buf_release(&c->text);
+		buf_release(&c->scratch);
+	}
+	free(c->members);
+	c->members = NULL;
+	c->cap_members = 0;
+	c->jsonl = c->pending = false;
 }

@@ -9,6 +9,12 @@
  *
  * Records are read one at a time into a buffer the reader reuses, so reading a
  * file of millions of rows allocates nothing once the buffers have grown.
+ *
+ * JSON Lines tables (`bpass run --json`) read the same way: a path ending in
+ * .jsonl, or NAME.csv when only NAME.jsonl exists, is read as one flat JSON
+ * object per line (common/jsonl.h); the first object's keys are the header,
+ * a null or a missing key is an empty field, a key not in the first object
+ * is ignored; a table without rows reads as missing.
  */
 #ifndef PLOT_PLOT_CSV_H
 #define PLOT_PLOT_CSV_H
@@ -17,6 +23,7 @@
 #include <stdio.h>
 
 #include "buf.h"
+#include "jsonl.h"
 
 struct plot_csv {
 	FILE *f;
@@ -29,6 +36,11 @@ struct plot_csv {
 	uint32_t ncols;
 	uint64_t line;       /* physical line where the current record starts (1-based) */
 	uint64_t next_line;  /* physical line the next record starts on */
+	bool jsonl;          /* a JSON Lines table */
+	bool pending;        /* JSON Lines: the first record is read, not yet handed out */
+	struct buf text, scratch;   /* JSON Lines: the current line, its members' text */
+	struct jsonl_member *members;
+	uint32_t cap_members;
 };
 
 /* What plot_csv_open returns. */

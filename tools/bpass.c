@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "bpass.h"
+#include "cli.h"
 #include "commands.h"
 #include "log.h"
 
@@ -43,7 +44,8 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
-		usage(stderr);
+		log_error("missing COMMAND");
+		cli_usage_hint(NULL);
 		return EXIT_USAGE;
 	}
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
@@ -58,6 +60,6 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].fn(argc - 1, argv + 1);
 	log_error("unknown command \"%s\"", argv[1]);
-	usage(stderr);
+	cli_usage_hint(NULL);
 	return EXIT_USAGE;
 }

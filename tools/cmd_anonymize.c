@@ -8,12 +8,17 @@
 
 #include "anonymize.h"
 #include "buf.h"
+#include "cli.h"
 #include "commands.h"
 #include "log.h"
 #include "ops_cli.h"
 
 static void usage(FILE *f)
 {
+	if (f == stderr) {	/* a usage error: its message is out; say where help is */
+		cli_usage_hint("anonymize");
+		return;
+	}
 	fputs("usage: bpass anonymize SRC_DIR DST_DIR [--key FILE] [--manifest FILE] [-q]\n"
 	      "\n"
 	      "Writes an anonymized copy of every tarball SRC_DIR/*.tar into DST_DIR: node ids\n"

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "collect.h"
+#include "cli.h"
 #include "commands.h"
 #include "duration.h"
 #include "log.h"
@@ -20,6 +21,10 @@
 
 static void usage(FILE *f)
 {
+	if (f == stderr) {	/* a usage error: its message is out; say where help is */
+		cli_usage_hint("collect");
+		return;
+	}
 	fputs("usage: bpass collect UPLOADS_DIR UPDATES_DIR [--quiet-period SECONDS] [-q]\n"
 	      "\n"
 	      "Moves the uploaded updates UPLOADS_DIR/<NODEID>/*.gz into one tarball per node,\n"

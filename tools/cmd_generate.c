@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "cli.h"
 #include "commands.h"
 #include "fs.h"
 #include "gen_collect.h"
@@ -70,6 +71,10 @@ struct run {
 
 static void usage(FILE *f)
 {
+	if (f == stderr) {	/* a usage error: its message is out; say where help is */
+		cli_usage_hint("generate");
+		return;
+	}
 	fputs("usage: bpass generate OUT_DIR [options]\n"
 	      "\n"
 	      "Writes synthetic tarballs of bismark-passive updates into OUT_DIR.\n"

@@ -10,15 +10,20 @@
 #include <string.h>
 
 #include "buf.h"
+#include "cli.h"
 #include "commands.h"
 #include "hourly.h"
 #include "log.h"
 
 static void usage(FILE *f)
 {
+	if (f == stderr) {	/* a usage error: its message is out; say where help is */
+		cli_usage_hint("hourly");
+		return;
+	}
 	fputs("usage: bpass hourly [CONFIG] [--KEY VALUE...] [--wait] [--force] [-q]\n"
 	      "\n"
-	      "Runs collect -> anonymize -> index -> run -> plot, for cron. CONFIG is a file of\n"
+	      "Runs collect -> anonymize -> index -> run (-> database) -> plot, for cron. CONFIG is a file of\n"
 	      "\"key = value\" lines ('#' starts a comment); the same keys are options, which\n"
 	      "override the file. Relative paths in CONFIG are relative to its folder.\n"
 	      "\n"
@@ -28,6 +33,9 @@ static void usage(FILE *f)
 	      "  state DIR        saved session states (required)\n"
 	      "  results DIR      result tables (required)\n"
 	      "  plots DIR        plots and index.html (required)\n"
+	      "  database FILE.sqlite|postgresql://...\n"
+	      "                   also publish the tables into one SQLite file or a\n"
+	      "                   PostgreSQL schema, as bpass run --out does (optional)\n"
 	      "  processors LIST  processors to run, comma or space separated (default: all)\n"
 	      "  plugins LIST     processor plugins (.so) to load, comma or space separated\n"
 	      "  options LIST     processor options PROCESSOR.NAME=VALUE, as run -o, space\n"
@@ -65,7 +73,8 @@ int cmd_hourly(int argc, char **argv)
 	struct hourly_options o = {0};
 	int ch, rc = EXIT_USAGE;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":qh", opts, NULL)) != -1) {
 		if (ch >= 0 && ch < HOURLY_KEY_COUNT) {
 			hourly_config_set(&c, ch, optarg);
 		} else if (ch == O_WAIT) {
@@ -80,6 +89,7 @@ int cmd_hourly(int argc, char **argv)
 			rc = EXIT_OK;
 			goto out;
 		} else {
+			cli_bad_option(ch, argv);
 			usage(stderr);
 			goto out;
 		}

@@ -32,6 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "commands.h"
 #include "escape.h"
 #include "index_db.h"
@@ -40,6 +41,10 @@
 
 static void usage(FILE *f)
 {
+	if (f == stderr) {	/* a usage error: its message is out; say where help is */
+		cli_usage_hint("index");
+		return;
+	}
 	fputs("usage: bpass index UPDATES_DIR INDEX [options]\n"
 	      "\n"
 	      "Indexes every *.tar and *.tar.gz of UPDATES_DIR that INDEX does not know yet\n"
@@ -214,7 +219,8 @@ int cmd_index(int argc, char **argv)
 	long shards = 0;
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "j:qh", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":j:qh", opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_WAIT:
 			o.wait = true;
@@ -295,6 +301,7 @@ int cmd_index(int argc, char **argv)
 			usage(stdout);
 			return EXIT_OK;
 		default:
+			cli_bad_option(c, argv);
 			usage(stderr);
 			return EXIT_USAGE;
 		}

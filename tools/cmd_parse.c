@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 
 #include "buf.h"
+#include "cli.h"
 #include "commands.h"
 #include "escape.h"
 #include "log.h"
@@ -27,6 +28,10 @@
 
 static void usage(FILE *f)
 {
+	if (f == stderr) {	/* a usage error: its message is out; say where help is */
+		cli_usage_hint("parse");
+		return;
+	}
 	fputs("usage: bpass parse FILE... [--json]\n"
 	      "\n"
 	      "Parses bismark-passive update files (gzipped or plain text, versions 1-5)\n"
@@ -124,7 +129,8 @@ int cmd_parse(int argc, char **argv)
 	memset(&c, 0, sizeof(c));
 	int o;
 	optind = 1;
-	while ((o = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((o = getopt_long(argc, argv, ":jh", opts, NULL)) != -1) {
 		switch (o) {
 		case 'j':
 			c.json = true;
@@ -133,6 +139,7 @@ int cmd_parse(int argc, char **argv)
 			usage(stdout);
 			return EXIT_OK;
 		default:
+			cli_bad_option(o, argv);
 			usage(stderr);
 			return EXIT_USAGE;
 		}

@@ -7,12 +7,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "commands.h"
 #include "log.h"
 #include "plot.h"
 
 static void usage(FILE *f)
 {
+	if (f == stderr) {	/* a usage error: its message is out; say where help is */
+		cli_usage_hint("plot");
+		return;
+	}
 	fputs("usage: bpass plot RESULTS_DIR --out DIR [--svg] [--width PX] [--height PX] [-q]\n"
 	      "\n"
 	      "Draws, for every node in the result tables of RESULTS_DIR, one plot per kind\n"
@@ -51,7 +56,8 @@ int cmd_plot(int argc, char **argv)
 	struct plot_options o = {.width = 1200, .height = 600};
 	int ch;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "o:qh", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":o:qh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'o':
 			o.out_dir = optarg;
@@ -80,6 +86,7 @@ int cmd_plot(int argc, char **argv)
 			usage(stdout);
 			return EXIT_OK;
 		default:
+			cli_bad_option(ch, argv);
 			usage(stderr);
 			return EXIT_USAGE;
 		}

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "cli.h"
 #include "commands.h"
 #include "log.h"
 #include "registry.h"
@@ -21,6 +22,10 @@
 
 static void usage(FILE *f)
 {
+	if (f == stderr) {	/* a usage error: its message is out; say where help is */
+		cli_usage_hint("processors");
+		return;
+	}
 	fputs("usage: bpass processors [--plugin PATH.so]... [--csv]\n"
 	      "\n"
 	      "Lists the available processors: the built-ins, those of the plugins in the\n"
@@ -49,7 +54,8 @@ int cmd_processors(int argc, char **argv)
 	int c, rc = EXIT_OK;
 	uint32_t options_listed = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (c) {
 		case O_PLUGIN:
 			plugins[n_plugins++] = optarg;
@@ -62,6 +68,7 @@ int cmd_processors(int argc, char **argv)
 			free(plugins);
 			return EXIT_OK;
 		default:
+			cli_bad_option(c, argv);
 			usage(stderr);
 			free(plugins);
 			return EXIT_USAGE;

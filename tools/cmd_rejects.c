@@ -8,12 +8,17 @@
  */
 #include <stdio.h>
 
+#include "cli.h"
 #include "commands.h"
 #include "escape.h"
 #include "listing.h"
 
 static void usage(FILE *f)
 {
+	if (f == stderr) {	/* a usage error: its message is out; say where help is */
+		cli_usage_hint("rejects");
+		return;
+	}
 	fputs("usage: bpass rejects INDEX [--csv]\n"
 	      "\n"
 	      "Lists the members and tarballs the indexer rejected, with the reason.\n"

@@ -11,18 +11,27 @@
 #include <string.h>
 
 #include "buf.h"
+#include "cli.h"
 #include "commands.h"
 #include "log.h"
 #include "results_cached.h"
+#include "sink.h"
 
 static void usage(FILE *f)
 {
+	if (f == stderr) {	/* a usage error: its message is out; say where help is */
+		cli_usage_hint("results");
+		return;
+	}
 	fputs("usage: bpass results FILE --out DIR [--json] [-p LIST] [--plugin PATH.so]...\n"
 	      "\n"
 	      "Writes the result tables of a global result cached by\n"
 	      "`bpass run --cache-global FILE`, without reading the sessions.\n"
 	      "\n"
-	      "      --out DIR            folder of the tables (required)\n"
+	      "      --out DIR|FILE.sqlite|postgresql://...\n"
+	      "                           where the tables go (required): a folder, one\n"
+	      "                           SQLite file or a PostgreSQL schema (?schema=NAME,\n"
+	      "                           default bpass), as for bpass run\n"
 	      "      --json               JSON Lines tables instead of CSV\n"
 	      "  -p, --processors LIST    only these processors (default: every processor\n"
 	      "                           in the cache that is available)\n"
@@ -33,7 +42,7 @@ static void usage(FILE *f)
 
 static int bad_usage(const char *msg)
 {
-	fprintf(stderr, "bpass: %s\n", msg);
+	log_error("%s", msg);
 	usage(stderr);
 	return EXIT_USAGE;
 }
@@ -56,8 +65,14 @@ int cmd_results(int argc, char **argv)
 	buf_init(&sel);
 	bool json = false;
 	int c, rc = EXIT_USAGE;
+	/* The command line as given, for the provenance (getopt reorders argv;
+	 * argv[-1] is the bpass command itself: tools/bpass.c). */
+	char **cmdline = xcalloc((size_t)argc + 2, sizeof(*cmdline));
+	for (int i = -1; i < argc; i++)
+		cmdline[i + 1] = argv[i];
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "p:h", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":p:h", opts, NULL)) != -1) {
 		switch (c) {
 		case O_OUT:
 			out = optarg;
@@ -78,24 +93,33 @@ int cmd_results(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			free(plugins);
+			free(cmdline);
 			buf_release(&sel);
 			return EXIT_OK;
 		default:
+			cli_bad_option(c, argv);
 			usage(stderr);
 			free(plugins);
+			free(cmdline);
 			buf_release(&sel);
 			return EXIT_USAGE;
 		}
 	}
 	if (argc - optind != 1 || !out) {
 		free(plugins);
+		free(cmdline);
 		buf_release(&sel);
 		return bad_usage(argc - optind != 1 ? "expected one FILE" : "missing --out DIR");
 	}
 	struct results_cached_options o = {.out = out, .json = json, .select = select,
-					   .plugins = plugins, .n_plugins = n_plugins};
-	rc = results_cached_write(argv[optind], &o) < 0 ? EXIT_FAILURES : EXIT_OK;
+					   .plugins = plugins, .n_plugins = n_plugins,
+					   .argv = cmdline, .argc = (uint32_t)argc + 1};
+	if (sink_check(out))
+		rc = EXIT_FAILURES;
+	else
+		rc = results_cached_write(argv[optind], &o) < 0 ? EXIT_FAILURES : EXIT_OK;
 	buf_release(&sel);
 	free(plugins);
+	free(cmdline);
 	return rc;
 }

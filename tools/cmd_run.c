@@ -9,18 +9,26 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "buf.h"
+#include "cli.h"
 #include "commands.h"
+#include "index_db.h"
 #include "log.h"
 #include "proc_options.h"
 #include "registry.h"
 #include "run.h"
+#include "sink.h"
 #include "timeutil.h"
 #include "verify.h"
 
 static void usage(FILE *f)
 {
+	if (f == stderr) {	/* a usage error: its message is out; say where help is */
+		cli_usage_hint("run");
+		return;
+	}
 	fputs("usage: bpass run INDEX STATE_DIR [options]\n"
 	      "\n"
 	      "Runs processors over every session of the index: each session's new updates,\n"
@@ -47,8 +55,13 @@ static void usage(FILE *f)
 	      "      --run-name NAME      the state folder under STATE_DIR (default \"default\")\n"
 	      "      --recompute[=LIST]   start these processors (default: all selected) again\n"
 	      "                           from update 0 in every session\n"
-	      "      --out DIR            result tables folder (default STATE_DIR/NAME/results,\n"
-	      "                           where tables this run did not write are removed)\n"
+	      "      --out DIR|FILE.sqlite|postgresql://...\n"
+	      "                           where the tables go: a folder (default\n"
+	      "                           STATE_DIR/NAME/results, where the tables of\n"
+	      "                           processors not in this run are kept, with a\n"
+	      "                           warning), one SQLite file (also .sqlite3, .db)\n"
+	      "                           or a PostgreSQL schema (?schema=NAME, default\n"
+	      "                           bpass); with manifest.json or a provenance table\n"
 	      "      --json               JSON Lines tables instead of CSV\n"
 	      "      --cache-global FILE  also save the global result, for `bpass results`\n"
 	      "      --session-timeout S  a session that takes longer than S seconds in a\n"
@@ -143,6 +156,67 @@ static bool parse_date(const char *s, int64_t *us)
 	return true;
 }
 
+/* Nodes of --include-nodes / --exclude-nodes, marked when the index has them. */
+struct node_check {
+	char **ids;
+	bool *found;
+	uint32_t n;
+};
+
+static int mark_node(void *arg, const struct index_session *s)
+{
+	struct node_check *nc = arg;
+	for (uint32_t i = 0; i < nc->n; i++)
+		if (!strcmp(nc->ids[i], s->node_id))
+			nc->found[i] = true;
+	return 0;
+}
+
+/*
+ * No silent successes: a node of --include-nodes (or --exclude-nodes) that
+ * the index does not have gets a warning; when it has none of
+ * --include-nodes, nothing would run: an error. Returns 0, or -1 after that
+ * error. An index that cannot be read is left to the run to report.
+ */
+static int check_nodes(const char *index, const char *list, const char *option)
+{
+	if (!list || access(index, F_OK) != 0)
+		return 0;
+	struct node_check nc = {0};
+	char *copy = xstrdup(list);
+	for (char *tok = copy, *comma; tok; tok = comma ? comma + 1 : NULL) {
+		comma = strchr(tok, ',');
+		if (comma)
+			*comma = 0;
+		if (!*tok)
+			continue;
+		nc.ids = xrealloc(nc.ids, (nc.n + 1) * sizeof(*nc.ids));
+		nc.ids[nc.n++] = tok;
+	}
+	nc.found = xcalloc(nc.n + 1, sizeof(*nc.found));
+	struct index_db *db;
+	int rc = 0;
+	if (index_db_open(&db, index, INDEX_OPEN_READ) == INDEX_DB_OK) {
+		if (index_db_sessions(db, mark_node, &nc) == 0) {
+			uint32_t found = 0;
+			for (uint32_t i = 0; i < nc.n; i++) {
+				found += nc.found[i];
+				if (!nc.found[i])
+					log_warn("node \"%s\" of %s is not in index \"%s\"", nc.ids[i],
+						 option, index);
+			}
+			if (!found && !strcmp(option, "--include-nodes"))
+				rc = log_error("no node of --include-nodes is in index \"%s\": nothing "
+					       "to run", index);
+		}
+		index_db_close(db);
+	}
+	free(nc.ids);
+	free(nc.found);
+	free(copy);
+	return rc;
+}
+
 static bool valid_run_name(const char *s)
 {
 	if (!*s || *s == '.' || strlen(s) > 100)
@@ -196,8 +270,14 @@ int cmd_run(int argc, char **argv)
 	proc_options_init(&popts);
 	int rc = EXIT_USAGE, c;
 	char *end;
+	/* The command line as given, for the provenance (getopt reorders argv;
+	 * argv[-1] is the bpass command itself: tools/bpass.c). */
+	char **cmdline = xcalloc((size_t)argc + 2, sizeof(*cmdline));
+	for (int i = -1; i < argc; i++)
+		cmdline[i + 1] = argv[i];
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "p:o:w:qh", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":p:o:w:qh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			/* Repeatable: -p a -p b,c is -p a,b,c. */
@@ -298,6 +378,7 @@ int cmd_run(int argc, char **argv)
 			rc = EXIT_OK;
 			goto out;
 		default:
+			cli_bad_option(c, argv);
 			usage(stderr);
 			goto out;
 		}
@@ -312,8 +393,19 @@ int cmd_run(int argc, char **argv)
 	o.plugins = plugins;
 	o.n_plugins = n_plugins;
 	o.options = &popts;
+	o.argv = cmdline;
+	o.argc = (uint32_t)argc + 1;
 	if (popts.n && options_unknown(plugins, n_plugins, &popts)) {
 		usage(stderr);
+		goto out;
+	}
+	if (check_nodes(o.index_path, o.include_nodes, "--include-nodes") ||
+	    check_nodes(o.index_path, o.exclude_nodes, "--exclude-nodes")) {
+		rc = EXIT_FAILURES;
+		goto out;
+	}
+	if (o.out_dir && sink_check(o.out_dir)) {
+		rc = EXIT_FAILURES;
 		goto out;
 	}
 	rc = harness_run(&o);
@@ -321,5 +413,6 @@ out:
 	proc_options_release(&popts);
 	buf_release(&sel);
 	free(plugins);
+	free(cmdline);
 	return rc;
 }

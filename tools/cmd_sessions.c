@@ -7,12 +7,17 @@
  */
 #include <stdio.h>
 
+#include "cli.h"
 #include "commands.h"
 #include "escape.h"
 #include "listing.h"
 
 static void usage(FILE *f)
 {
+	if (f == stderr) {	/* a usage error: its message is out; say where help is */
+		cli_usage_hint("sessions");
+		return;
+	}
 	fputs("usage: bpass sessions INDEX [--csv]\n"
 	      "\n"
 	      "Lists the sessions of an index: node, anonymization context, session id,\n"

@@ -13,6 +13,7 @@
 
 #include "blob.h"
 #include "buf.h"
+#include "cli.h"
 #include "commands.h"
 #include "escape.h"
 #include "index_db.h"
@@ -21,6 +22,10 @@
 
 static void usage(FILE *f)
 {
+	if (f == stderr) {	/* a usage error: its message is out; say where help is */
+		cli_usage_hint("show");
+		return;
+	}
 	fputs("usage: bpass show INDEX NODE_ID SESSION_ID SEQ [--json] [--context C]\n"
 	      "\n"
 	      "Prints one indexed update in the update text format, or as JSON.\n"

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "cli.h"
 #include "commands.h"
 #include "log.h"
 #include "state_dump.h"
@@ -22,6 +23,10 @@
 
 static void usage(FILE *f)
 {
+	if (f == stderr) {	/* a usage error: its message is out; say where help is */
+		cli_usage_hint("state");
+		return;
+	}
 	fputs("usage: bpass state STATE_DIR NODE_ID SESSION_ID [--run-name NAME] [--json]\n"
 	      "\n"
 	      "Prints the saved state of a session: the header of its state file and every\n"
@@ -153,7 +158,8 @@ int cmd_state(int argc, char **argv)
 	bool json = false;
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (c) {
 		case O_RUN:
 			run = optarg;
@@ -165,6 +171,7 @@ int cmd_state(int argc, char **argv)
 			usage(stdout);
 			return EXIT_OK;
 		default:
+			cli_bad_option(c, argv);
 			usage(stderr);
 			return EXIT_USAGE;
 		}

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "cli.h"
 #include "commands.h"
 #include "log.h"
 
@@ -22,7 +23,8 @@ int listing_run(const struct listing *l, int argc, char **argv)
 	bool csv = false;
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			csv = true;
@@ -31,6 +33,7 @@ int listing_run(const struct listing *l, int argc, char **argv)
 			l->usage(stdout);
 			return EXIT_OK;
 		default:
+			cli_bad_option(c, argv);
 			l->usage(stderr);
 			return EXIT_USAGE;
 		}

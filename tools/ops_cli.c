@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "buf.h"
+#include "cli.h"
 #include "commands.h"
 #include "log.h"
 
@@ -27,7 +28,8 @@ int ops_cli_parse(int argc, char **argv, void (*usage)(FILE *f), const char *exp
 		opts[2 + i] = (struct option){extra[i].name, required_argument, NULL, OPT_EXTRA + i};
 	int ch, rc = -1;
 	optind = 1;
-	while (rc < 0 && (ch = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+	opterr = 0;
+	while (rc < 0 && (ch = getopt_long(argc, argv, ":qh", opts, NULL)) != -1) {
 		if (ch >= OPT_EXTRA && ch < OPT_EXTRA + n_extra) {
 			*extra[ch - OPT_EXTRA].value = optarg;
 		} else if (ch == 'q') {
@@ -36,6 +38,7 @@ int ops_cli_parse(int argc, char **argv, void (*usage)(FILE *f), const char *exp
 			usage(stdout);
 			rc = EXIT_OK;
 		} else {
+			cli_bad_option(ch, argv);
 			usage(stderr);
 			rc = EXIT_USAGE;
 		}

@@ -25,7 +25,7 @@ for t in sessions bytes_per_node throughput availability update_statistics meta_
 done
 for w in 1 2; do
 	check_status "run -w $w: exit 0" 0 "$BPASS" run -q "$T/idx" "$T/s$w" -w $w
-	check "run -w $w: same result files as -w 0" diff -r "$R0" "$T/s$w/default/results"
+	check "run -w $w: same result files as -w 0" diff -r -x manifest.json -x .owners "$R0" "$T/s$w/default/results"
 	check "run -w $w: same state files as -w 0" diff -r -x results "$T/s0/default" "$T/s$w/default"
 done
 
@@ -56,7 +56,7 @@ check_grep "summary: sessions that stop at a gap or lack update 0" "stopped at a
 check_eq "re-run: exit 0" "$?" "0"
 check_eq "re-run: 0 updates processed" "$(field "$T/out" updates)" "0"
 check_eq "re-run: no session processed" "$(field "$T/out" processed)" "0"
-diff -r -x meta_statistics.csv "$R0" "$T/s1/default/results" >/dev/null
+diff -r -x meta_statistics.csv -x manifest.json -x .owners "$R0" "$T/s1/default/results" >/dev/null
 check_eq "re-run: same results (meta-statistics covers this run only)" "$?" "0"
 check_eq "re-run: meta-statistics has no times" "$(wc -l <"$R0/meta_statistics.csv")" "1"
 
@@ -82,9 +82,9 @@ check_status "state: bad session id" 2 "$BPASS" state "$T/s0" "$node" 12x
 # --- cached global result ------------------------------------------------------------
 check_status "run --cache-global: exit 0" 0 "$BPASS" run -q "$T/idx" "$T/c" -w 2 --cache-global "$T/global.cache"
 check_status "results: exit 0" 0 "$BPASS" results "$T/global.cache" --out "$T/again"
-check "results: same tables as the run" diff -r "$T/c/default/results" "$T/again"
+check "results: same tables as the run" diff -r -x manifest.json -x .owners "$T/c/default/results" "$T/again"
 check_status "results -p byte-count: exit 0" 0 "$BPASS" results "$T/global.cache" --out "$T/bc" -p byte-count
-check_eq "results -p byte-count: its table and sessions.csv" "$(ls "$T/bc" | tr '\n' ' ')" "bytes_per_node.csv sessions.csv "
+check_eq "results -p byte-count: its table, sessions.csv and the manifest" "$(ls "$T/bc" | tr '\n' ' ')" "bytes_per_node.csv manifest.json sessions.csv "
 check_status "results: a state file is not a cache" 1 "$BPASS" results "$T/s0/default/$(ls "$T/s0/default" | grep state$ | head -1)" --out "$T/x"
 check_status "results: --out is required" 2 "$BPASS" results "$T/global.cache"
 

@@ -17,6 +17,8 @@
  *   HOSTILE_COMPLETE=crash|fail global_complete does so
  *   HOSTILE_WRITE=crash|fail|sleep  write_results does so (sleep: 30 s
  *                         after writing its table, before closing it)
+ *   HOSTILE_TABLE=NAME    write_results names its table NAME instead of
+ *                         hostile_per_node
  *   HOSTILE_START=fail    the plugin's entry point lists no processors in
  *                         any process but the first that loaded it, so
  *                         that the workers of a run cannot start
@@ -193,7 +195,8 @@ static int hg_write(struct bpass_ctx *ctx, const void *global, struct bpass_resu
 		return -1;
 	const struct hglobal *g = global;
 	static const char *const cols[] = {"node_id", "updates", NULL};
-	struct bpass_table *t = res->table(res, "hostile_per_node", cols);
+	const char *name = getenv("HOSTILE_TABLE");
+	struct bpass_table *t = res->table(res, name && *name ? name : "hostile_per_node", cols);
 	if (!t)
 		return -1;
 	for (uint32_t i = 0; i < g->n; i++) {

@@ -3,7 +3,8 @@
  * Hand-written files cover RFC 4180 quoting (commas, doubled quotes and line
  * breaks inside quotes), CRLF and CR line ends, a byte-order mark, blank
  * lines, columns found by name in any order, short rows, numbers with blanks
- * and decimals, an absent file, an empty file and an unterminated quote.
+ * and decimals, an absent file, an empty file and an unterminated quote;
+ * JSON Lines tables read through the same calls (NAME.jsonl for NAME.csv).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -178,6 +179,60 @@ static void test_many_rows_reuse_buffers(void **state)
 	plot_csv_close(&c);
 }
 
+/* A JSON Lines table, asked for as NAME.csv: the first object's keys are
+ * the header, nulls and missing keys are empty fields, keys in another order
+ * are found by name, blank lines and CRLF are skipped, a bad line fails; an
+ * empty table reads as missing. */
+static void test_jsonl(void **state)
+{
+	(void)state;
+	char dir[64], file[128], csv[128];
+	snprintf(dir, sizeof(dir), "/tmp/test_plot_jsonl.XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	snprintf(file, sizeof(file), "%s/t.jsonl", dir);
+	snprintf(csv, sizeof(csv), "%s/t.csv", dir);
+	FILE *f = fopen(file, "w");
+	assert_non_null(f);
+	fputs("{\"node_id\":\"OW\\u00e9,\\\"x\\\"\",\"minute\":60000000,\"bytes\":null}\r\n"
+	      "\n"
+	      "{\"bytes\":5,\"node_id\":\"OWB\",\"minute\":-1.5e3}\n"
+	      "{\"node_id\":\"OWC\",\"extra\":1}\n"
+	      "{\"node_id\":[1]}\n", f);
+	fclose(f);
+	struct plot_csv c;
+	log_set_quiet(true);
+	assert_int_equal(plot_csv_open(&c, csv), PLOT_CSV_OPEN);
+	assert_int_equal(c.ncols, 3);
+	int n = plot_csv_column(&c, "node_id"), m = plot_csv_column(&c, "minute"),
+	    b = plot_csv_column(&c, "bytes");
+	assert_int_equal(n, 0);
+	assert_int_equal(b, 2);
+	int64_t v;
+	assert_int_equal(plot_csv_next(&c), 1);
+	assert_string_equal(plot_csv_field(&c, n), "OW\xe9,\"x\"");
+	assert_int_equal(plot_csv_int(&c, m, &v), 0);
+	assert_int_equal(v, 60000000);
+	assert_string_equal(plot_csv_field(&c, b), "");
+	assert_int_equal(plot_csv_next(&c), 1);
+	assert_string_equal(plot_csv_field(&c, n), "OWB");
+	assert_int_equal(plot_csv_int(&c, m, &v), 0);
+	assert_int_equal(v, -1500);
+	assert_int_equal(plot_csv_int(&c, b, &v), 0);
+	assert_int_equal(v, 5);
+	assert_int_equal(plot_csv_next(&c), 1);
+	assert_string_equal(plot_csv_field(&c, n), "OWC");
+	assert_string_equal(plot_csv_field(&c, m), "");
+	assert_int_equal(plot_csv_next(&c), -1);
+	plot_csv_close(&c);
+	f = fopen(file, "w");
+	assert_non_null(f);
+	fclose(f);
+	assert_int_equal(plot_csv_open(&c, csv), PLOT_CSV_MISSING);
+	plot_csv_close(&c);
+	unlink(file);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -185,6 +240,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_numbers, teardown),
 		cmocka_unit_test_teardown(test_absent_empty_unterminated, teardown),
 		cmocka_unit_test_teardown(test_many_rows_reuse_buffers, teardown),
+		cmocka_unit_test(test_jsonl),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
