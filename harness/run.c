@@ -40,6 +40,34 @@ struct plan_session {
 	struct index_session s;
 };
 
+/* A session a worker merged into its partial global results, kept until
+ * the partials arrive, so that it can be merged again from its state file
+ * if they are lost. */
+struct run_merged {
+	uint32_t idx;                 /* plan index */
+	uint32_t row;                 /* its row (merge.h) */
+	uint32_t mask;                /* offset in masks[]: n bytes, 1 per processor merged */
+	uint32_t first_eph, n_eph;    /* its ephemeral states in ephs[] */
+};
+
+/* An ephemeral state kept for merge_again: the processor, bytes in bytes. */
+struct run_eph {
+	uint32_t proc;
+	size_t off, len;
+};
+
+/* What one worker has merged since it last sent its partials. */
+struct run_partials {
+	struct run_merged *s;
+	uint32_t n, cap;
+	uint8_t *masks;
+	uint32_t n_masks, cap_masks;
+	struct run_eph *ephs;
+	uint32_t n_ephs, cap_ephs;
+	struct buf bytes;
+	bool asked;                   /* PROTO_FLUSH sent, PROTO_PARTIAL not received */
+};
+
 struct run {
 	const struct run_options *o;
 	const char *label;            /* "run", or "verify" for a --verify recomputation */
@@ -81,6 +109,9 @@ struct run {
 	uint32_t n_slots;             /* workers of deaths[] and killed[] */
 	bool any_result;              /* a worker has answered (so workers can start) */
 	struct buf worker_error;      /* why the last worker that could not go on ended */
+	struct run_partials *parts;   /* per worker (one for -w 0) */
+	uint32_t n_parts;
+	uint32_t n_merged_again;      /* sessions merged again after their partials were lost */
 
 	struct state_file sf;
 	struct buf file, path, err, payload, why, text;
@@ -318,8 +349,125 @@ static void merge_stale(struct run *r, uint32_t idx, int64_t redo_row, const cha
 	merge_stale_row(&r->m, &key, why);
 }
 
-/* Merges or records the result a worker sent for plan index idx. */
-static void handle_result(struct run *r, uint32_t idx, const void *payload, size_t len)
+/* Remembers that worker wk merged session idx (row row) into its partials,
+ * with the ephemeral states of the processors that read them in merge. */
+static void remember_merged(struct run *r, uint32_t wk, uint32_t idx, uint32_t row,
+			    const struct proto_result *res)
+{
+	struct run_partials *pp = &r->parts[wk];
+	xgrow((void **)&pp->s, &pp->cap, pp->n + 1, sizeof(*pp->s));
+	struct run_merged *ms = &pp->s[pp->n++];
+	*ms = (struct run_merged){idx, row, pp->n_masks, pp->n_ephs, 0};
+	xgrow((void **)&pp->masks, &pp->cap_masks, pp->n_masks + r->n, 1);
+	for (uint32_t i = 0; i < r->n; i++) {
+		uint8_t merged = proto_result_was_merged(res, r->names[i]);
+		pp->masks[pp->n_masks++] = merged;
+		if (!merged || !r->procs[i]->ephemeral_load)
+			continue;
+		size_t len = strlen(r->names[i]);
+		for (uint32_t k = 0; k < res->n_eph; k++) {
+			if (res->eph[k].name_len != len || memcmp(res->eph[k].name, r->names[i], len))
+				continue;
+			xgrow((void **)&pp->ephs, &pp->cap_ephs, pp->n_ephs + 1, sizeof(*pp->ephs));
+			pp->ephs[pp->n_ephs++] = (struct run_eph){i, pp->bytes.len, res->eph[k].len};
+			buf_append(&pp->bytes, res->eph[k].data, res->eph[k].len);
+			ms->n_eph++;
+		}
+	}
+}
+
+static void forget_merged(struct run_partials *pp)
+{
+	pp->n = 0;
+	pp->n_masks = 0;
+	pp->n_ephs = 0;
+	buf_reset(&pp->bytes);
+	pp->asked = false;
+}
+
+/*
+ * Worker wk's partial global results are lost (it died, or could not save
+ * one: only is then that processor's run-order index, else -1): the
+ * sessions it had merged into them are merged again, for those processors,
+ * from their state files (which it had saved), with the ephemeral states it
+ * sent. A session whose file cannot be read becomes stale.
+ */
+static void merge_lost(struct run *r, uint32_t wk, int64_t only_proc)
+{
+	struct run_partials *pp = &r->parts[wk];
+	uint8_t *only = xcalloc(r->n + 1, 1);
+	struct proto_eph *eph = NULL;
+	uint32_t cap_eph = 0, again = 0;
+	for (uint32_t k = 0; k < pp->n; k++) {
+		const struct run_merged *ms = &pp->s[k];
+		bool any = false;
+		for (uint32_t i = 0; i < r->n; i++) {
+			only[i] = pp->masks[ms->mask + i] && (only_proc < 0 || i == only_proc);
+			any = any || only[i];
+		}
+		if (!any)
+			continue;
+		const struct plan_session *ps = &r->plan[ms->idx];
+		struct bpass_session_key key = key_of(ps);
+		buf_reset(&r->path);
+		buf_printf(&r->path, "%s/", r->state_dir.data);
+		state_file_name(&key, &r->path);
+		if (state_file_read(r->path.data, &r->file) != STATE_FILE_READ_OK) {
+			log_error("could not read state file \"%s\" to merge it again", r->path.data);
+			merge_row_stale(&r->m, ms->row, "its state file could not be merged again");
+			note_failure(r, ps, "its state file could not be merged again");
+			continue;
+		}
+		xgrow((void **)&eph, &cap_eph, ms->n_eph + 1, sizeof(*eph));
+		for (uint32_t e = 0; e < ms->n_eph; e++) {
+			const struct run_eph *re = &pp->ephs[ms->first_eph + e];
+			eph[e] = (struct proto_eph){r->names[re->proc], strlen(r->names[re->proc]),
+						    pp->bytes.data + re->off, re->len};
+		}
+		merge_again(&r->m, ms->row, &key, r->file.data, r->file.len, eph, ms->n_eph, only);
+		again++;
+	}
+	if (again)
+		log_warn("merged %u sessions again from their state files: the partial global "
+			 "results of worker %u were lost", again, wk + 1);
+	r->n_merged_again += again;
+	free(eph);
+	free(only);
+}
+
+/* Combines the partial global results worker wk sent (PROTO_PARTIAL); a
+ * processor's that is missing is merged again (merge_lost). */
+static void handle_partial(struct run *r, uint32_t wk, const void *payload, size_t len)
+{
+	struct state_reader rd;
+	state_reader_init(&rd);
+	struct proto_part *parts;
+	uint32_t n;
+	uint8_t *got = xcalloc(r->n + 1, 1);
+	if (proto_partial_decode(&rd, payload, len, &parts, &n) == 0) {
+		for (uint32_t k = 0; k < n; k++) {
+			if (!parts[k].data)
+				continue;
+			int i = merge_partial(&r->m, parts[k].name, parts[k].name_len,
+					      parts[k].version, parts[k].data, parts[k].len);
+			if (i >= 0)
+				got[i] = 1;
+		}
+		free(parts);
+	} else {
+		log_error("could not read the partial global results of worker %u", wk + 1);
+	}
+	for (uint32_t i = 0; i < r->n; i++)
+		if (!got[i])
+			merge_lost(r, wk, i);
+	forget_merged(&r->parts[wk]);
+	free(got);
+	state_reader_release(&rd);
+}
+
+/* Merges or records the result worker wk sent for plan index idx. */
+static void handle_result(struct run *r, uint32_t wk, uint32_t idx, const void *payload,
+			  size_t len)
 {
 	const struct plan_session *ps = &r->plan[idx];
 	struct bpass_session_key key = key_of(ps);
@@ -362,6 +510,8 @@ static void handle_result(struct run *r, uint32_t idx, const void *payload, size
 	}
 	int rc = res->state ? merge_session(&r->m, &key, res->state, res->state_len, res->eph,
 					    res->n_eph, &from) : 0;
+	if (rc >= 0 && res->state && res->n_merged && redo_row < 0)
+		remember_merged(r, wk, idx, merge_last_row(&r->m), res);
 	if (rc < 0 && redo_row >= 0) {
 		merge_stale(r, idx, redo_row, "could not be merged");
 		return;
@@ -445,6 +595,13 @@ static bool more_to_do(const struct run *r)
  * again, nor one that ended RUN_MAX_DEATHS times in a row while processing
  * nothing: something is wrong with every worker, not with a session.
  */
+/* Worker i ended: its partial global results died with it. */
+static void lost_with(struct run *r, uint32_t i)
+{
+	merge_lost(r, i, -1);
+	forget_merged(&r->parts[i]);
+}
+
 static void worker_ended(struct run *r, uint32_t i)
 {
 	struct pool_lost lost;
@@ -480,6 +637,7 @@ static void worker_ended(struct run *r, uint32_t i)
 		buf_puts(&r->worker_error, r->pool.slots[i].error[0] ? r->pool.slots[i].error
 								     : r->why.data);
 		free(killed);
+		lost_with(r, i);
 		return;
 	} else if (status != 0) {
 		log_error("%s", r->why.data);
@@ -489,10 +647,12 @@ static void worker_ended(struct run *r, uint32_t i)
 			log_error("worker %u ended %u times in a row without processing a session: "
 				  "not started again", i + 1, r->deaths[i]);
 			free(killed);
+			lost_with(r, i);
 			return;
 		}
 	}
 	free(killed);
+	lost_with(r, i);
 	if (!more_to_do(r))
 		return;
 	/* Guard against a worker that dies at every start. */
@@ -537,6 +697,14 @@ static void check_timeouts(struct run *r)
 	}
 }
 
+static void parts_alloc(struct run *r, uint32_t n)
+{
+	r->parts = xcalloc(n, sizeof(*r->parts));
+	r->n_parts = n;
+	for (uint32_t i = 0; i < n; i++)
+		buf_init(&r->parts[i].bytes);
+}
+
 static int start_pool(struct run *r)
 {
 	uint32_t left = r->n_plan - r->next + (r->pending >= 0);
@@ -557,6 +725,7 @@ static int start_pool(struct run *r)
 	r->pfd = xcalloc(n, sizeof(*r->pfd));
 	r->who = xcalloc(n, sizeof(*r->who));
 	r->deaths = xcalloc(n, sizeof(*r->deaths));
+	parts_alloc(r, n);
 	r->killed = xcalloc(n, sizeof(*r->killed));
 	r->n_slots = n;
 	for (uint32_t i = 0; i < n; i++)
@@ -574,7 +743,9 @@ static bool dispatch(struct run *r)
 			if (!pool_running(&r->pool, i) || pool_queued(&r->pool, i) != load)
 				continue;
 			struct bpass_session_key key = key_of(&r->plan[r->pending]);
-			if (pool_send_session(&r->pool, i, (uint32_t)r->pending, &key)) {
+			bool apart = r->redo_row && r->redo_row[r->pending] >= 0;
+			if (pool_send_session_as(&r->pool, i, (uint32_t)r->pending, &key,
+						 apart ? PROTO_SESSION_APART : PROTO_SESSION)) {
 				worker_ended(r, i);
 				continue;
 			}
@@ -606,10 +777,13 @@ static void collect(struct run *r, int timeout_ms)
 		if (!r->pfd[j].revents)
 			continue;
 		uint32_t i = r->who[j], idx;
-		if (pool_recv_result(&r->pool, i, &r->payload, &idx)) {
+		int got = pool_recv_result(&r->pool, i, &r->payload, &idx);
+		if (got == 2 && r->parts[i].asked) {
+			handle_partial(r, i, r->payload.data, r->payload.len);
+		} else if (got == 1) {
 			r->deaths[i] = 0;
 			r->any_result = true;
-			handle_result(r, idx, r->payload.data, r->payload.len);
+			handle_result(r, i, idx, r->payload.data, r->payload.len);
 		} else {
 			worker_ended(r, i);
 		}
@@ -623,7 +797,9 @@ static void in_process(struct run *r)
 	struct bpass_session_key key = key_of(&r->plan[idx]);
 	const void *payload;
 	size_t len;
-	int rc = worker_session(r->inproc, &key, &payload, &len);
+	bool apart = r->redo_row && r->redo_row[idx] >= 0;
+	int rc = apart ? worker_session_apart(r->inproc, &key, &payload, &len)
+		       : worker_session(r->inproc, &key, &payload, &len);
 	if (rc == 1)
 		return;                       /* stopping */
 	if (rc < 0) {
@@ -631,7 +807,42 @@ static void in_process(struct run *r)
 		note_failure(r, &r->plan[idx], "its result could not be encoded");
 		return;
 	}
-	handle_result(r, idx, payload, len);
+	handle_result(r, 0, idx, payload, len);
+}
+
+/*
+ * The end of the sessions: asks every worker that merged sessions for its
+ * partial global results (with -w 0, takes them). Returns true while some
+ * are still to come.
+ */
+static bool flush_partials(struct run *r)
+{
+	bool waiting = false;
+	for (uint32_t i = 0; i < r->n_parts; i++) {
+		struct run_partials *pp = &r->parts[i];
+		if (!pp->n)
+			continue;
+		if (r->inproc) {
+			const void *payload;
+			size_t len;
+			if (worker_flush(r->inproc, &payload, &len)) {
+				merge_lost(r, i, -1);
+				forget_merged(pp);
+			} else {
+				handle_partial(r, i, payload, len);
+			}
+			continue;
+		}
+		if (!pp->asked) {
+			if (!pool_running(&r->pool, i) || pool_send_flush(&r->pool, i)) {
+				worker_ended(r, i);
+				continue;
+			}
+			pp->asked = true;
+		}
+		waiting = true;
+	}
+	return waiting;
 }
 
 static void loop(struct run *r)
@@ -662,7 +873,9 @@ static void loop(struct run *r)
 			/* Sessions whose saved parts a processor declined: again. */
 			if (take_redo(r))
 				continue;
-			break;
+			/* Then the workers' partial global results. */
+			if (!flush_partials(r))
+				break;
 		}
 		if (r->pool_started && pool_live(&r->pool) == 0) {
 			/* Every session not done counts as failed. */
@@ -710,6 +923,24 @@ static int lock_run(struct run *r)
 		return -1;
 	r->lock_fd = fd;
 	return 0;
+}
+
+/* Says once which processors are merged by the parent from each session's
+ * state, because they cannot combine partial global results (merge without
+ * global_combine: an older plugin). */
+static void warn_parent_merged(struct run *r)
+{
+	buf_reset(&r->text);
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < r->n; i++) {
+		if (!r->procs[i]->merge || worker_can_combine(r->procs[i]))
+			continue;
+		buf_printf(&r->text, "%s\"%s\"", n++ ? ", " : "", r->names[i]);
+	}
+	if (n)
+		log_warn("%s without global_combine: merged from each session's state by bpass "
+			 "itself, not in the workers: %s", n == 1 ? "processor" : "processors",
+			 r->text.data);
 }
 
 static int setup(struct run *r)
@@ -779,10 +1010,13 @@ static int setup(struct run *r)
 		.recompute = o->recompute,
 		.options = o->options,
 		.no_fsync = o->no_fsync,
+		.merge_partials = true,
 		.stop = &run_stop,
 	};
 	r->n_workers = o->workers < 0 ? pool_cores() : (uint32_t)o->workers;
+	warn_parent_merged(r);
 	if (o->workers == 0) {
+		parts_alloc(r, 1);
 		r->inproc = xmalloc(sizeof(*r->inproc));
 		if (worker_init(r->inproc, &r->wopt, NULL))
 			return -1;
@@ -890,6 +1124,13 @@ static void release(struct run *r)
 	free(r->retry);
 	free(r->redo_row);
 	free(r->deaths);
+	for (uint32_t i = 0; i < r->n_parts; i++) {
+		free(r->parts[i].s);
+		free(r->parts[i].masks);
+		free(r->parts[i].ephs);
+		buf_release(&r->parts[i].bytes);
+	}
+	free(r->parts);
 	for (uint32_t i = 0; r->killed && i < r->n_slots; i++)
 		free(r->killed[i]);
 	free(r->killed);
@@ -1063,22 +1304,29 @@ int harness_run(const struct run_options *o)
 		struct rusage self;
 		getrusage(RUSAGE_SELF, &self);
 		uint64_t wk = 0;
+		double cpu_workers = 0;
 		if (r->pool_started) {
 			pool_release(&r->pool, false);
 			wk = r->pool.maxrss_children_kb;   /* kept by pool_release */
+			cpu_workers = r->pool.cpu_children_s;
 		}
 		r->pool_started = false;
 		struct rusage ch;
 		getrusage(RUSAGE_CHILDREN, &ch);
 		if ((uint64_t)ch.ru_maxrss > wk)
 			wk = (uint64_t)ch.ru_maxrss;
+		/* The other children are the mergers (all reaped by now). */
+		double cpu_parent = self.ru_utime.tv_sec + self.ru_stime.tv_sec +
+				    (self.ru_utime.tv_usec + self.ru_stime.tv_usec) / 1e6;
+		double cpu_children = ch.ru_utime.tv_sec + ch.ru_stime.tv_sec +
+				      (ch.ru_utime.tv_usec + ch.ru_stime.tv_usec) / 1e6;
+		double cpu_mergers = cpu_children > cpu_workers ? cpu_children - cpu_workers : 0;
+		double per = r->updates ? 1e6 / (double)r->updates : 0;
 		log_result("stats: maxrss_parent_kb %ld, maxrss_worker_kb %" PRIu64 ", workers %u, "
-			 "cpu_parent_s %.2f, cpu_workers_s %.2f",
-			 self.ru_maxrss, wk, r->n_workers,
-			 self.ru_utime.tv_sec + self.ru_stime.tv_sec +
-				 (self.ru_utime.tv_usec + self.ru_stime.tv_usec) / 1e6,
-			 ch.ru_utime.tv_sec + ch.ru_stime.tv_sec +
-				 (ch.ru_utime.tv_usec + ch.ru_stime.tv_usec) / 1e6);
+			 "cpu_parent_s %.2f, cpu_workers_s %.2f, cpu_mergers_s %.2f, "
+			 "parent_us_per_update %.2f, mergers_us_per_update %.2f",
+			 self.ru_maxrss, wk, r->n_workers, cpu_parent, cpu_workers, cpu_mergers,
+			 cpu_parent * per, cpu_mergers * per);
 	}
 	if (o->verify && (r->fatal || !r->finished))
 		log_warn("verify: not done: the run did not complete");
