@@ -56,7 +56,7 @@ static void make_stale(struct merge *m, uint32_t r, const char *why, bool tell)
 	row->stale = xstrdup(why);
 	if (tell && m->on_failure) {
 		struct bpass_session_key key = row_key(row);
-		m->on_failure(m->on_failure_arg, &key, why);
+		m->on_failure(m->on_failure_arg, row->tag, &key, why);
 	}
 }
 

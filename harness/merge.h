@@ -94,8 +94,10 @@ struct merge_from {
 };
 
 /* Told of each session that becomes stale while it is merged (a processor
- * could not merge it); why is the reason in its row. */
-typedef void (*merge_failure_fn)(void *arg, const struct bpass_session_key *key, const char *why);
+ * could not merge it); tag is the caller's id of the session (merge_from),
+ * why the reason in its row. */
+typedef void (*merge_failure_fn)(void *arg, uint32_t tag, const struct bpass_session_key *key,
+				 const char *why);
 
 /* A session of merge_redo. */
 struct merge_redo {
