@@ -111,7 +111,7 @@ PY_EXAMPLES  := $(wildcard processors/examples/*.py)
 PUBLIC_HEADERS := processors/bpass.h index/bpass_update.h index/session_key.h \
                   processors/sdk/bpass_sdk.h
 
-.PHONY: all tests check test bench fuzz demo install uninstall clean browser-test
+.PHONY: all tests check test bench bench-scale fuzz demo install uninstall clean browser-test
 # Keep test objects between builds (they are intermediate files of the test binaries).
 .SECONDARY:
 all: $(BUILD)/bpass $(SDK_LIB) $(PLUGIN_SOS) $(EXAMPLE_SOS) $(PY_HOST) $(PY_MOD)
@@ -185,6 +185,10 @@ check:
 bench: all $(BENCH_BINS)
 	tools/bench $(BUILD)
 	tools/bench-run $(BUILD)
+
+# How a run scales with history (issue 11): 50 k updates; BENCH_SCALE_BIG=1 for 1 M.
+bench-scale: all
+	tools/bench-scale $(BUILD)
 
 # libFuzzer targets (clang); each runs FUZZ_SECONDS on a copy of its seed corpus
 # (the parser's also reads the update fixtures, as tests/run.sh's replay does).

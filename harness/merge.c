@@ -56,7 +56,7 @@ static void make_stale(struct merge *m, uint32_t r, const char *why, bool tell)
 	row->stale = xstrdup(why);
 	if (tell && m->on_failure) {
 		struct bpass_session_key key = row_key(row);
-		m->on_failure(m->on_failure_arg, &key, why);
+		m->on_failure(m->on_failure_arg, row->tag, &key, why);
 	}
 }
 
@@ -265,21 +265,83 @@ int merge_session(struct merge *m, const struct bpass_session_key *key, const vo
 		if (!m->mg[i].p || !merger_wants_sessions(m->procs[i]) || !es[i] || m->mg[i].dead ||
 		    (only && !only[i]))
 			continue;
+		bool merged = from->figures &&
+			      proto_result_was_merged(from->figures, m->procs[i]->name);
 		const struct proto_figs *f =
-			from->figures && !m->procs[i]->merge
+			from->figures && (merged || !m->procs[i]->merge)
 				? proto_result_find_figs(from->figures, m->procs[i]->name)
 				: NULL;
-		if (f) {
+		if (f)
 			merger_figures(&m->mg[i], r, f, from->figures->fig);
+		if (f || merged)
 			continue;
-		}
 		const struct proto_eph *pe = find_eph(eph, n_eph, m->procs[i]->name);
 		merger_session(&m->mg[i], r, key, es[i], pe ? pe->data : NULL, pe ? pe->len : 0);
 		stale = take_problems(m, i) || stale;
 	}
 	free((void *)only);
 	free(es);
-	return stale ? 1 : 0;
+	if (from->figures && from->figures->merge_error.len) {
+		/* A merge in the worker failed. */
+		make_stale(m, r, from->figures->merge_error.data, true);
+		stale = true;
+	}
+	if (stale)
+		return 1;
+	return 0;
+}
+
+uint32_t merge_last_row(const struct merge *m)
+{
+	return m->n_rows - 1;
+}
+
+int merge_again(struct merge *m, uint32_t row, const struct bpass_session_key *key,
+		const void *container, size_t len, const struct proto_eph *eph, uint32_t n_eph,
+		const uint8_t *only)
+{
+	struct buf why;
+	buf_init(&why);
+	if (state_file_parse(&m->sf, container, len, key, &why)) {
+		log_error("could not merge session %s again: its state %s", key_text(m, key),
+			  why.data);
+		buf_release(&why);
+		make_stale(m, row, "its state file could not be merged again", true);
+		return -1;
+	}
+	buf_release(&why);
+	for (uint32_t i = 0; i < m->n; i++) {
+		if (!only[i] || !m->mg[i].p || m->mg[i].dead)
+			continue;
+		const struct state_entry *e = state_file_find(&m->sf, m->procs[i]->name);
+		if (!e) {
+			log_error("could not merge session %s again: its state has no part for "
+				  "processor \"%s\"", key_text(m, key), m->procs[i]->name);
+			make_stale(m, row, "its state file could not be merged again", true);
+			continue;
+		}
+		const struct proto_eph *pe = find_eph(eph, n_eph, m->procs[i]->name);
+		merger_again(&m->mg[i], row, key, e, pe ? pe->data : NULL, pe ? pe->len : 0);
+		take_problems(m, i);
+	}
+	return 0;
+}
+
+int merge_partial(struct merge *m, const char *name, size_t name_len, uint32_t version,
+		  const void *data, size_t len)
+{
+	for (uint32_t i = 0; i < m->n; i++) {
+		if (strlen(m->procs[i]->name) != name_len ||
+		    memcmp(m->procs[i]->name, name, name_len))
+			continue;
+		if (!m->mg[i].p)
+			return -1;
+		merger_partial(&m->mg[i], version, data, len);
+		if (m->mg[i].dead)
+			m->failed = true;
+		return (int)i;
+	}
+	return -1;
 }
 
 /* What every merger found wrong so far (isolated ones are asked, all at

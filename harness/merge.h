@@ -8,7 +8,11 @@
  * (and one small sessions.csv row per session).
  *
  * A processor without merge is given only the session's figures when the
- * worker computed them (harness/worker.h), so its part is not loaded again.
+ * worker computed them (harness/worker.h), so its part is not loaded again;
+ * so is a processor the worker merged into its own partial global result
+ * (the result names it), whose partial comes later (merge_partial). When
+ * that partial is lost (the worker died, or could not save it), the caller
+ * merges those sessions again from their state files (merge_again).
  *
  * Processors are merged independently of each other: a processor whose
  * load declines a session's part, or whose merge fails, costs that
@@ -90,8 +94,10 @@ struct merge_from {
 };
 
 /* Told of each session that becomes stale while it is merged (a processor
- * could not merge it); why is the reason in its row. */
-typedef void (*merge_failure_fn)(void *arg, const struct bpass_session_key *key, const char *why);
+ * could not merge it); tag is the caller's id of the session (merge_from),
+ * why the reason in its row. */
+typedef void (*merge_failure_fn)(void *arg, uint32_t tag, const struct bpass_session_key *key,
+				 const char *why);
 
 /* A session of merge_redo. */
 struct merge_redo {
@@ -150,6 +156,29 @@ void merge_release(struct merge *m);
 int merge_session(struct merge *m, const struct bpass_session_key *key, const void *container,
 		  size_t len, const struct proto_eph *eph, uint32_t n_eph,
 		  const struct merge_from *from);
+/* The row of the session merge_session added last. */
+uint32_t merge_last_row(const struct merge *m);
+
+/*
+ * Merges session key (row row) again from container, its state file, for
+ * the processors only[i] != 0 (run order), without figures: a session a
+ * worker had merged into a partial that was lost. eph: the ephemeral
+ * states the worker sent with it (may be NULL). Returns 0, or -1 when the
+ * container cannot be read (the row is then stale).
+ */
+int merge_again(struct merge *m, uint32_t row, const struct bpass_session_key *key,
+		const void *container, size_t len, const struct proto_eph *eph, uint32_t n_eph,
+		const uint8_t *only);
+
+/*
+ * Combines a worker's partial global result of processor name (name_len
+ * bytes), saved with version, into the processor's global result
+ * (merger_partial). Returns the processor's run-order index, or -1 when no
+ * selected processor with a global result has that name.
+ */
+int merge_partial(struct merge *m, const char *name, size_t name_len, uint32_t version,
+		  const void *data, size_t len);
+
 /* A row for a session that failed and has no usable saved state: its key,
  * no figures, stale for reason. */
 void merge_stale_row(struct merge *m, const struct bpass_session_key *key, const char *reason);

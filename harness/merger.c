@@ -184,11 +184,13 @@ static void problem(struct merger *mg, uint32_t row, int kind, const char *what)
 }
 
 static void send_session(struct merger *mg, uint32_t row, const struct bpass_session_key *key,
-			 const struct state_entry *e, const void *eph, size_t eph_len);
+			 const struct state_entry *e, const void *eph, size_t eph_len,
+			 bool figures);
 
-/* merger_session in this process. */
+/* merger_session in this process (without the figures: merger_again). */
 static void session_here(struct merger *mg, uint32_t row, const struct bpass_session_key *key,
-			 const struct state_entry *e, const void *eph, size_t eph_len)
+			 const struct state_entry *e, const void *eph, size_t eph_len,
+			 bool figures)
 {
 	const struct bpass_processor *p = mg->p;
 	void *state = NULL, *es = NULL;
@@ -216,7 +218,8 @@ static void session_here(struct merger *mg, uint32_t row, const struct bpass_ses
 	mg->cur_row = row;
 	mg->cur_first_fig = mg->n_figs;
 	mg->cur_prev = -1;
-	if (p->session_figures && p->session_figures(call(mg, key), state, es, &mg->fig)) {
+	if (figures && p->session_figures &&
+	    p->session_figures(call(mg, key), state, es, &mg->fig)) {
 		what = "give the figures of";
 		goto out;
 	}
@@ -242,9 +245,59 @@ void merger_session(struct merger *mg, uint32_t row, const struct bpass_session_
 	if (mg->dead)
 		return;
 	if (mg->pid)
-		send_session(mg, row, key, e, eph, eph_len);
+		send_session(mg, row, key, e, eph, eph_len, true);
 	else
-		session_here(mg, row, key, e, eph, eph_len);
+		session_here(mg, row, key, e, eph, eph_len, true);
+}
+
+void merger_again(struct merger *mg, uint32_t row, const struct bpass_session_key *key,
+		  const struct state_entry *e, const void *eph, size_t eph_len)
+{
+	if (mg->dead || !mg->p->merge)
+		return;
+	if (mg->pid)
+		send_session(mg, row, key, e, eph, eph_len, false);
+	else
+		session_here(mg, row, key, e, eph, eph_len, false);
+}
+
+static int send_msg(struct merger *mg, uint32_t type, bool payload);
+
+/* merger_partial in this process (and in its process). Returns 0, or -1
+ * after a message. */
+static int combine_here(struct merger *mg, uint32_t version, const void *data, size_t len)
+{
+	const struct bpass_processor *p = mg->p;
+	void *part = p->global_new(call(mg, NULL));
+	const char *what = "create a global result for";
+	if (part) {
+		state_reader_reset(&mg->rd, data, len);
+		what = "load";
+		if (!p->global_load(call(mg, NULL), part, version, &mg->rd.r) && !mg->rd.failed)
+			what = p->global_combine(call(mg, NULL), mg->global, part) ? "combine" : NULL;
+		p->global_free(call(mg, NULL), part);
+	}
+	if (what)
+		return log_error("processor \"%s\" could not %s a worker's partial global result: "
+				 "its tables are left out%s", p->name, what, proc_ctx_why(&mg->pc));
+	return 0;
+}
+
+void merger_partial(struct merger *mg, uint32_t version, const void *data, size_t len)
+{
+	if (mg->dead)
+		return;
+	if (!mg->pid) {
+		if (combine_here(mg, version, data, len))
+			mg->dead = true;
+		return;
+	}
+	struct bpass_writer *w = &mg->msg.w;
+	state_writer_reset(&mg->msg);
+	w->array(w, 2);
+	w->u64(w, version);
+	w->bin(w, data, len);
+	send_msg(mg, MERGER_MSG_PARTIAL, true);
 }
 
 /* The figures of a row in this process: replayed through fig_add. */
@@ -510,6 +563,7 @@ static int child_loop(struct merger *mg, const struct bpass_processor *p,
 	buf_init(&context);
 	buf_init(&dir);
 	int status = 1;
+	bool broken = false;          /* a partial could not be combined: no tables */
 	for (;;) {
 		uint32_t type, n;
 		const char *payload;
@@ -522,11 +576,12 @@ static int child_loop(struct merger *mg, const struct bpass_processor *p,
 			int64_t sid;
 			const void *data, *eph = NULL;
 			size_t len, eph_len = 0;
-			if (r->array(r, &n) || n != 7 || r->u64(r, &row) || get_str(r, &node) ||
+			bool figures = true;
+			if (r->array(r, &n) || n < 7 || n > 8 || r->u64(r, &row) || get_str(r, &node) ||
 			    get_str(r, &context) || r->i64(r, &sid) || r->u64(r, &version) ||
 			    r->bin(r, &data, &len))
 				break;
-			if (get_bin_or_nil(&rd, &eph, &eph_len))
+			if (get_bin_or_nil(&rd, &eph, &eph_len) || (n == 8 && r->boolean(r, &figures)))
 				break;
 			struct state_entry e = {.version = (uint32_t)version, .data = data,
 						.data_len = len};
@@ -535,7 +590,20 @@ static int child_loop(struct merger *mg, const struct bpass_processor *p,
 			snprintf(slot->context, sizeof(slot->context), "%s", context.data);
 			slot->session_id = sid;
 			slot->phase = MERGER_MERGING;
-			session_here(mg, (uint32_t)row, &key, &e, eph, eph_len);
+			session_here(mg, (uint32_t)row, &key, &e, eph, eph_len, figures);
+			slot->phase = MERGER_IDLE;
+		} else if (type == MERGER_MSG_PARTIAL) {
+			uint64_t version;
+			const void *data;
+			size_t len;
+			if (r->array(r, &n) || n != 2 || r->u64(r, &version) || version > UINT32_MAX ||
+			    r->bin(r, &data, &len))
+				break;
+			slot->phase = MERGER_MERGING;
+			slot->node_id[0] = slot->context[0] = 0;
+			slot->session_id = 0;
+			if (!broken && combine_here(mg, (uint32_t)version, data, len))
+				broken = true;
 			slot->phase = MERGER_IDLE;
 		} else if (type == MERGER_MSG_FIGURES) {
 			uint64_t row;
@@ -564,7 +632,7 @@ static int child_loop(struct merger *mg, const struct bpass_processor *p,
 			    r->boolean(r, &save))
 				break;
 			slot->phase = MERGER_COMPLETING;
-			int rc = merger_complete(mg);
+			int rc = broken ? -1 : merger_complete(mg);
 			if (rc == 0) {
 				slot->phase = MERGER_WRITING;
 				struct results res;
@@ -826,11 +894,12 @@ static int recv_msg(struct merger *mg, uint32_t want)
 }
 
 static void send_session(struct merger *mg, uint32_t row, const struct bpass_session_key *key,
-			 const struct state_entry *e, const void *eph, size_t eph_len)
+			 const struct state_entry *e, const void *eph, size_t eph_len,
+			 bool figures)
 {
 	struct bpass_writer *w = &mg->msg.w;
 	state_writer_reset(&mg->msg);
-	w->array(w, 7);
+	w->array(w, figures ? 7 : 8);
 	w->u64(w, row);
 	put_str(w, key->node_id);
 	put_str(w, key->context);
@@ -841,6 +910,8 @@ static void send_session(struct merger *mg, uint32_t row, const struct bpass_ses
 		w->bin(w, eph, eph_len);
 	else
 		w->nil(w);
+	if (!figures)
+		w->boolean(w, false);
 	send_msg(mg, MERGER_MSG_SESSION, true);
 }
 

@@ -53,7 +53,9 @@
  *
  * The messages (framed as in harness/proto.h, msgpack payloads):
  *   MERGER_MSG_SESSION  [row, node_id, context, session_id, version, data:
- *                        bin, ephemeral state: bin or nil]
+ *                        bin, ephemeral state: bin or nil(, figures: bool,
+ *                        false for merger_again)]
+ *   MERGER_MSG_PARTIAL  [version, data: bin] (merger_partial)
  *   MERGER_MSG_FIGURES  [row, [column, value, ...]] (merger_figures)
  *   MERGER_MSG_REPORT   no payload; answered by
  *   MERGER_MSG_PROBLEMS [[row, kind, why]...]
@@ -121,6 +123,7 @@ enum merger_msg {
 	MERGER_MSG_FINISH = 19,
 	MERGER_MSG_DONE = 20,
 	MERGER_MSG_FIGURES = 21,
+	MERGER_MSG_PARTIAL = 22,
 };
 
 /* How an isolated merger runs. */
@@ -200,6 +203,23 @@ void merger_release(struct merger *mg);
  */
 void merger_session(struct merger *mg, uint32_t row, const struct bpass_session_key *key,
 		    const struct state_entry *e, const void *eph, size_t eph_len);
+
+/*
+ * Merges one session again, without its figures (they were taken before):
+ * a session a worker had merged into its partial global result, lost with
+ * the worker. Nothing for a processor without merge.
+ */
+void merger_again(struct merger *mg, uint32_t row, const struct bpass_session_key *key,
+		  const struct state_entry *e, const void *eph, size_t eph_len);
+
+/*
+ * Combines a worker's partial global result (global_save's bytes, data[0..
+ * len), of processor version) into the global result: global_new,
+ * global_load, global_combine, global_free. A partial that cannot be loaded
+ * or combined is reported and costs the processor its tables (in this
+ * process the merger is dead at once; isolated, at merger_finish).
+ */
+void merger_partial(struct merger *mg, uint32_t version, const void *data, size_t len);
 
 /*
  * Takes one session's figures as a worker computed them (its

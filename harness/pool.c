@@ -166,6 +166,12 @@ int pool_spawn(struct pool *p, uint32_t i)
 int pool_send_session(struct pool *p, uint32_t i, uint32_t id,
 		      const struct bpass_session_key *key)
 {
+	return pool_send_session_as(p, i, id, key, PROTO_SESSION);
+}
+
+int pool_send_session_as(struct pool *p, uint32_t i, uint32_t id,
+			 const struct bpass_session_key *key, uint32_t type)
+{
 	struct pool_worker *w = &p->w[i];
 	if (w->to < 0)
 		return -1;
@@ -175,18 +181,29 @@ int pool_send_session(struct pool *p, uint32_t i, uint32_t id,
 	}
 	state_writer_reset(&p->sw);
 	proto_session_encode(&p->sw, key);
-	if (proto_send(w->to, PROTO_SESSION, p->sw.sbuf.data, p->sw.sbuf.size))
+	if (proto_send(w->to, type, p->sw.sbuf.data, p->sw.sbuf.size))
 		return -1;
 	w->queue[w->queued++] = (struct pool_session){id, *key};
 	return 0;
+}
+
+int pool_send_flush(struct pool *p, uint32_t i)
+{
+	struct pool_worker *w = &p->w[i];
+	if (w->to < 0)
+		return -1;
+	return proto_send(w->to, PROTO_FLUSH, NULL, 0);
 }
 
 int pool_recv_result(struct pool *p, uint32_t i, struct buf *payload, uint32_t *id)
 {
 	struct pool_worker *w = &p->w[i];
 	uint32_t type;
-	if (w->from < 0 || proto_recv(w->from, &type, payload, NULL) != 1 ||
-	    type != PROTO_RESULT || w->queued == 0)
+	if (w->from < 0 || proto_recv(w->from, &type, payload, NULL) != 1)
+		return 0;
+	if (type == PROTO_PARTIAL && w->queued == 0)
+		return 2;
+	if (type != PROTO_RESULT || w->queued == 0)
 		return 0;
 	/* Results come back in the order the sessions were sent. */
 	*id = w->queue[0].id;
@@ -237,6 +254,9 @@ int pool_reap(struct pool *p, uint32_t i, bool block, struct buf *why, struct po
 		return -1;
 	if (r > 0 && (uint64_t)ru.ru_maxrss > p->maxrss_children_kb)
 		p->maxrss_children_kb = (uint64_t)ru.ru_maxrss;
+	if (r > 0)
+		p->cpu_children_s += ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+				     (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 	int ret;
 	buf_printf(why, "worker %u (pid %ld) ", w->number, (long)w->pid);
 	if (r < 0) {
@@ -316,8 +336,10 @@ void pool_release(struct pool *p, bool hard)
 		hwloc_topology_destroy(p->topology);
 	free(p->w);
 	uint64_t maxrss = p->maxrss_children_kb;
+	double cpu = p->cpu_children_s;
 	memset(p, 0, sizeof(*p));
 	p->maxrss_children_kb = maxrss;
+	p->cpu_children_s = cpu;
 }
 
 int pool_kill(struct pool *p, uint32_t i)

@@ -99,6 +99,7 @@ struct pool {
 	struct state_writer sw;       /* PROTO_SESSION payloads */
 	uint64_t maxrss_children_kb;  /* largest ru_maxrss of a reaped worker (kept by
 				       * pool_release) */
+	double cpu_children_s;        /* CPU seconds of the reaped workers (kept too) */
 };
 
 /* Number of cores (hwloc), at least 1. */
@@ -110,7 +111,8 @@ uint32_t pool_cores(void);
 int pool_init(struct pool *p, const struct pool_options *o);
 /* Asks every worker to stop (closes its command pipe; when hard, SIGTERM,
  * then SIGKILL after 5 s), waits for all of them and frees everything but
- * maxrss_children_kb (the peak memory of every worker, now all reaped). */
+ * maxrss_children_kb (the peak memory of every worker, now all reaped) and
+ * cpu_children_s. */
 void pool_release(struct pool *p, bool hard);
 
 /* Starts (or restarts) worker i with an empty queue. Returns 0, or -1 after
@@ -126,11 +128,22 @@ int pool_spawn(struct pool *p, uint32_t i);
 int pool_send_session(struct pool *p, uint32_t i, uint32_t id,
 		      const struct bpass_session_key *key);
 
+/* The same, with the frame type given: PROTO_SESSION, or
+ * PROTO_SESSION_APART (not merged into the worker's partials). */
+int pool_send_session_as(struct pool *p, uint32_t i, uint32_t id,
+			 const struct bpass_session_key *key, uint32_t type);
+
+/* Asks worker i for its partial global results (PROTO_FLUSH): it answers
+ * after the sessions queued, with a PROTO_PARTIAL. Returns 0, or -1 when
+ * the worker is gone (reap it). */
+int pool_send_flush(struct pool *p, uint32_t i);
+
 /*
  * Reads one message from worker i (call when pool_result_fd polls readable).
  * Returns 1 when it is the result of the oldest session queued, whose id is
- * put in *id and whose payload is in payload (reset first); 0 when the worker
- * ended or sent something else: reap it.
+ * put in *id and whose payload is in payload (reset first); 2 when it is a
+ * PROTO_PARTIAL (its queue empty; the payload in payload); 0 when the
+ * worker ended or sent something else: reap it.
  */
 int pool_recv_result(struct pool *p, uint32_t i, struct buf *payload, uint32_t *id);
 

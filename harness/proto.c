@@ -157,8 +157,8 @@ void proto_result_head(struct state_writer *sw, const struct bpass_session_key *
 		       uint32_t n_eph)
 {
 	struct bpass_writer *w = &sw->w;
-	bool reason = res->reason.len > 0;
-	w->map(w, reason ? 10 : 9);
+	bool reason = res->reason.len > 0, merge_error = res->merge_error.len > 0;
+	w->map(w, 9 + reason + merge_error);
 	put_str(w, "node_id");
 	put_str(w, key->node_id);
 	put_str(w, "context");
@@ -180,6 +180,10 @@ void proto_result_head(struct state_writer *sw, const struct bpass_session_key *
 	if (reason) {
 		put_str(w, "reason");
 		put_str(w, res->reason.data);
+	}
+	if (merge_error) {
+		put_str(w, "merge_error");
+		put_str(w, res->merge_error.data);
 	}
 	if (state)
 		w->bin(w, state, state_len);
@@ -216,6 +220,22 @@ void proto_result_fig(struct state_writer *sw, const char *column, size_t column
 	sw->w.i64(&sw->w, value);
 }
 
+void proto_result_merged(struct state_writer *sw, const char *const *names, uint32_t n)
+{
+	sw->w.array(&sw->w, n);
+	for (uint32_t i = 0; i < n; i++)
+		put_str(&sw->w, names[i]);
+}
+
+bool proto_result_was_merged(const struct proto_result *r, const char *name)
+{
+	size_t len = strlen(name);
+	for (uint32_t i = 0; i < r->n_merged; i++)
+		if (r->merged[i].len == len && !memcmp(r->merged[i].name, name, len))
+			return true;
+	return false;
+}
+
 const struct proto_figs *proto_result_find_figs(const struct proto_result *r, const char *name)
 {
 	size_t len = strlen(name);
@@ -231,6 +251,7 @@ void proto_result_init(struct proto_result *r)
 	buf_init(&r->node_id);
 	buf_init(&r->context);
 	buf_init(&r->reason);
+	buf_init(&r->merge_error);
 	state_reader_init(&r->rd);
 }
 
@@ -239,6 +260,8 @@ void proto_result_release(struct proto_result *r)
 	buf_release(&r->node_id);
 	buf_release(&r->context);
 	buf_release(&r->reason);
+	buf_release(&r->merge_error);
+	free(r->merged);
 	free(r->eph);
 	free(r->figs);
 	free(r->fig);
@@ -252,9 +275,11 @@ int proto_result_decode(struct proto_result *res, const void *p, size_t len)
 	state_reader_reset(&res->rd, p, len);
 	res->n_eph = 0;
 	res->n_figs = res->n_fig = 0;
+	res->n_merged = 0;
 	res->state = NULL;
 	res->state_len = 0;
 	buf_reset(&res->reason);
+	buf_reset(&res->merge_error);
 	uint32_t n;
 	if (r->map(r, &n))
 		return -1;
@@ -296,6 +321,8 @@ int proto_result_decode(struct proto_result *res, const void *p, size_t len)
 			rc = r->boolean(r, &res->saved);
 		} else if (KEY("reason")) {
 			rc = get_str(r, &res->reason);
+		} else if (KEY("merge_error")) {
+			rc = get_str(r, &res->merge_error);
 		} else {
 			/* Unknown keys are skipped (their value must be a scalar or nil here). */
 			rc = state_reader_next(&res->rd) ? 0 : -1;
@@ -351,5 +378,73 @@ int proto_result_decode(struct proto_result *res, const void *p, size_t len)
 		xgrow((void **)&res->figs, &res->cap_figs, res->n_figs + 1, sizeof(*res->figs));
 		res->figs[res->n_figs++] = f;
 	}
+	/* Value 5 (optional): the processors merged in the worker. */
+	if (r->at_end(r))
+		return 0;
+	uint32_t n_merged;
+	if (r->array(r, &n_merged))
+		return -1;
+	for (uint32_t i = 0; i < n_merged; i++) {
+		struct proto_name nm;
+		if (r->str(r, &nm.name, &nm.len))
+			return -1;
+		xgrow((void **)&res->merged, &res->cap_merged, res->n_merged + 1,
+		      sizeof(*res->merged));
+		res->merged[res->n_merged++] = nm;
+	}
 	return r->at_end(r) ? 0 : -1;
+}
+
+void proto_partial_head(struct state_writer *sw, uint32_t n)
+{
+	sw->w.array(&sw->w, n);
+}
+
+void proto_partial_one(struct state_writer *sw, const char *name, uint32_t version,
+		       const void *data, size_t len)
+{
+	struct bpass_writer *w = &sw->w;
+	w->array(w, 3);
+	put_str(w, name);
+	w->u64(w, version);
+	if (data)
+		w->bin(w, data, len);
+	else
+		w->nil(w);
+}
+
+int proto_partial_decode(struct state_reader *rd, const void *p, size_t len,
+			 struct proto_part **parts, uint32_t *n)
+{
+	struct bpass_reader *r = &rd->r;
+	*parts = NULL;
+	*n = 0;
+	state_reader_reset(rd, p, len);
+	uint32_t count;
+	if (r->array(r, &count) || count > len)
+		return -1;
+	struct proto_part *a = xcalloc(count + 1, sizeof(*a));
+	for (uint32_t i = 0; i < count; i++) {
+		uint32_t three;
+		uint64_t version;
+		if (r->array(r, &three) || three != 3 || r->str(r, &a[i].name, &a[i].name_len) ||
+		    r->u64(r, &version) || version > UINT32_MAX)
+			goto bad;
+		a[i].version = (uint32_t)version;
+		const msgpack_object *o = state_reader_next(rd);
+		if (!o || (o->type != MSGPACK_OBJECT_BIN && o->type != MSGPACK_OBJECT_NIL))
+			goto bad;
+		if (o->type == MSGPACK_OBJECT_BIN) {
+			a[i].data = o->via.bin.size ? o->via.bin.ptr : "";
+			a[i].len = o->via.bin.size;
+		}
+	}
+	if (!r->at_end(r))
+		goto bad;
+	*parts = a;
+	*n = count;
+	return 0;
+bad:
+	free(a);
+	return -1;
 }

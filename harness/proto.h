@@ -28,7 +28,24 @@
  *   4. the session's figures for sessions.csv, computed by the worker while
  *      the states were live: an array of [processor name: str, [column: str,
  *      value: int, ...]], one per processor with session_figures that did
- *      not fail on the session (optional: a result may end after value 3).
+ *      not fail on the session (optional: a result may end after value 3);
+ *   5. the processors the worker merged the session into its own partial
+ *      global result (harness/worker.h): an array of names (optional: a
+ *      result may end after value 4). Their parts of the container carry
+ *      the entry's figures (version, last_seq, updates) but no data, and so
+ *      do the parts of processors without merge whose figures were sent:
+ *      the parent needs nothing more of them. When one of their merges
+ *      failed, the map has "merge_error" (str): why; the session is stale.
+ * PROTO_SESSION_APART, parent -> worker: as PROTO_SESSION, but the session
+ *   is not merged into the worker's partials (a session recomputed for the
+ *   processors that declined its saved parts: the others were merged from
+ *   its saved file already).
+ * PROTO_FLUSH, parent -> worker: no payload; the worker answers with
+ * PROTO_PARTIAL, worker -> parent: its partial global results, which it then
+ *   starts again empty: an array of [processor name: str, version: int,
+ *   global_save's bytes: bin, or nil when the processor could not save it
+ *   (the parent then merges that processor's sessions again from their
+ *   state files)], one per processor it merges.
  * PROTO_QUIT, parent -> worker: no payload; the worker exits (so does it at
  *   the end of its input).
  * A worker that cannot start (index or plugins unreadable) exits with
@@ -52,6 +69,9 @@ enum proto_type {
 	PROTO_SESSION = 1,
 	PROTO_RESULT = 2,
 	PROTO_QUIT = 3,
+	PROTO_FLUSH = 4,
+	PROTO_PARTIAL = 5,
+	PROTO_SESSION_APART = 6,
 };
 
 #define PROTO_MAX_PAYLOAD 0x7fffffffu
@@ -88,6 +108,21 @@ struct proto_figs {
 	uint32_t first, n;
 };
 
+/* A name in a message (borrowed from the payload). */
+struct proto_name {
+	const char *name;
+	size_t len;
+};
+
+/* One partial global result of a PROTO_PARTIAL (borrowed from the payload). */
+struct proto_part {
+	const char *name;
+	size_t name_len;
+	uint32_t version;
+	const void *data;             /* NULL: the worker could not save it */
+	size_t len;
+};
+
 /* A decoded result (strings and bins borrowed from the payload). */
 struct proto_result {
 	struct buf node_id, context;  /* NUL-terminated copies */
@@ -107,6 +142,9 @@ struct proto_result {
 	uint32_t n_figs, cap_figs;
 	struct proto_fig *fig;
 	uint32_t n_fig, cap_fig;
+	struct proto_name *merged;    /* value 5: merged by the worker */
+	uint32_t n_merged, cap_merged;
+	struct buf merge_error;       /* "" or why a merge in the worker failed */
 	struct state_reader rd;
 };
 
@@ -147,6 +185,11 @@ void proto_result_figs_head(struct state_writer *sw, uint32_t n_procs);
 void proto_result_figs(struct state_writer *sw, const char *name, uint32_t n);
 void proto_result_fig(struct state_writer *sw, const char *column, size_t column_len,
 		      int64_t value);
+/* Value 5: the names of the processors merged in the worker (written
+ * after value 4, which must then be written too). */
+void proto_result_merged(struct state_writer *sw, const char *const *names, uint32_t n);
+/* True when the worker merged the session for processor name. */
+bool proto_result_was_merged(const struct proto_result *r, const char *name);
 /* The figures processor name sent in r, or NULL when it sent none. */
 const struct proto_figs *proto_result_find_figs(const struct proto_result *r, const char *name);
 
@@ -155,5 +198,15 @@ void proto_result_release(struct proto_result *r);
 /* Decodes a result payload (which must outlive r's borrowed fields).
  * Returns 0 or -1. */
 int proto_result_decode(struct proto_result *r, const void *p, size_t len);
+
+/* PROTO_PARTIAL payloads: the header (n partials), then n proto_partial_one
+ * (data NULL: could not be saved). */
+void proto_partial_head(struct state_writer *sw, uint32_t n);
+void proto_partial_one(struct state_writer *sw, const char *name, uint32_t version,
+		       const void *data, size_t len);
+/* Decodes a PROTO_PARTIAL payload into *parts (an array the caller frees,
+ * borrowing from the payload) and *n. Returns 0 or -1. */
+int proto_partial_decode(struct state_reader *rd, const void *p, size_t len,
+			 struct proto_part **parts, uint32_t *n);
 
 #endif

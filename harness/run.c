@@ -26,6 +26,7 @@
 #include "registry.h"
 #include "results.h"
 #include "sink.h"
+#include "run_memo.h"
 #include "state_file.h"
 #include "timeutil.h"
 #include "verify.h"
@@ -38,8 +39,50 @@ static volatile sig_atomic_t run_stop;
 /* How many gap and failure lines are printed at the end. */
 #define RUN_MAX_NOTES 10
 
+/* What became of a session (session_status.csv). */
+enum run_status {
+	RUN_PENDING = 0,              /* not done (the run stopped before it) */
+	RUN_PROCESSED,                /* new updates processed */
+	RUN_UNCHANGED,                /* nothing new: merged as saved */
+	RUN_GAP,                      /* stopped at a missing update (gap_seq) */
+	RUN_NO_FIRST,                 /* no update 0: not processed */
+	RUN_FAILED,                   /* failed (why), merged as of its last good state */
+	RUN_FILTERED,                 /* left out by --include-nodes, --since... */
+};
+
 struct plan_session {
 	struct index_session s;
+	uint8_t status;               /* enum run_status */
+	int32_t gap_seq;              /* RUN_GAP: the first missing sequence number */
+	char *why;                    /* RUN_FAILED: why (owned) */
+};
+
+/* A session a worker merged into its partial global results, kept until
+ * the partials arrive, so that it can be merged again from its state file
+ * if they are lost. */
+struct run_merged {
+	uint32_t idx;                 /* plan index */
+	uint32_t row;                 /* its row (merge.h) */
+	uint32_t mask;                /* offset in masks[]: n bytes, 1 per processor merged */
+	uint32_t first_eph, n_eph;    /* its ephemeral states in ephs[] */
+};
+
+/* An ephemeral state kept for merge_again: the processor, bytes in bytes. */
+struct run_eph {
+	uint32_t proc;
+	size_t off, len;
+};
+
+/* What one worker has merged since it last sent its partials. */
+struct run_partials {
+	struct run_merged *s;
+	uint32_t n, cap;
+	uint8_t *masks;
+	uint32_t n_masks, cap_masks;
+	struct run_eph *ephs;
+	uint32_t n_ephs, cap_ephs;
+	struct buf bytes;
+	bool asked;                   /* PROTO_FLUSH sent, PROTO_PARTIAL not received */
 };
 
 struct run {
@@ -61,6 +104,8 @@ struct run {
 
 	struct plan_session *plan;
 	uint32_t n_plan, cap_plan;
+	struct plan_session *filtered; /* sessions of the index left out by the filters */
+	uint32_t n_filtered, cap_filtered;
 	uint32_t next;                /* next plan index to look at */
 	int64_t pending;              /* plan index waiting for a worker, -1 */
 
@@ -83,6 +128,9 @@ struct run {
 	uint32_t n_slots;             /* workers of deaths[] and killed[] */
 	bool any_result;              /* a worker has answered (so workers can start) */
 	struct buf worker_error;      /* why the last worker that could not go on ended */
+	struct run_partials *parts;   /* per worker (one for -w 0) */
+	uint32_t n_parts;
+	uint32_t n_merged_again;      /* sessions merged again after their partials were lost */
 
 	struct state_file sf;
 	struct buf file, path, err, payload, why, text;
@@ -95,6 +143,8 @@ struct run {
 	uint32_t n_gaps, cap_gaps, n_failures, cap_failures;
 	double t0, last_progress;
 	bool fatal;
+	bool nothing_new;             /* the memo says nothing changed: nothing is done */
+	struct run_memo memo;         /* this run's, written when it completes */
 };
 
 static void note(char ***list, uint32_t *n, uint32_t *cap, struct buf *text)
@@ -113,25 +163,56 @@ static struct bpass_session_key key_of(const struct plan_session *ps)
 	return (struct bpass_session_key){ps->s.node_id, ps->s.context, ps->s.session_id};
 }
 
-static void note_gap(struct run *r, const struct plan_session *ps, int32_t missing)
+/* Session ps ends with status st (a failure is never overridden). */
+static void set_status(struct plan_session *ps, int st, const char *why)
+{
+	if (ps->status == RUN_FAILED)
+		return;
+	ps->status = (uint8_t)st;
+	if (why)
+		ps->why = xstrdup(why);
+}
+
+/* The indexed updates a session leaves unprocessed because of a gap: those
+ * after it (the sequence numbers before it are all there, once each), or
+ * all of them without update 0. */
+static uint64_t left_at_gap(const struct plan_session *ps)
+{
+	if (ps->status == RUN_NO_FIRST)
+		return ps->s.updates;
+	if (ps->status == RUN_GAP && ps->gap_seq >= 0 && ps->s.updates > (uint32_t)ps->gap_seq)
+		return ps->s.updates - (uint32_t)ps->gap_seq;
+	return 0;
+}
+
+static void note_gap(struct run *r, struct plan_session *ps, int32_t missing)
 {
 	struct bpass_session_key key = key_of(ps);
 	buf_reset(&r->text);
 	buf_puts(&r->text, "session ");
 	session_key_format(&key, &r->text);
-	if (missing <= 0 && ps->s.first_seq != 0)
+	if (missing <= 0 && ps->s.first_seq != 0) {
 		buf_printf(&r->text, " has no update 0 (its first is %" PRId32 "): not processed",
 			   ps->s.first_seq);
-	else
+		set_status(ps, RUN_NO_FIRST, NULL);
+	} else {
 		buf_printf(&r->text, " stopped at missing update %" PRId32 " (the index has updates up "
 			   "to %" PRId32 ")", missing, ps->s.last_seq);
+		set_status(ps, RUN_GAP, NULL);
+		ps->gap_seq = missing;
+	}
 	note(&r->gaps, &r->n_gaps, &r->cap_gaps, &r->text);
 	r->n_gap++;
 }
 
-static void note_failure(struct run *r, const struct plan_session *ps, const char *why)
+static void note_failure(struct run *r, struct plan_session *ps, const char *why)
 {
 	struct bpass_session_key key = key_of(ps);
+	if (ps->status != RUN_FAILED) {
+		ps->status = RUN_FAILED;
+		free(ps->why);
+		ps->why = xstrdup(why && *why ? why : "failed");
+	}
 	buf_reset(&r->text);
 	session_key_format(&key, &r->text);
 	buf_puts(&r->text, " failed");
@@ -179,15 +260,17 @@ static int add_session(void *arg, const struct index_session *s)
 {
 	struct run *r = arg;
 	const struct run_options *o = r->o;
-	if (o->include_nodes && !in_list(o->include_nodes, s->node_id))
+	if ((o->include_nodes && !in_list(o->include_nodes, s->node_id)) ||
+	    (o->exclude_nodes && in_list(o->exclude_nodes, s->node_id)) ||
+	    s->session_id < o->since_us ||
+	    (o->until_us != INT64_MAX && s->session_id >= o->until_us)) {
+		xgrow((void **)&r->filtered, &r->cap_filtered, r->n_filtered + 1,
+		      sizeof(*r->filtered));
+		r->filtered[r->n_filtered++] = (struct plan_session){.s = *s, .status = RUN_FILTERED};
 		return 0;
-	if (o->exclude_nodes && in_list(o->exclude_nodes, s->node_id))
-		return 0;
-	if (s->session_id < o->since_us ||
-	    (o->until_us != INT64_MAX && s->session_id >= o->until_us))
-		return 0;
+	}
 	xgrow((void **)&r->plan, &r->cap_plan, r->n_plan + 1, sizeof(*r->plan));
-	r->plan[r->n_plan++].s = *s;
+	r->plan[r->n_plan++] = (struct plan_session){.s = *s};
 	r->bytes_total += s->blob_bytes;
 	return 0;
 }
@@ -228,7 +311,7 @@ static int plan(struct run *r)
  */
 static int check_session(struct run *r, uint32_t idx)
 {
-	const struct plan_session *ps = &r->plan[idx];
+	struct plan_session *ps = &r->plan[idx];
 	struct bpass_session_key key = key_of(ps);
 	if (r->any_recompute)
 		return 1;
@@ -258,8 +341,10 @@ static int check_session(struct run *r, uint32_t idx)
 		;   /* stale: told by on_merge_failure */
 	else if (end < ps->s.last_seq)
 		note_gap(r, ps, end + 1);
-	else
+	else {
 		r->n_unchanged++;
+		set_status(ps, RUN_UNCHANGED, NULL);
+	}
 done:
 	r->n_done++;
 	r->bytes_done += ps->s.blob_bytes;
@@ -267,9 +352,19 @@ done:
 }
 
 /* A session became stale while it was merged (merge.h's failure hook). */
-static void on_merge_failure(void *arg, const struct bpass_session_key *key, const char *why)
+static void on_merge_failure(void *arg, uint32_t tag, const struct bpass_session_key *key,
+			     const char *why)
 {
 	struct run *r = arg;
+	if (tag < r->n_plan && session_key_eq(key, &(struct bpass_session_key){
+			r->plan[tag].s.node_id, r->plan[tag].s.context, r->plan[tag].s.session_id})) {
+		struct plan_session *ps = &r->plan[tag];
+		if (ps->status != RUN_FAILED) {
+			ps->status = RUN_FAILED;
+			free(ps->why);
+			ps->why = xstrdup(why);
+		}
+	}
 	buf_reset(&r->text);
 	session_key_format(key, &r->text);
 	buf_printf(&r->text, " failed: %s", why);
@@ -297,7 +392,7 @@ static int64_t take_redo_row(struct run *r, uint32_t idx)
  */
 static void merge_stale(struct run *r, uint32_t idx, int64_t redo_row, const char *why)
 {
-	const struct plan_session *ps = &r->plan[idx];
+	struct plan_session *ps = &r->plan[idx];
 	struct bpass_session_key key = key_of(ps);
 	note_failure(r, ps, why);
 	if (redo_row >= 0) {
@@ -320,10 +415,127 @@ static void merge_stale(struct run *r, uint32_t idx, int64_t redo_row, const cha
 	merge_stale_row(&r->m, &key, why);
 }
 
-/* Merges or records the result a worker sent for plan index idx. */
-static void handle_result(struct run *r, uint32_t idx, const void *payload, size_t len)
+/* Remembers that worker wk merged session idx (row row) into its partials,
+ * with the ephemeral states of the processors that read them in merge. */
+static void remember_merged(struct run *r, uint32_t wk, uint32_t idx, uint32_t row,
+			    const struct proto_result *res)
 {
-	const struct plan_session *ps = &r->plan[idx];
+	struct run_partials *pp = &r->parts[wk];
+	xgrow((void **)&pp->s, &pp->cap, pp->n + 1, sizeof(*pp->s));
+	struct run_merged *ms = &pp->s[pp->n++];
+	*ms = (struct run_merged){idx, row, pp->n_masks, pp->n_ephs, 0};
+	xgrow((void **)&pp->masks, &pp->cap_masks, pp->n_masks + r->n, 1);
+	for (uint32_t i = 0; i < r->n; i++) {
+		uint8_t merged = proto_result_was_merged(res, r->names[i]);
+		pp->masks[pp->n_masks++] = merged;
+		if (!merged || !r->procs[i]->ephemeral_load)
+			continue;
+		size_t len = strlen(r->names[i]);
+		for (uint32_t k = 0; k < res->n_eph; k++) {
+			if (res->eph[k].name_len != len || memcmp(res->eph[k].name, r->names[i], len))
+				continue;
+			xgrow((void **)&pp->ephs, &pp->cap_ephs, pp->n_ephs + 1, sizeof(*pp->ephs));
+			pp->ephs[pp->n_ephs++] = (struct run_eph){i, pp->bytes.len, res->eph[k].len};
+			buf_append(&pp->bytes, res->eph[k].data, res->eph[k].len);
+			ms->n_eph++;
+		}
+	}
+}
+
+static void forget_merged(struct run_partials *pp)
+{
+	pp->n = 0;
+	pp->n_masks = 0;
+	pp->n_ephs = 0;
+	buf_reset(&pp->bytes);
+	pp->asked = false;
+}
+
+/*
+ * Worker wk's partial global results are lost (it died, or could not save
+ * one: only is then that processor's run-order index, else -1): the
+ * sessions it had merged into them are merged again, for those processors,
+ * from their state files (which it had saved), with the ephemeral states it
+ * sent. A session whose file cannot be read becomes stale.
+ */
+static void merge_lost(struct run *r, uint32_t wk, int64_t only_proc)
+{
+	struct run_partials *pp = &r->parts[wk];
+	uint8_t *only = xcalloc(r->n + 1, 1);
+	struct proto_eph *eph = NULL;
+	uint32_t cap_eph = 0, again = 0;
+	for (uint32_t k = 0; k < pp->n; k++) {
+		const struct run_merged *ms = &pp->s[k];
+		bool any = false;
+		for (uint32_t i = 0; i < r->n; i++) {
+			only[i] = pp->masks[ms->mask + i] && (only_proc < 0 || i == only_proc);
+			any = any || only[i];
+		}
+		if (!any)
+			continue;
+		struct plan_session *ps = &r->plan[ms->idx];
+		struct bpass_session_key key = key_of(ps);
+		buf_reset(&r->path);
+		buf_printf(&r->path, "%s/", r->state_dir.data);
+		state_file_name(&key, &r->path);
+		if (state_file_read(r->path.data, &r->file) != STATE_FILE_READ_OK) {
+			log_error("could not read state file \"%s\" to merge it again", r->path.data);
+			merge_row_stale(&r->m, ms->row, "its state file could not be merged again");
+			note_failure(r, ps, "its state file could not be merged again");
+			continue;
+		}
+		xgrow((void **)&eph, &cap_eph, ms->n_eph + 1, sizeof(*eph));
+		for (uint32_t e = 0; e < ms->n_eph; e++) {
+			const struct run_eph *re = &pp->ephs[ms->first_eph + e];
+			eph[e] = (struct proto_eph){r->names[re->proc], strlen(r->names[re->proc]),
+						    pp->bytes.data + re->off, re->len};
+		}
+		merge_again(&r->m, ms->row, &key, r->file.data, r->file.len, eph, ms->n_eph, only);
+		again++;
+	}
+	if (again)
+		log_warn("merged %u sessions again from their state files: the partial global "
+			 "results of worker %u were lost", again, wk + 1);
+	r->n_merged_again += again;
+	free(eph);
+	free(only);
+}
+
+/* Combines the partial global results worker wk sent (PROTO_PARTIAL); a
+ * processor's that is missing is merged again (merge_lost). */
+static void handle_partial(struct run *r, uint32_t wk, const void *payload, size_t len)
+{
+	struct state_reader rd;
+	state_reader_init(&rd);
+	struct proto_part *parts;
+	uint32_t n;
+	uint8_t *got = xcalloc(r->n + 1, 1);
+	if (proto_partial_decode(&rd, payload, len, &parts, &n) == 0) {
+		for (uint32_t k = 0; k < n; k++) {
+			if (!parts[k].data)
+				continue;
+			int i = merge_partial(&r->m, parts[k].name, parts[k].name_len,
+					      parts[k].version, parts[k].data, parts[k].len);
+			if (i >= 0)
+				got[i] = 1;
+		}
+		free(parts);
+	} else {
+		log_error("could not read the partial global results of worker %u", wk + 1);
+	}
+	for (uint32_t i = 0; i < r->n; i++)
+		if (!got[i])
+			merge_lost(r, wk, i);
+	forget_merged(&r->parts[wk]);
+	free(got);
+	state_reader_release(&rd);
+}
+
+/* Merges or records the result worker wk sent for plan index idx. */
+static void handle_result(struct run *r, uint32_t wk, uint32_t idx, const void *payload,
+			  size_t len)
+{
+	struct plan_session *ps = &r->plan[idx];
 	struct bpass_session_key key = key_of(ps);
 	struct proto_result *res = &r->res;
 	int64_t redo_row = take_redo_row(r, idx);
@@ -364,6 +576,8 @@ static void handle_result(struct run *r, uint32_t idx, const void *payload, size
 	}
 	int rc = res->state ? merge_session(&r->m, &key, res->state, res->state_len, res->eph,
 					    res->n_eph, &from) : 0;
+	if (rc >= 0 && res->state && res->n_merged && redo_row < 0)
+		remember_merged(r, wk, idx, merge_last_row(&r->m), res);
 	if (rc < 0 && redo_row >= 0) {
 		merge_stale(r, idx, redo_row, "could not be merged");
 		return;
@@ -374,12 +588,15 @@ static void handle_result(struct run *r, uint32_t idx, const void *payload, size
 	}
 	if (rc > 0 || redo_row >= 0)
 		return;   /* stale (told by on_merge_failure), or counted when first merged */
-	if (res->status == PROTO_GAP)
+	if (res->status == PROTO_GAP) {
 		note_gap(r, ps, res->missing_seq);
-	else if (res->status == PROTO_UNCHANGED)
+	} else if (res->status == PROTO_UNCHANGED) {
 		r->n_unchanged++;
-	else
+		set_status(ps, RUN_UNCHANGED, NULL);
+	} else {
 		r->n_processed++;
+		set_status(ps, RUN_PROCESSED, NULL);
+	}
 }
 
 static void requeue(struct run *r, uint32_t idx)
@@ -447,6 +664,13 @@ static bool more_to_do(const struct run *r)
  * again, nor one that ended RUN_MAX_DEATHS times in a row while processing
  * nothing: something is wrong with every worker, not with a session.
  */
+/* Worker i ended: its partial global results died with it. */
+static void lost_with(struct run *r, uint32_t i)
+{
+	merge_lost(r, i, -1);
+	forget_merged(&r->parts[i]);
+}
+
 static void worker_ended(struct run *r, uint32_t i)
 {
 	struct pool_lost lost;
@@ -482,6 +706,7 @@ static void worker_ended(struct run *r, uint32_t i)
 		buf_puts(&r->worker_error, r->pool.slots[i].error[0] ? r->pool.slots[i].error
 								     : r->why.data);
 		free(killed);
+		lost_with(r, i);
 		return;
 	} else if (status != 0) {
 		log_error("%s", r->why.data);
@@ -491,10 +716,12 @@ static void worker_ended(struct run *r, uint32_t i)
 			log_error("worker %u ended %u times in a row without processing a session: "
 				  "not started again", i + 1, r->deaths[i]);
 			free(killed);
+			lost_with(r, i);
 			return;
 		}
 	}
 	free(killed);
+	lost_with(r, i);
 	if (!more_to_do(r))
 		return;
 	/* Guard against a worker that dies at every start. */
@@ -539,6 +766,14 @@ static void check_timeouts(struct run *r)
 	}
 }
 
+static void parts_alloc(struct run *r, uint32_t n)
+{
+	r->parts = xcalloc(n, sizeof(*r->parts));
+	r->n_parts = n;
+	for (uint32_t i = 0; i < n; i++)
+		buf_init(&r->parts[i].bytes);
+}
+
 static int start_pool(struct run *r)
 {
 	uint32_t left = r->n_plan - r->next + (r->pending >= 0);
@@ -559,6 +794,7 @@ static int start_pool(struct run *r)
 	r->pfd = xcalloc(n, sizeof(*r->pfd));
 	r->who = xcalloc(n, sizeof(*r->who));
 	r->deaths = xcalloc(n, sizeof(*r->deaths));
+	parts_alloc(r, n);
 	r->killed = xcalloc(n, sizeof(*r->killed));
 	r->n_slots = n;
 	for (uint32_t i = 0; i < n; i++)
@@ -576,7 +812,9 @@ static bool dispatch(struct run *r)
 			if (!pool_running(&r->pool, i) || pool_queued(&r->pool, i) != load)
 				continue;
 			struct bpass_session_key key = key_of(&r->plan[r->pending]);
-			if (pool_send_session(&r->pool, i, (uint32_t)r->pending, &key)) {
+			bool apart = r->redo_row && r->redo_row[r->pending] >= 0;
+			if (pool_send_session_as(&r->pool, i, (uint32_t)r->pending, &key,
+						 apart ? PROTO_SESSION_APART : PROTO_SESSION)) {
 				worker_ended(r, i);
 				continue;
 			}
@@ -608,10 +846,13 @@ static void collect(struct run *r, int timeout_ms)
 		if (!r->pfd[j].revents)
 			continue;
 		uint32_t i = r->who[j], idx;
-		if (pool_recv_result(&r->pool, i, &r->payload, &idx)) {
+		int got = pool_recv_result(&r->pool, i, &r->payload, &idx);
+		if (got == 2 && r->parts[i].asked) {
+			handle_partial(r, i, r->payload.data, r->payload.len);
+		} else if (got == 1) {
 			r->deaths[i] = 0;
 			r->any_result = true;
-			handle_result(r, idx, r->payload.data, r->payload.len);
+			handle_result(r, i, idx, r->payload.data, r->payload.len);
 		} else {
 			worker_ended(r, i);
 		}
@@ -625,7 +866,9 @@ static void in_process(struct run *r)
 	struct bpass_session_key key = key_of(&r->plan[idx]);
 	const void *payload;
 	size_t len;
-	int rc = worker_session(r->inproc, &key, &payload, &len);
+	bool apart = r->redo_row && r->redo_row[idx] >= 0;
+	int rc = apart ? worker_session_apart(r->inproc, &key, &payload, &len)
+		       : worker_session(r->inproc, &key, &payload, &len);
 	if (rc == 1)
 		return;                       /* stopping */
 	if (rc < 0) {
@@ -633,7 +876,42 @@ static void in_process(struct run *r)
 		note_failure(r, &r->plan[idx], "its result could not be encoded");
 		return;
 	}
-	handle_result(r, idx, payload, len);
+	handle_result(r, 0, idx, payload, len);
+}
+
+/*
+ * The end of the sessions: asks every worker that merged sessions for its
+ * partial global results (with -w 0, takes them). Returns true while some
+ * are still to come.
+ */
+static bool flush_partials(struct run *r)
+{
+	bool waiting = false;
+	for (uint32_t i = 0; i < r->n_parts; i++) {
+		struct run_partials *pp = &r->parts[i];
+		if (!pp->n)
+			continue;
+		if (r->inproc) {
+			const void *payload;
+			size_t len;
+			if (worker_flush(r->inproc, &payload, &len)) {
+				merge_lost(r, i, -1);
+				forget_merged(pp);
+			} else {
+				handle_partial(r, i, payload, len);
+			}
+			continue;
+		}
+		if (!pp->asked) {
+			if (!pool_running(&r->pool, i) || pool_send_flush(&r->pool, i)) {
+				worker_ended(r, i);
+				continue;
+			}
+			pp->asked = true;
+		}
+		waiting = true;
+	}
+	return waiting;
 }
 
 static void loop(struct run *r)
@@ -664,7 +942,9 @@ static void loop(struct run *r)
 			/* Sessions whose saved parts a processor declined: again. */
 			if (take_redo(r))
 				continue;
-			break;
+			/* Then the workers' partial global results. */
+			if (!flush_partials(r))
+				break;
 		}
 		if (r->pool_started && pool_live(&r->pool) == 0) {
 			/* Every session not done counts as failed. */
@@ -714,6 +994,50 @@ static int lock_run(struct run *r)
 	return 0;
 }
 
+/* Says once which processors are merged by the parent from each session's
+ * state, because they cannot combine partial global results (merge without
+ * global_combine: an older plugin). */
+static void warn_parent_merged(struct run *r)
+{
+	buf_reset(&r->text);
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < r->n; i++) {
+		if (!r->procs[i]->merge || worker_can_combine(r->procs[i]))
+			continue;
+		buf_printf(&r->text, "%s\"%s\"", n++ ? ", " : "", r->names[i]);
+	}
+	if (n)
+		log_warn("%s without global_combine: merged from each session's state by bpass "
+			 "itself, not in the workers: %s", n == 1 ? "processor" : "processors",
+			 r->text.data);
+}
+
+/* The fingerprint of the run's inputs and of its state files (run_memo.h). */
+static uint64_t memo_fingerprint(struct run *r)
+{
+	const struct index_session **ss = xcalloc(r->n_plan + 1, sizeof(*ss));
+	for (uint32_t i = 0; i < r->n_plan; i++)
+		ss[i] = &r->plan[i].s;
+	uint64_t h = run_memo_fingerprint(ss, r->n_plan, r->procs, r->n, r->o->options,
+					  r->o->out_dir, r->o->json);
+	h = run_memo_states(h, r->state_dir.data, ss, r->n_plan);
+	free(ss);
+	return h;
+}
+
+/* True when the results folder holds the sessions table of the format asked
+ * for (tables removed by hand make the run write them again). */
+static bool results_present(struct run *r)
+{
+	buf_reset(&r->path);
+	if (r->o->out_dir)
+		buf_puts(&r->path, r->o->out_dir);
+	else
+		buf_printf(&r->path, "%s/results", r->state_dir.data);
+	buf_printf(&r->path, "/sessions.%s", r->o->json ? "jsonl" : "csv");
+	return access(r->path.data, F_OK) == 0;
+}
+
 static int setup(struct run *r)
 {
 	const struct run_options *o = r->o;
@@ -756,6 +1080,19 @@ static int setup(struct run *r)
 		if (rc)
 			return -1;
 	}
+	r->n_workers = o->workers < 0 ? pool_cores() : (uint32_t)o->workers;
+	/* Nothing new since the last complete run: nothing to do (never with
+	 * --recompute, --verify or --cache-global, which need the run). */
+	struct run_memo last;
+	if (!r->planned && !o->recompute && !o->verify && !o->cache_global &&
+	    run_memo_read(r->state_dir.data, &last) == 0 && last.sessions == r->n_plan &&
+	    last.fingerprint == memo_fingerprint(r) && results_present(r)) {
+		r->nothing_new = true;
+		r->memo = last;
+		return 0;
+	}
+	if (!r->planned && run_memo_remove(r->state_dir.data))
+		return -1;
 	r->merge_inited = true;
 	/* Each processor's global result in a process of its own, unless the run
 	 * is to stay in this one (-w 0, for gdb). */
@@ -781,15 +1118,98 @@ static int setup(struct run *r)
 		.recompute = o->recompute,
 		.options = o->options,
 		.no_fsync = o->no_fsync,
+		.merge_partials = true,
 		.stop = &run_stop,
 	};
 	r->n_workers = o->workers < 0 ? pool_cores() : (uint32_t)o->workers;
+	warn_parent_merged(r);
 	if (o->workers == 0) {
+		parts_alloc(r, 1);
 		r->inproc = xmalloc(sizeof(*r->inproc));
 		if (worker_init(r->inproc, &r->wopt, NULL))
 			return -1;
 	}
 	return 0;
+}
+
+static int status_cmp(const void *a, const void *b)
+{
+	const struct plan_session *x = *(const struct plan_session *const *)a;
+	const struct plan_session *y = *(const struct plan_session *const *)b;
+	struct bpass_session_key kx = key_of(x), ky = key_of(y);
+	return session_key_cmp(&kx, &ky);
+}
+
+/*
+ * STATE_DIR/<run-name>/session_status.csv (.jsonl with --json), next to the
+ * results folder rather than in it, since it describes this run, not the
+ * data (the result tables are the same whichever runs computed them): every
+ * session of the index, in key order, with what
+ * became of it in this run: processed, unchanged, gap (gap_sequence_number:
+ * the first missing one), no_update_0, failed (processor and reason),
+ * filtered_out (or pending: the run stopped before it); updates_left: the
+ * indexed updates left unprocessed because of a gap. Returns 0 or -1.
+ */
+static int write_status(struct run *r, const char *dir)
+{
+	static const char *const names[] = {"pending", "processed", "unchanged", "gap",
+					    "no_update_0", "failed", "filtered_out"};
+	static const char *const cols[] = {"node_id", "anonymization_context", "session_id",
+					   "status", "gap_sequence_number", "updates_left",
+					   "processor", "reason", NULL};
+	uint32_t n = r->n_plan + r->n_filtered;
+	const struct plan_session **all = xcalloc(n + 1, sizeof(*all));
+	for (uint32_t i = 0; i < r->n_plan; i++)
+		all[i] = &r->plan[i];
+	for (uint32_t i = 0; i < r->n_filtered; i++)
+		all[r->n_plan + i] = &r->filtered[i];
+	qsort(all, n, sizeof(*all), status_cmp);
+	struct results res;
+	int rc = results_init(&res, dir, r->o->json);
+	struct bpass_table *t = rc ? NULL : res.r.table(&res.r, "session_status", cols);
+	if (!t)
+		rc = -1;
+	for (uint32_t k = 0; k < n && rc == 0; k++) {
+		const struct plan_session *ps = all[k];
+		res.r.str(t, ps->s.node_id);
+		res.r.str(t, ps->s.context);
+		res.r.i64(t, ps->s.session_id);
+		res.r.str(t, names[ps->status]);
+		if (ps->status == RUN_GAP)
+			res.r.i64(t, ps->gap_seq);
+		else if (ps->status == RUN_NO_FIRST)
+			res.r.i64(t, 0);
+		else
+			res.r.null(t);
+		if (ps->status == RUN_FILTERED || ps->status == RUN_PENDING ||
+		    ps->status == RUN_FAILED)
+			res.r.null(t);
+		else
+			res.r.i64(t, (int64_t)left_at_gap(ps));
+		/* A processor's failure says so first: processor "NAME" ... */
+		const char *why = ps->status == RUN_FAILED && ps->why ? ps->why : NULL;
+		const char *q = why && !strncmp(why, "processor \"", 11) ? why + 11 : NULL;
+		const char *e = q ? strchr(q, '"') : NULL;
+		if (e) {
+			buf_reset(&r->text);
+			buf_append(&r->text, q, (size_t)(e - q));
+			res.r.str(t, r->text.data);
+		} else {
+			res.r.null(t);
+		}
+		if (why)
+			res.r.str(t, why);
+		else
+			res.r.null(t);
+		rc = res.r.row_end(t);
+	}
+	if (t && res.r.close(t))
+		rc = -1;
+	if (results_failed(&res))
+		rc = -1;
+	results_release(&res);
+	free(all);
+	return rc;
 }
 
 /*
@@ -895,12 +1315,22 @@ static void release(struct run *r)
 	free(r->order);
 	free(r->procs);
 	free(r->names);
+	for (uint32_t i = 0; i < r->n_plan; i++)
+		free(r->plan[i].why);
 	free(r->plan);
+	free(r->filtered);
 	free(r->pfd);
 	free(r->who);
 	free(r->retry);
 	free(r->redo_row);
 	free(r->deaths);
+	for (uint32_t i = 0; i < r->n_parts; i++) {
+		free(r->parts[i].s);
+		free(r->parts[i].masks);
+		free(r->parts[i].ephs);
+		buf_release(&r->parts[i].bytes);
+	}
+	free(r->parts);
 	for (uint32_t i = 0; r->killed && i < r->n_slots; i++)
 		free(r->killed[i]);
 	free(r->killed);
@@ -1027,6 +1457,37 @@ out:
 	return rc;
 }
 
+/* --stats: peak memory and CPU of the parent, the workers and the mergers. */
+static void print_stats(struct run *r)
+{
+	struct rusage self;
+	getrusage(RUSAGE_SELF, &self);
+	uint64_t wk = 0;
+	double cpu_workers = 0;
+	if (r->pool_started) {
+		pool_release(&r->pool, false);
+		wk = r->pool.maxrss_children_kb;   /* kept by pool_release */
+		cpu_workers = r->pool.cpu_children_s;
+	}
+	r->pool_started = false;
+	struct rusage ch;
+	getrusage(RUSAGE_CHILDREN, &ch);
+	if ((uint64_t)ch.ru_maxrss > wk)
+		wk = (uint64_t)ch.ru_maxrss;
+	/* The other children are the mergers (all reaped by now). */
+	double cpu_parent = self.ru_utime.tv_sec + self.ru_stime.tv_sec +
+			    (self.ru_utime.tv_usec + self.ru_stime.tv_usec) / 1e6;
+	double cpu_children = ch.ru_utime.tv_sec + ch.ru_stime.tv_sec +
+			      (ch.ru_utime.tv_usec + ch.ru_stime.tv_usec) / 1e6;
+	double cpu_mergers = cpu_children > cpu_workers ? cpu_children - cpu_workers : 0;
+	double per = r->updates ? 1e6 / (double)r->updates : 0;
+	log_result("stats: maxrss_parent_kb %ld, maxrss_worker_kb %" PRIu64 ", workers %u, "
+		 "cpu_parent_s %.2f, cpu_workers_s %.2f, cpu_mergers_s %.2f, "
+		 "parent_us_per_update %.2f, mergers_us_per_update %.2f",
+		 self.ru_maxrss, wk, r->n_workers, cpu_parent, cpu_workers, cpu_mergers,
+		 cpu_parent * per, cpu_mergers * per);
+}
+
 int harness_run(const struct run_options *o)
 {
 	struct run *r = run_new(o);
@@ -1049,6 +1510,15 @@ int harness_run(const struct run_options *o)
 		status = 1;
 		goto out;
 	}
+	if (r->nothing_new) {
+		log_info("run: nothing new since the last run: sessions %u, processed 0, unchanged %u, "
+			 "stopped at a gap %u, failed 0, updates 0; no state loaded, tables left as "
+			 "they are",
+			 r->memo.sessions, r->memo.sessions - r->memo.gaps, r->memo.gaps);
+		if (o->stats)
+			print_stats(r);
+		goto out;
+	}
 	loop(r);
 	log_clear_progress();
 	if (run_stop) {
@@ -1061,36 +1531,34 @@ int harness_run(const struct run_options *o)
 		status = 1;
 	else if (finish(r) || r->m.failed)
 		status = 1;
+	if (write_status(r, r->state_dir.data))
+		status = 1;
 	print_notes(r->gaps, r->n_gaps, false);
 	print_notes(r->failures, r->n_failures, true);
 	if (r->n_failed)
 		status = 1;
+	/* Complete and published: the next run may find nothing new. */
+	r->memo.sessions = r->n_plan;
+	r->memo.gaps = r->n_gap;
+	if (status == 0 && r->finished && !r->m.failed && !o->recompute)
+		r->memo.fingerprint = memo_fingerprint(r);   /* the states as written */
+	if (status == 0 && r->finished && !r->m.failed && !o->recompute &&
+	    run_memo_write(r->state_dir.data, &r->memo, o->no_fsync))
+		status = 1;
 	double el = time_monotonic() - r->t0;
-	log_info("run: sessions %u, processed %u, unchanged %u, stopped at a gap %u, failed %u, "
-		 "updates %" PRIu64 ", seconds %.2f, updates/s %.0f",
-		 r->n_plan, r->n_processed, r->n_unchanged, r->n_gap, r->n_failed, r->updates, el,
-		 el > 0 ? r->updates / el : 0.0);
-	if (o->stats) {
-		struct rusage self;
-		getrusage(RUSAGE_SELF, &self);
-		uint64_t wk = 0;
-		if (r->pool_started) {
-			pool_release(&r->pool, false);
-			wk = r->pool.maxrss_children_kb;   /* kept by pool_release */
-		}
-		r->pool_started = false;
-		struct rusage ch;
-		getrusage(RUSAGE_CHILDREN, &ch);
-		if ((uint64_t)ch.ru_maxrss > wk)
-			wk = (uint64_t)ch.ru_maxrss;
-		log_result("stats: maxrss_parent_kb %ld, maxrss_worker_kb %" PRIu64 ", workers %u, "
-			 "cpu_parent_s %.2f, cpu_workers_s %.2f",
-			 self.ru_maxrss, wk, r->n_workers,
-			 self.ru_utime.tv_sec + self.ru_stime.tv_sec +
-				 (self.ru_utime.tv_usec + self.ru_stime.tv_usec) / 1e6,
-			 ch.ru_utime.tv_sec + ch.ru_stime.tv_sec +
-				 (ch.ru_utime.tv_usec + ch.ru_stime.tv_usec) / 1e6);
+	uint64_t left = 0;
+	uint32_t no_first = 0;
+	for (uint32_t i = 0; i < r->n_plan; i++) {
+		left += left_at_gap(&r->plan[i]);
+		no_first += r->plan[i].status == RUN_NO_FIRST;
 	}
+	log_info("run: sessions %u, processed %u, unchanged %u, stopped at a gap %u, failed %u, "
+		 "filtered out %u, updates %" PRIu64 ", updates left at gaps %" PRIu64 ", sessions "
+		 "without update 0 %u, seconds %.2f, updates/s %.0f",
+		 r->n_plan, r->n_processed, r->n_unchanged, r->n_gap, r->n_failed, r->n_filtered,
+		 r->updates, left, no_first, el, el > 0 ? r->updates / el : 0.0);
+	if (o->stats)
+		print_stats(r);
 	if (o->verify && (r->fatal || !r->finished))
 		log_warn("verify: not done: the run did not complete");
 	else if (o->verify && run_verify(r))

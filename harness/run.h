@@ -24,7 +24,16 @@
  *
  * State lives in STATE_DIR/<run-name>/, one file per session
  * (state/state_file.h), locked against concurrent runs with
- * STATE_DIR/<run-name>/.lock.
+ * STATE_DIR/<run-name>/.lock. Workers merge the sessions they process into
+ * partial global results of their own, which the parent's mergers combine
+ * at the end (harness/worker.h, harness/merge.h); a worker that dies costs
+ * its partials only: its sessions are merged again from their state files.
+ *
+ * A run that completes without a failure leaves a memo (harness/run_memo.h):
+ * the next run with nothing new finds that out from the index and stat(2)
+ * of the state files, and does nothing ("run: nothing new ..."). Every run
+ * that gets through its sessions writes STATE_DIR/<run-name>/
+ * session_status.csv: what became of every session of the index.
  *
  * With --verify, once the tables are published, sessions are recomputed
  * from update 0 by a second run into a scratch state folder and compared

@@ -81,6 +81,37 @@ static int run_index(const uint32_t *order, uint32_t n, const struct registry *r
 	return -1;
 }
 
+bool worker_can_combine(const struct bpass_processor *p)
+{
+	return p->global_combine && p->merge && p->global_new && p->global_free &&
+	       p->global_save && p->global_load;
+}
+
+/* Creates processor i's empty partial when it can combine. Returns 0, or -1
+ * when global_new failed (reported; it is then no longer merged here). */
+static int new_partial(struct worker *w, uint32_t i)
+{
+	struct worker_proc *p = &w->wp[i];
+	p->partial = NULL;
+	if (!worker_can_combine(p->p))
+		return 0;
+	slot_proc(w, i);
+	p->partial = p->p->global_new(proc_ctx_enter(&w->pc, p->p, NULL));
+	w->slot->proc = -1;
+	if (!p->partial)
+		return log_error("processor \"%s\" could not create a partial global result in "
+				 "worker%s", p->p->name, proc_ctx_why(&w->pc));
+	return 0;
+}
+
+static void free_partial(struct worker *w, uint32_t i)
+{
+	struct worker_proc *p = &w->wp[i];
+	if (p->partial)
+		p->p->global_free(proc_ctx_enter(&w->pc, p->p, NULL), p->partial);
+	p->partial = NULL;
+}
+
 int worker_init(struct worker *w, const struct worker_options *o, struct worker_slot *slot)
 {
 	memset(w, 0, sizeof(*w));
@@ -96,6 +127,8 @@ int worker_init(struct worker *w, const struct worker_options *o, struct worker_
 	state_writer_init(&w->data);
 	state_writer_init(&w->file);
 	state_writer_init(&w->msg);
+	state_writer_init(&w->sum);
+	state_file_init(&w->sum_sf);
 	state_file_init(&w->sf);
 	state_reader_init(&w->rd);
 	buf_init(&w->saved);
@@ -149,6 +182,9 @@ int worker_init(struct worker *w, const struct worker_options *o, struct worker_
 	if (proc_hooks_init(w->procs, w->n, opt->options))
 		return -1;
 	w->hooked = true;
+	w->merged_names = xcalloc(w->n + 1, sizeof(*w->merged_names));
+	for (uint32_t i = 0; opt->merge_partials && i < w->n; i++)
+		new_partial(w, i);
 	return index_db_open(&w->db, opt->index_path, INDEX_OPEN_READ);
 }
 
@@ -157,6 +193,11 @@ void worker_release(struct worker *w)
 	if (w->dir_dirty)
 		fs_fsync_dir(w->opt.state_dir);
 	index_db_close(w->db);
+	for (uint32_t i = 0; w->wp && i < w->n; i++)
+		free_partial(w, i);
+	free(w->merged_names);
+	state_writer_release(&w->sum);
+	state_file_release(&w->sum_sf);
 	if (w->hooked)
 		proc_hooks_exit(w->procs, w->n, w->opt.options);
 	free(w->procs);
@@ -718,6 +759,63 @@ static void take_figures(struct worker *w)
 	}
 }
 
+/*
+ * Merges the session into the partial of every processor that keeps one and
+ * has not failed on it (step 7 of worker.h), after its figures were taken.
+ * A merge that fails makes the session stale (res->merge_error); the
+ * processor counts as merged all the same (the parent must not merge it
+ * again: what the callback did to the partial stays, as in the parent).
+ */
+static void merge_partials(struct worker *w, struct proto_result *res)
+{
+	for (uint32_t i = 0; i < w->n; i++) {
+		struct worker_proc *p = &w->wp[i];
+		p->merged = false;
+		if (!p->partial || p->failed || (p->p->session_new && !p->state) ||
+		    (p->p->session_figures && !w->fig_ok[i]))
+			continue;
+		int rc = p->p->merge(call(w, i), p->partial, p->state, p->eph);
+		w->slot->proc = -1;
+		p->merged = true;
+		if (rc) {
+			log_error("processor \"%s\" could not merge session %s%s", p->p->name,
+				  key_text(w), proc_ctx_why(&w->pc));
+			if (!res->merge_error.len)
+				buf_printf(&res->merge_error, "processor \"%s\" could not merge this "
+					   "session", p->p->name);
+		}
+	}
+}
+
+/*
+ * The summary of the container (w->file) for the parent, in w->sum: every
+ * selected processor's entry, with its data only when the parent still has
+ * to load it (it has merge and was not merged here, or its figures are
+ * missing). Returns 0, or -1 when the container cannot be read back (then
+ * the whole container is sent).
+ */
+static int summarize(struct worker *w)
+{
+	if (state_file_parse(&w->sum_sf, w->file.sbuf.data, w->file.sbuf.size, w->key, &w->err))
+		return -1;
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < w->n; i++)
+		n += state_file_find(&w->sum_sf, w->wp[i].p->name) != NULL;
+	state_writer_reset(&w->sum);
+	state_file_begin(&w->sum, STATE_KIND_SESSION, w->key, n);
+	for (uint32_t i = 0; i < w->n; i++) {
+		const struct worker_proc *p = &w->wp[i];
+		const struct state_entry *e = state_file_find(&w->sum_sf, p->p->name);
+		if (!e)
+			continue;
+		bool data = !p->merged && (p->p->merge || (p->p->session_figures && !w->fig_ok[i]));
+		state_file_entry_options(&w->sum, p->p->name, e->version, e->options, e->last_seq,
+					 e->updates_processed, data ? e->data : "",
+					 data ? e->data_len : 0);
+	}
+	return state_file_end(&w->sum) ? -1 : 0;
+}
+
 /* Encodes the PROTO_RESULT payload into w->msg: nothing to merge from a
  * session that failed or has no update 0. Returns 0 or -1 (reported). */
 static int reply(struct worker *w, struct proto_result *res)
@@ -727,13 +825,29 @@ static int reply(struct worker *w, struct proto_result *res)
 		res->state_len = 0;
 		w->n_eph_parts = 0;
 	}
+	uint32_t n_merged = 0;
+	if (res->state) {
+		take_figures(w);
+		for (uint32_t i = 0; i < w->n; i++)
+			w->wp[i].merged = false;
+		/* A stale session goes whole to the parent, as of its saved parts. */
+		if (!res->reason.len && !w->apart)
+			merge_partials(w, res);
+		if (w->opt.merge_partials && !res->reason.len && res->state == w->file.sbuf.data &&
+		    summarize(w) == 0) {
+			res->state = w->sum.sbuf.data;
+			res->state_len = w->sum.sbuf.size;
+		}
+		for (uint32_t i = 0; i < w->n; i++)
+			if (w->wp[i].merged)
+				w->merged_names[n_merged++] = w->wp[i].p->name;
+	}
 	state_writer_reset(&w->msg);
 	proto_result_head(&w->msg, w->key, res, res->state, res->state_len, w->n_eph_parts);
 	for (uint32_t k = 0; k < w->n_eph_parts; k++)
 		proto_result_eph(&w->msg, w->wp[w->eph_parts[k].proc].p->name,
 				 w->ephbytes.data + w->eph_parts[k].off, w->eph_parts[k].len);
 	if (res->state) {
-		take_figures(w);
 		uint32_t n_procs = 0;
 		for (uint32_t i = 0; i < w->n; i++)
 			n_procs += w->fig_ok[i];
@@ -749,10 +863,48 @@ static int reply(struct worker *w, struct proto_result *res)
 				proto_result_fig(&w->msg, w->figtext.data + w->figs[j].off,
 						 w->figs[j].len, w->figs[j].value);
 		}
+		proto_result_merged(&w->msg, w->merged_names, n_merged);
 	}
 	if (state_writer_finish(&w->msg))
 		return log_error("could not encode the result of session %s: %s", key_text(w),
 				 w->msg.error);
+	return 0;
+}
+
+int worker_flush(struct worker *w, const void **payload, size_t *len)
+{
+	*payload = NULL;
+	*len = 0;
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < w->n; i++)
+		n += w->wp[i].partial != NULL;
+	state_writer_reset(&w->msg);
+	proto_partial_head(&w->msg, n);
+	for (uint32_t i = 0; i < w->n; i++) {
+		struct worker_proc *p = &w->wp[i];
+		if (!p->partial)
+			continue;
+		state_writer_reset(&w->data);
+		slot_proc(w, i);
+		int rc = p->p->global_save(proc_ctx_enter(&w->pc, p->p, NULL), p->partial,
+					   &w->data.w);
+		w->slot->proc = -1;
+		if (rc || state_writer_finish(&w->data)) {
+			log_error("processor \"%s\" could not save its partial global result%s%s%s",
+				  p->p->name, w->data.error ? ": " : "",
+				  w->data.error ? w->data.error : "", proc_ctx_why(&w->pc));
+			proto_partial_one(&w->msg, p->p->name, p->p->version, NULL, 0);
+		} else {
+			proto_partial_one(&w->msg, p->p->name, p->p->version, w->data.sbuf.data,
+					  w->data.sbuf.size);
+		}
+		free_partial(w, i);
+		new_partial(w, i);
+	}
+	if (state_writer_finish(&w->msg))
+		return log_error("could not encode the partial global results: %s", w->msg.error);
+	*payload = w->msg.sbuf.data;
+	*len = w->msg.sbuf.size;
 	return 0;
 }
 
@@ -787,6 +939,7 @@ int worker_session(struct worker *w, const struct bpass_session_key *key, const 
 	res->state = NULL;
 	res->state_len = 0;
 	buf_reset(&res->reason);
+	buf_reset(&res->merge_error);
 	int rc = process(w, res);
 	if (rc < 0) {
 		/* The index could not be read (a damaged page, an I/O error): this
@@ -803,7 +956,15 @@ int worker_session(struct worker *w, const struct bpass_session_key *key, const 
 	}
 	free_states(w);
 	w->slot->busy = 0;
+	w->apart = false;
 	return rc;
+}
+
+int worker_session_apart(struct worker *w, const struct bpass_session_key *key,
+			 const void **payload, size_t *len)
+{
+	w->apart = true;
+	return worker_session(w, key, payload, len);
 }
 
 /* ---------------------------------------------------------------------------
@@ -833,8 +994,19 @@ int worker_main(const struct worker_options *o, struct worker_slot *slot, int in
 		int rc = proto_recv(in, &type, &frame, stop);
 		if (rc <= 0 || type == PROTO_QUIT)
 			break;
+		if (type == PROTO_FLUSH) {
+			const void *p;
+			size_t len;
+			if (worker_flush(w, &p, &len)) {
+				status = 1;
+				break;
+			}
+			if (proto_send(out, PROTO_PARTIAL, p, len))
+				break;
+			continue;
+		}
 		int64_t sid;
-		if (type != PROTO_SESSION ||
+		if ((type != PROTO_SESSION && type != PROTO_SESSION_APART) ||
 		    proto_session_decode(&rd, frame.data, frame.len, &node, &context, &sid)) {
 			log_error("worker received an unexpected message (type %" PRIu32 ")", type);
 			status = 1;
@@ -843,6 +1015,7 @@ int worker_main(const struct worker_options *o, struct worker_slot *slot, int in
 		struct bpass_session_key key = {node.data, context.data, sid};
 		const void *p;
 		size_t len;
+		w->apart = type == PROTO_SESSION_APART;
 		rc = worker_session(w, &key, &p, &len);
 		if (rc == 1)
 			break;

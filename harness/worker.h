@@ -22,8 +22,21 @@
  *     byte;
  *  6. each processor that did not fail gives the session's figures for
  *     sessions.csv (session_figures) here, while its state is live;
- *  7. the result message (harness/proto.h) carries the container, the
- *     ephemeral states and the figures to the parent.
+ *  7. each processor that can combine partial global results
+ *     (global_combine, with global_new, global_save and global_load) and
+ *     did not fail merges the session into the worker's own partial global
+ *     result for it, while the state is live (not a stale session, nor one
+ *     sent PROTO_SESSION_APART);
+ *  8. the result message (harness/proto.h) carries the ephemeral states,
+ *     the figures, the names of the processors merged here, and (with
+ *     merge_partials; else the whole container) a summary of the container: every selected processor's entry, with its data
+ *     only when the parent still has to load it (a processor with merge not
+ *     merged here, or whose figures failed); a stale session's whole
+ *     container instead.
+ * The partials go to the parent when it asks (PROTO_FLUSH, answered with
+ * PROTO_PARTIAL; worker_flush), and start again empty; a worker that dies
+ * loses them, and the parent merges the sessions again from their state
+ * files (harness/run.c).
  * A processor that fails on the session (a callback returns -1 or NULL) is
  * reported and stops there, and so do the processors that read its state;
  * the others go on. The failed ones keep their saved part as it was (none
@@ -86,6 +99,9 @@ struct worker_options {
 	const char *recompute;        /* NULL: none; "": every selected processor; else a list */
 	const struct proc_options *options; /* processor options (-o); NULL: defaults */
 	bool no_fsync;                /* state files renamed into place without fsync */
+	bool merge_partials;          /* keep partial global results (step 7) and send
+				       * the container's summary (step 8); false: the
+				       * whole container, merged by the parent */
 	volatile sig_atomic_t *stop;  /* set (by a signal): abandon the session; NULL: never */
 };
 
@@ -104,6 +120,9 @@ struct worker_proc {
 	bool fresh;                   /* started from update 0 in this run */
 	bool advanced;                /* processed at least one update in this run */
 	bool failed;                  /* it (or a dependency) failed on this session */
+	/* Merged in the worker: */
+	void *partial;                /* its partial global result; NULL: not merged here */
+	bool merged;                  /* the current session was merged into partial */
 };
 
 /* A figure a processor gave for the current session (session_figures, in
@@ -152,6 +171,10 @@ struct worker {
 	struct bpass_figures fig;
 	uint32_t fig_proc;            /* the processor giving figures */
 	struct proto_result res;      /* the outcome of the current session */
+	struct state_writer sum;      /* the container's summary for the result */
+	struct state_file sum_sf;     /* the container, parsed for the summary */
+	const char **merged_names;    /* names of the processors merged here, per session */
+	bool apart;                   /* the session is not merged into the partials */
 	bool dir_dirty;               /* state files renamed since the last folder fsync */
 	double dir_synced_at;
 };
@@ -176,10 +199,27 @@ void worker_release(struct worker *w);
  */
 int worker_session(struct worker *w, const struct bpass_session_key *key, const void **payload,
 		   size_t *len);
+/* The same for a session not merged into the partials (PROTO_SESSION_APART). */
+int worker_session_apart(struct worker *w, const struct bpass_session_key *key,
+			 const void **payload, size_t *len);
+
+/* True when processor p can be merged in a worker (global_combine, with
+ * merge, global_new, global_save and global_load). */
+bool worker_can_combine(const struct bpass_processor *p);
+
+/*
+ * The PROTO_PARTIAL payload of the worker's partial global results (borrowed
+ * until the next call; an empty array when it keeps none), after
+ * which they start again empty. A processor whose global_save fails, or
+ * whose new partial cannot be created, is sent as nil (and, for the
+ * latter, is no longer merged here). Returns 0 or -1 (reported: the payload
+ * could not be encoded).
+ */
+int worker_flush(struct worker *w, const void **payload, size_t *len);
 
 /* The loop of a worker process: reads PROTO_SESSION frames from in and
- * answers each with a PROTO_RESULT on out, until the end of in, PROTO_QUIT
- * or *stop. Returns the exit status: 0, 1 after a failure, PROTO_EXIT_INIT
+ * answers each with a PROTO_RESULT on out (PROTO_FLUSH with a PROTO_PARTIAL),
+ * until the end of in, PROTO_QUIT or *stop. Returns the exit status: 0, 1 after a failure, PROTO_EXIT_INIT
  * when worker_init failed (its message is then also in slot->error). */
 int worker_main(const struct worker_options *o, struct worker_slot *slot, int in, int out);
 

@@ -20,7 +20,9 @@ REF="$T/ref/default/results"
 for w in 2 0; do
 	rm -rf "$T/s"
 	check_status "-w $w: a first run" 0 "$BPASS" run -q "$T/idx" "$T/s" -w $w -p byte-count,hostile $H
-	# The states of the first run are declined by hostile's load.
+	# The states of the first run are declined by hostile's load (a change
+	# the memo of the last run cannot see: harness/run_memo.h).
+	rm "$T/s/default/.last-run"
 	HOSTILE_GEN=2 "$BPASS" run "$T/idx" "$T/s" -w $w -p byte-count,hostile $H >"$T/out" 2>"$T/err"
 	check_eq "-w $w: declined: exit 0" "$?" "0"
 	check_eq "-w $w: declined: a warning per session" \

@@ -543,11 +543,95 @@ static void test_result_figures(void **state)
 	buf_release(&no_figs);
 }
 
+/* Value 5 (the processors merged in the worker) and "merge_error". */
+static void test_result_merged(void **state)
+{
+	(void)state;
+	struct proto_result r;
+	proto_result_init(&r);
+	r.status = PROTO_PROCESSED;
+	r.last_seq = 3;
+	r.missing_seq = -1;
+	buf_puts(&r.merge_error, "processor \"b\" could not merge this session");
+	state_writer_reset(&pw);
+	proto_result_head(&pw, &rkey, &r, "C", 1, 0);
+	proto_result_figs_head(&pw, 0);
+	size_t without = pw.sbuf.size;
+	static const char *const names[] = {"byte-count", "meta-statistics"};
+	proto_result_merged(&pw, names, 2);
+	assert_int_equal(state_writer_finish(&pw), 0);
+	assert_int_equal(proto_result_decode(&pr, pw.sbuf.data, pw.sbuf.size), 0);
+	assert_int_equal(pr.n_merged, 2);
+	assert_true(proto_result_was_merged(&pr, "byte-count"));
+	assert_true(proto_result_was_merged(&pr, "meta-statistics"));
+	assert_false(proto_result_was_merged(&pr, "byte"));
+	assert_false(proto_result_was_merged(&pr, "flows"));
+	assert_string_equal(pr.merge_error.data, "processor \"b\" could not merge this session");
+	/* A cut inside value 5 is refused; one before it merges nothing here. */
+	for (size_t n = without + 1; n < pw.sbuf.size; n++)
+		assert_int_equal(proto_result_decode(&pr, pw.sbuf.data, n), -1);
+	assert_int_equal(proto_result_decode(&pr, pw.sbuf.data, without), 0);
+	assert_int_equal(pr.n_merged, 0);
+	assert_false(proto_result_was_merged(&pr, "byte-count"));
+	/* Decoding again forgets the previous merge_error. */
+	proto_result_release(&r);
+	proto_result_init(&r);
+	state_writer_reset(&pw);
+	proto_result_head(&pw, &rkey, &r, NULL, 0, 0);
+	assert_int_equal(state_writer_finish(&pw), 0);
+	assert_int_equal(proto_result_decode(&pr, pw.sbuf.data, pw.sbuf.size), 0);
+	assert_string_equal(pr.merge_error.data, "");
+	proto_result_release(&r);
+}
+
+/* PROTO_PARTIAL: partials, nil for one that could not be saved. */
+static void test_partial_payload(void **state)
+{
+	(void)state;
+	struct state_reader rd;
+	state_reader_init(&rd);
+	state_writer_reset(&pw);
+	proto_partial_head(&pw, 3);
+	proto_partial_one(&pw, "byte-count", 1, "\x91\x01", 2);
+	proto_partial_one(&pw, "lost", 7, NULL, 0);
+	proto_partial_one(&pw, "empty", 2, "", 0);
+	assert_int_equal(state_writer_finish(&pw), 0);
+	struct proto_part *parts;
+	uint32_t n;
+	assert_int_equal(proto_partial_decode(&rd, pw.sbuf.data, pw.sbuf.size, &parts, &n), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(parts[0].name_len, 10);
+	assert_memory_equal(parts[0].name, "byte-count", 10);
+	assert_int_equal(parts[0].version, 1);
+	assert_int_equal(parts[0].len, 2);
+	assert_memory_equal(parts[0].data, "\x91\x01", 2);
+	assert_null(parts[1].data);
+	assert_int_equal(parts[1].version, 7);
+	assert_non_null(parts[2].data);
+	assert_int_equal(parts[2].len, 0);
+	free(parts);
+	for (size_t k = 0; k < pw.sbuf.size; k++) {
+		assert_int_equal(proto_partial_decode(&rd, pw.sbuf.data, k, &parts, &n), -1);
+		assert_null(parts);
+		assert_int_equal(n, 0);
+	}
+	/* An empty array: a worker that keeps no partial. */
+	state_writer_reset(&pw);
+	proto_partial_head(&pw, 0);
+	assert_int_equal(state_writer_finish(&pw), 0);
+	assert_int_equal(proto_partial_decode(&rd, pw.sbuf.data, pw.sbuf.size, &parts, &n), 0);
+	assert_int_equal(n, 0);
+	free(parts);
+	state_reader_release(&rd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test_setup_teardown(test_result_figures, payload_setup, payload_teardown),
+		cmocka_unit_test_setup_teardown(test_result_merged, payload_setup, payload_teardown),
+		cmocka_unit_test_setup_teardown(test_partial_payload, payload_setup, payload_teardown),
 		cmocka_unit_test(test_header_bytes),
 		cmocka_unit_test(test_short_reads),
 		cmocka_unit_test(test_cut_short),
