@@ -21,7 +21,7 @@ for t in throughput availability update_statistics meta_statistics flow_domains_
 done
 check "... as the earlier run wrote it" cmp "$R/throughput.csv" "$T/throughput.before"
 check_grep "... and the run says so, naming each table and its processor" \
-	'^bpass: warning: kept 7 result tables of processors not in this run, from an earlier run: .*"throughput.csv" \(processor "throughput"\)' "$T/err"
+	'^bpass: warning: kept [0-9]+ result tables of processors not in this run, from an earlier run: .*"throughput.csv" \(processor "throughput"\)' "$T/err"
 check_grep "... every one" '"update_versions_per_node.csv" \(processor "update-statistics"\)' "$T/err"
 check_grep "manifest.json lists them as kept" '"kept_tables": \[' "$R/manifest.json"
 check_grep "... with their processor" '\{"name": "availability", "processor": "availability"\}' "$R/manifest.json"
@@ -32,6 +32,9 @@ P="$BUILD/plugins/hostile.so"
 check_status "a run with hostile: exit 0" 0 "$BPASS" run -q -w 1 "$T/idx" "$T/s" \
 	-p byte-count,hostile --plugin "$P"
 check "hostile_per_node.csv written" test -s "$R/hostile_per_node.csv"
+# (hostile changes behaviour without a version bump: forget the run memo, so
+# the run does not find "nothing new")
+rm -f "$T/s/default/.last-run"
 HOSTILE_WRITE=fail "$BPASS" run -q -w 1 "$T/idx" "$T/s" -p byte-count,hostile --plugin "$P" \
 	2>"$T/err2"
 check_eq "hostile fails writing its tables: exit 1" "$?" "1"
